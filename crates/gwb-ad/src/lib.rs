@@ -1,0 +1,1 @@
+//! Active Directory target over LDAPS: discovery, reads, reconcile, guards, apply and LDIF.

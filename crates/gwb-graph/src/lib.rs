@@ -1,0 +1,1 @@
+//! Microsoft Graph source: authentication, full and delta reads, throttling, state.

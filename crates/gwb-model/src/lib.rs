@@ -1,0 +1,17 @@
+//! The data that flows through gwb: cloud groups read from Graph, and the AD groups the rules
+//! propose for them.
+//!
+//! These types are shared by the Graph source, the rule pipeline (built-in defaults and WASM
+//! plugins) and the AD target, so each of those can be built and tested on its own.
+
+mod attributes;
+mod cloud;
+mod desired;
+mod rule;
+
+pub use attributes::Attributes;
+pub use cloud::{CloudGroup, GroupKind, Member, MemberKind, WritebackConfiguration};
+pub use desired::{
+    ANCHOR_PREFIX, AttributeEdit, DesiredGroup, FilterDecision, Naming, TargetCapabilities,
+};
+pub use rule::{Rule, Stage, StageError, Stages};

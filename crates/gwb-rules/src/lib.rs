@@ -1,0 +1,1 @@
+//! The rule pipeline: built-in defaults, plugin stages, output validation and the rules file.

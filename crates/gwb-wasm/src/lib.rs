@@ -1,0 +1,1 @@
+//! The sandboxed WebAssembly runtime that runs an organization's rule plugins.

@@ -1,0 +1,1 @@
+//! gwb: writes cloud groups from Microsoft Entra ID back into Active Directory.

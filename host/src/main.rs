@@ -1,0 +1,3 @@
+//! The `gwb` command line.
+
+fn main() {}

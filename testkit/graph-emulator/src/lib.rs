@@ -1,0 +1,1 @@
+//! A Microsoft Graph emulator on loopback, speaking real Graph shapes, for tests and the demo.
