@@ -8,6 +8,7 @@ mod attributes;
 mod cloud;
 mod desired;
 mod rule;
+mod user;
 
 pub use attributes::Attributes;
 pub use cloud::{CloudGroup, GroupKind, Member, MemberKind, WritebackConfiguration};
@@ -15,3 +16,4 @@ pub use desired::{
     ANCHOR_PREFIX, AttributeEdit, DesiredGroup, FilterDecision, Naming, TargetCapabilities,
 };
 pub use rule::{Rule, Stage, StageError, Stages};
+pub use user::{CloudDelete, UserAnchor};
