@@ -1,1 +1,3 @@
 //! Microsoft Graph source: authentication, full and delta reads, throttling, state.
+
+pub mod wire;

@@ -1,0 +1,3 @@
+//! Integration tests of the Graph source: fixture conformance, and rounds against the emulator.
+
+mod conformance;
