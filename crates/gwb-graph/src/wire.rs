@@ -9,6 +9,8 @@ use gwb_model::{CloudDelete, CloudGroup, Member, MemberKind, UserAnchor, Writeba
 use serde_json::{Map, Value};
 
 /// One item of a groups collection or delta page.
+// Items are consumed one at a time, so boxing the large variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupItem {
     /// A live group with the member changes the item carried.
@@ -374,6 +376,7 @@ impl Field<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

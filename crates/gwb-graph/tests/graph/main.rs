@@ -1,3 +1,5 @@
 //! Integration tests of the Graph source: fixture conformance, and rounds against the emulator.
 
+#![allow(clippy::unwrap_used)]
+
 mod conformance;
