@@ -1,1 +1,16 @@
-//! The rule pipeline: built-in defaults, plugin stages, output validation and the rules file.
+//! The rule pipeline: built-in defaults that reproduce Microsoft's documented writeback
+//! behaviour, then an organization's rules (filter → naming → mapping), then validation of what
+//! came out.
+//!
+//! This crate knows nothing about WebAssembly: rules are [`gwb_model::Rule`] trait objects, so
+//! WASM plugins, native twins and test doubles run through exactly the same code.
+
+pub mod config;
+pub mod defaults;
+pub mod dn;
+pub mod pipeline;
+pub mod validate;
+
+pub use config::{ConfigError, FaultPolicy, PluginEntry, RulesFile};
+pub use defaults::{Defaults, NamingScheme};
+pub use pipeline::{Aborted, Outcome, Pipeline};

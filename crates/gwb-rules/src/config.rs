@@ -1,0 +1,331 @@
+//! Reads an organization's rules file (`rules/<org>.toml`) in two phases: serde structs that
+//! mirror what the admin typed, then one validating step that is the only place that fails.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::defaults::{Defaults, NamingScheme};
+use crate::dn::Dn;
+
+/// Per-call time budget of a plugin when the rules file sets none.
+pub const DEFAULT_TIME_MS: u64 = 50;
+/// Memory limit of a plugin instance when the rules file sets none.
+pub const DEFAULT_MEMORY_MIB: u64 = 16;
+
+/// What to do when a plugin crashes or hits a limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultPolicy {
+    /// Skip that group, report it, and carry on with the next (default).
+    #[default]
+    SkipGroup,
+    /// Stop the run before anything is written.
+    Abort,
+}
+
+/// Limits of one plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginLimits {
+    /// Wall-clock budget per call.
+    pub time: Duration,
+    /// Fuel (wasm instructions, roughly) per call, when set: deterministic but slower.
+    pub fuel: Option<u64>,
+    /// Maximum linear memory of one instance, in bytes.
+    pub memory_bytes: u64,
+}
+
+/// One plugin of the chain, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginEntry {
+    /// The name used in reports and logs.
+    pub name: String,
+    /// The component file, resolved against the rules file's folder.
+    pub path: PathBuf,
+    /// The expected SHA-256 of the file (lower-case hex), when pinned.
+    pub sha256: Option<String>,
+    /// Limits per call and instance.
+    pub limits: PluginLimits,
+    /// The plugin's `config` table as JSON text (`{}` when absent).
+    pub config_json: String,
+    /// Where the entry starts in the rules file, for messages: `file:line`.
+    pub location: String,
+}
+
+/// A validated rules file.
+#[derive(Debug, Clone)]
+pub struct RulesFile {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The built-in defaults' settings.
+    pub defaults: Defaults,
+    /// Every OU gwb may write into (the default OU is always one of them).
+    pub managed_ous: Vec<Dn>,
+    /// The plugin chain, in order.
+    pub plugins: Vec<PluginEntry>,
+    /// What a plugin fault does to the run.
+    pub on_plugin_fault: FaultPolicy,
+    /// Where compiled plugins are cached, when set.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Why a rules file could not be used. Every message starts with `file:line`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the rules file: {source}")]
+    Read {
+        /// The rules file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has unknown keys or wrong types.
+    #[error("{path}:{line}: {message}\n  hint: {hint}")]
+    Syntax {
+        /// The rules file.
+        path: String,
+        /// 1-based line of the problem.
+        line: usize,
+        /// The parser's message.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The values are well-formed TOML but not usable.
+    #[error("{location}: {message}\n  hint: {hint}")]
+    Invalid {
+        /// `file:line` of the offending key.
+        location: String,
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    defaults: RawDefaults,
+    #[serde(default)]
+    runtime: RawRuntime,
+    #[serde(default)]
+    plugins: Vec<Spanned<RawPlugin>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    #[serde(default)]
+    naming: NamingScheme,
+    ou: Spanned<String>,
+    #[serde(default)]
+    managed_ous: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRuntime {
+    #[serde(default)]
+    on_plugin_fault: FaultPolicy,
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlugin {
+    name: String,
+    path: Spanned<PathBuf>,
+    sha256: Option<Spanned<String>>,
+    #[serde(default)]
+    limits: RawLimits,
+    config: Option<toml::Table>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    time_ms: Option<Spanned<u64>>,
+    fuel: Option<u64>,
+    memory_mib: Option<Spanned<u64>>,
+}
+
+impl RulesFile {
+    /// Reads and validates a rules file.
+    pub fn load(path: &Path) -> Result<RulesFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates rules-file text; `path` names it in messages and anchors relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<RulesFile, ConfigError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
+        let at = |offset: usize| format!("{}:{}", path.display(), line_of(text, offset));
+        let base = path.parent().unwrap_or(Path::new("."));
+
+        let parse_ou = |value: &Spanned<String>| {
+            Dn::parse(value.get_ref()).map_err(|e| ConfigError::Invalid {
+                location: at(value.span().start),
+                message: e.to_string(),
+                hint:
+                    "write OUs as distinguished names, e.g. \"OU=Cloud Groups,DC=example,DC=com\""
+                        .into(),
+            })
+        };
+        let default_ou = parse_ou(&raw.defaults.ou)?;
+        let mut managed_ous = vec![default_ou.clone()];
+        for ou in &raw.defaults.managed_ous {
+            let dn = parse_ou(ou)?;
+            if !managed_ous.contains(&dn) {
+                managed_ous.push(dn);
+            }
+        }
+
+        let mut plugins: Vec<PluginEntry> = Vec::new();
+        for spanned in &raw.plugins {
+            let entry = plugin_entry(spanned, base, &at)?;
+            if plugins.iter().any(|p| p.name == entry.name) {
+                return Err(ConfigError::Invalid {
+                    location: entry.location,
+                    message: format!("a second plugin is named `{}`", entry.name),
+                    hint: "give every plugin a unique name; reports refer to plugins by name"
+                        .into(),
+                });
+            }
+            plugins.push(entry);
+        }
+
+        Ok(RulesFile {
+            path: path.to_owned(),
+            defaults: Defaults {
+                naming: raw.defaults.naming,
+                ou: raw.defaults.ou.into_inner(),
+            },
+            managed_ous,
+            plugins,
+            on_plugin_fault: raw.runtime.on_plugin_fault,
+            cache_dir: raw.runtime.cache_dir.map(|dir| base.join(dir)),
+        })
+    }
+}
+
+fn plugin_entry(
+    spanned: &Spanned<RawPlugin>,
+    base: &Path,
+    at: &impl Fn(usize) -> String,
+) -> Result<PluginEntry, ConfigError> {
+    let raw = spanned.get_ref();
+    let location = at(spanned.span().start);
+    let invalid = |offset: usize, message: String, hint: &str| ConfigError::Invalid {
+        location: at(offset),
+        message,
+        hint: hint.into(),
+    };
+    if raw.name.trim().is_empty() {
+        return Err(invalid(
+            spanned.span().start,
+            "a plugin has an empty name".into(),
+            "set name = \"…\", used in reports and logs",
+        ));
+    }
+    let path = base.join(raw.path.get_ref());
+    if !path.is_file() {
+        return Err(invalid(
+            raw.path.span().start,
+            format!(
+                "plugin `{}`: file {} does not exist",
+                raw.name,
+                path.display()
+            ),
+            "build the bundled plugins with scripts/build-plugins.sh, or fix `path` \
+             (relative paths start at the rules file's folder)",
+        ));
+    }
+    let sha256 = match &raw.sha256 {
+        Some(pin) => {
+            let hex = pin.get_ref().trim().to_ascii_lowercase();
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid(
+                    pin.span().start,
+                    format!(
+                        "plugin `{}`: sha256 `{}` is not 64 hex digits",
+                        raw.name,
+                        pin.get_ref()
+                    ),
+                    "use the output of `sha256sum <plugin.wasm>`",
+                ));
+            }
+            Some(hex)
+        }
+        None => None,
+    };
+    let positive = |value: &Option<Spanned<u64>>, default: u64, key: &str| match value {
+        Some(v) if *v.get_ref() == 0 => Err(invalid(
+            v.span().start,
+            format!("plugin `{}`: limits.{key} must be greater than 0", raw.name),
+            "remove the key to use the default",
+        )),
+        Some(v) => Ok(*v.get_ref()),
+        None => Ok(default),
+    };
+    let time_ms = positive(&raw.limits.time_ms, DEFAULT_TIME_MS, "time_ms")?;
+    let memory_mib = positive(&raw.limits.memory_mib, DEFAULT_MEMORY_MIB, "memory_mib")?;
+    let config_json = match &raw.config {
+        Some(table) => serde_json::to_string(table).map_err(|e| {
+            invalid(
+                spanned.span().start,
+                format!("plugin `{}`: config cannot be passed on: {e}", raw.name),
+                "use only strings, numbers, booleans, arrays and tables in [plugins.config]",
+            )
+        })?,
+        None => "{}".into(),
+    };
+    Ok(PluginEntry {
+        name: raw.name.clone(),
+        path,
+        sha256,
+        limits: PluginLimits {
+            time: Duration::from_millis(time_ms),
+            fuel: raw.limits.fuel,
+            memory_bytes: memory_mib * 1024 * 1024,
+        },
+        config_json,
+        location,
+    })
+}
+
+fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+    let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+    let message = error.message().trim().to_owned();
+    let hint = if message.contains("unknown field") {
+        "remove or correct the key; the README's \"Rules file\" section lists every key"
+    } else if message.contains("missing field") {
+        "add the key; the README's \"Rules file\" section lists every key with its default"
+    } else {
+        "check the TOML syntax at that line (quotes around strings, [table] headers)"
+    };
+    ConfigError::Syntax {
+        path: path.display().to_string(),
+        line,
+        message,
+        hint: hint.into(),
+    }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests;

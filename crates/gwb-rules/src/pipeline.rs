@@ -1,0 +1,241 @@
+//! Runs one cloud group through the defaults and the organization's rules, in the order
+//! eligibility → filter → defaults' proposal → naming → mapping, validating each answer.
+
+use std::sync::Arc;
+
+use gwb_model::{
+    CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, Stage, StageError, TargetCapabilities,
+};
+use serde::Serialize;
+
+use crate::config::FaultPolicy;
+use crate::defaults::Defaults;
+use crate::dn::Dn;
+use crate::validate;
+
+/// Who produced an outcome: the built-in defaults, or a plugin by name.
+pub const BY_DEFAULTS: &str = "defaults";
+
+/// What became of one cloud group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Write this AD group. `warnings` are worth showing but did not stop the group.
+    Write {
+        /// The group to write, members moved in from the cloud group.
+        desired: DesiredGroup,
+        /// Non-fatal remarks (e.g. a sAMAccountName longer than 20 characters).
+        warnings: Vec<String>,
+    },
+    /// Deliberately not written back.
+    Skipped {
+        /// `defaults` or the plugin that skipped it.
+        by: String,
+        /// Why, in words for the report.
+        reason: String,
+    },
+    /// Could not be transformed; nothing is written for this group in this run.
+    Failed {
+        /// `defaults` or the plugin at fault.
+        by: String,
+        /// The stage that failed, when a plugin failed.
+        stage: Option<Stage>,
+        /// What went wrong, naming the group.
+        message: String,
+        /// True when the plugin crashed or hit a limit (as opposed to returning an error).
+        fault: bool,
+    },
+}
+
+/// The run stops: a plugin crashed or hit a limit and the rules file says `on_plugin_fault =
+/// "abort"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("run aborted because on_plugin_fault = \"abort\": {message}")]
+pub struct Aborted {
+    /// The fault that stopped the run.
+    pub message: String,
+}
+
+/// The transform path for one worker thread: defaults plus warm rule instances.
+pub struct Pipeline {
+    defaults: Defaults,
+    managed_ous: Vec<Dn>,
+    target: TargetCapabilities,
+    rules: Vec<Box<dyn Rule>>,
+    fault_policy: FaultPolicy,
+}
+
+impl Pipeline {
+    /// A pipeline with these defaults, managed OUs (every target OU must lie within one),
+    /// target capabilities, rules in order, and fault policy.
+    pub fn new(
+        defaults: Defaults,
+        managed_ous: Vec<Dn>,
+        target: TargetCapabilities,
+        rules: Vec<Box<dyn Rule>>,
+        fault_policy: FaultPolicy,
+    ) -> Self {
+        Self {
+            defaults,
+            managed_ous,
+            target,
+            rules,
+            fault_policy,
+        }
+    }
+
+    /// Transforms one group. Errors only when a fault must abort the run; every other
+    /// problem is an [`Outcome::Failed`] for this group alone.
+    pub fn transform(&mut self, group: CloudGroup) -> Result<Outcome, Aborted> {
+        let group = Arc::new(group);
+        let outcome = match self.run(&group) {
+            Ok((mut desired, warnings)) => {
+                // Every rule has returned, so no store holds the group any more: the members
+                // move into the proposal without being copied.
+                desired.members = match Arc::try_unwrap(group) {
+                    Ok(group) => group.members,
+                    Err(shared) => shared.members.clone(),
+                };
+                Outcome::Write { desired, warnings }
+            }
+            Err(outcome) => outcome,
+        };
+        match (&outcome, self.fault_policy) {
+            (
+                Outcome::Failed {
+                    fault: true,
+                    message,
+                    ..
+                },
+                FaultPolicy::Abort,
+            ) => Err(Aborted {
+                message: message.clone(),
+            }),
+            _ => Ok(outcome),
+        }
+    }
+
+    // The error side is the group's final outcome (skip or failure), not an exceptional path,
+    // so its size is the same as the success side's.
+    #[allow(clippy::result_large_err)]
+    fn run(&mut self, group: &Arc<CloudGroup>) -> Result<(DesiredGroup, Vec<String>), Outcome> {
+        let label = group.label();
+        let defaults_failed = |message: String| Outcome::Failed {
+            by: BY_DEFAULTS.into(),
+            stage: None,
+            message: format!("group {label}: {message}"),
+            fault: false,
+        };
+        if let Err(reason) = self.defaults.eligibility(group) {
+            return Err(Outcome::Skipped {
+                by: BY_DEFAULTS.into(),
+                reason,
+            });
+        }
+        for rule in self.rules.iter_mut().filter(|r| r.stages().filter) {
+            match rule.filter(group) {
+                Ok(FilterDecision::Write) => {}
+                Ok(FilterDecision::Skip(reason)) => {
+                    return Err(Outcome::Skipped {
+                        by: rule.name().to_owned(),
+                        reason,
+                    });
+                }
+                Err(error) => return Err(stage_failed(&**rule, Stage::Filter, &label, error)),
+            }
+        }
+        let mut desired = self
+            .defaults
+            .propose(group, self.target)
+            .map_err(defaults_failed)?;
+        let mut warnings = Vec::new();
+        for rule in self.rules.iter_mut().filter(|r| r.stages().naming) {
+            let naming = rule
+                .naming(group, &mut desired, self.target)
+                .map_err(|e| stage_failed(&**rule, Stage::Naming, &label, e))?;
+            apply_naming(&mut desired, naming, &self.managed_ous, &mut warnings)
+                .map_err(|e| invalid_output(&**rule, Stage::Naming, &label, e))?;
+        }
+        for rule in self.rules.iter_mut().filter(|r| r.stages().mapping) {
+            let edits = rule
+                .mapping(group, &mut desired, self.target)
+                .map_err(|e| stage_failed(&**rule, Stage::Mapping, &label, e))?;
+            for edit in &edits {
+                validate::edit(edit)
+                    .map_err(|e| invalid_output(&**rule, Stage::Mapping, &label, e))?;
+            }
+            for edit in &edits {
+                edit.apply_to(&mut desired.attributes);
+            }
+        }
+        check_final(&desired, &self.managed_ous).map_err(defaults_failed)?;
+        Ok((desired, warnings))
+    }
+}
+
+fn apply_naming(
+    desired: &mut DesiredGroup,
+    naming: Naming,
+    managed_ous: &[Dn],
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    if let Some(cn) = naming.cn {
+        validate::cn(&cn)?;
+        desired.cn = cn;
+    }
+    if let Some(parent) = naming.parent_dn {
+        validate::parent_dn(&parent, managed_ous)?;
+        desired.parent_dn = parent;
+    }
+    if let Some(sam) = naming.sam_account_name {
+        warnings.extend(validate::sam_account_name(&sam)?);
+        desired.sam_account_name = Some(sam);
+    }
+    Ok(())
+}
+
+/// The whole proposal, including what the defaults derived from cloud data.
+fn check_final(desired: &DesiredGroup, managed_ous: &[Dn]) -> Result<(), String> {
+    validate::cn(&desired.cn)?;
+    validate::parent_dn(&desired.parent_dn, managed_ous)?;
+    for (name, values) in desired.attributes.iter() {
+        for value in values {
+            validate::attribute_value(name, value)?;
+        }
+    }
+    Ok(())
+}
+
+fn stage_failed(rule: &dyn Rule, stage: Stage, label: &str, error: StageError) -> Outcome {
+    let (message, fault) = match error {
+        StageError::Rule(message) => (
+            format!(
+                "plugin `{}` ({stage} stage) returned an error for group {label}: {message}",
+                rule.name()
+            ),
+            false,
+        ),
+        StageError::Fault(message) => (message, true),
+    };
+    Outcome::Failed {
+        by: rule.name().to_owned(),
+        stage: Some(stage),
+        message,
+        fault,
+    }
+}
+
+fn invalid_output(rule: &dyn Rule, stage: Stage, label: &str, problem: String) -> Outcome {
+    Outcome::Failed {
+        by: rule.name().to_owned(),
+        stage: Some(stage),
+        message: format!(
+            "plugin `{}` ({stage} stage) gave invalid output for group {label}: {problem}",
+            rule.name()
+        ),
+        fault: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
