@@ -1,0 +1,53 @@
+//! Write gwb rule plugins in Rust: implement [`RulePlugin`], then call [`export_plugin!`].
+//!
+//! ```no_run
+//! use gwb_plugin_sdk::{CloudGroup, FilterDecision, RuleError, RulePlugin, Stages};
+//!
+//! #[derive(Default)]
+//! struct SkipEmpty;
+//!
+//! impl RulePlugin for SkipEmpty {
+//!     const STAGES: Stages = Stages::FILTER;
+//!     fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
+//!         Ok(if group.member_count() == 0 {
+//!             FilterDecision::Skip("the group has no members".into())
+//!         } else {
+//!             FilterDecision::Write
+//!         })
+//!     }
+//! }
+//!
+//! gwb_plugin_sdk::export_plugin!(SkipEmpty);
+//! ```
+//!
+//! The bindings come from `wit/rules.wit`, the same file the host loads.
+
+pub mod config;
+mod group;
+pub mod log;
+mod output;
+mod plugin;
+
+#[doc(hidden)]
+pub mod __private;
+
+/// The bindings generated from the WIT contract (`gwb:rules@1.0.0`).
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../crates/gwb-wasm/wit",
+        world: "rule-plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_rule_plugin",
+        default_bindings_module: "gwb_plugin_sdk::bindings",
+        additional_derives: [Clone, PartialEq, Eq],
+    });
+}
+
+pub use bindings::exports::gwb::rules::plugin::Stages;
+pub use bindings::gwb::rules::types::{
+    Attribute, AttributeEdit, CloudGroup, FilterDecision, KeyValue, Member, MemberKind,
+    NamingDecision, Proposal, RuleError, TargetCapabilities, WritebackConfiguration,
+};
+pub use group::{GroupExt, GroupKind};
+pub use plugin::RulePlugin;

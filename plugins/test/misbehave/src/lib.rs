@@ -1,0 +1,229 @@
+//! misbehave: a test plugin that misbehaves on purpose in the stage its config names, e.g.
+//! `{"stage": "naming", "mode": "endless-loop"}`. The host's tests check each mode is contained.
+//!
+//! Modes that probe the sandbox (file, env, socket, clock, random, members) do not crash: they
+//! report what they saw as the stage's answer (filter: the skip reason; naming: the cn; mapping:
+//! the value of `description`), so a test can assert it exactly.
+
+use std::hint::black_box;
+
+use gwb_plugin_sdk::{
+    AttributeEdit, CloudGroup, FilterDecision, NamingDecision, Proposal, RuleError, RulePlugin,
+    Stages,
+};
+use serde::Deserialize;
+
+/// The stage a mode runs in.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Stage {
+    #[default]
+    Filter,
+    Naming,
+    Mapping,
+}
+
+/// What to do when the stage is called.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Mode {
+    /// Behave: answer `ok <group id>`.
+    #[default]
+    Ok,
+    /// Loop forever.
+    EndlessLoop,
+    /// Allocate and touch memory until something stops it.
+    MemoryBomb,
+    /// Panic with the message `misbehave: asked to panic`.
+    Panic,
+    /// Recurse without end.
+    DeepRecursion,
+    /// Read /etc/passwd.
+    ReadFile,
+    /// Read the environment.
+    ReadEnv,
+    /// Open a TCP connection to 127.0.0.1:80.
+    OpenSocket,
+    /// Report the wall clock and the monotonic clock.
+    ReadClock,
+    /// Report 16 random bytes in hex.
+    ReadRandom,
+    /// Report the number of members and the first and last id, reading them all in pages.
+    ReadMembers,
+    /// Answer with an invalid attribute name (mapping) or text (filter, naming).
+    InvalidAttribute,
+    /// Answer with a 2 MiB value.
+    HugeValue,
+    /// Return a rule error.
+    RuleError,
+    /// Log at every level, then behave.
+    Log,
+}
+
+/// The plugin's `config`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    stage: Stage,
+    #[serde(default)]
+    mode: Mode,
+}
+
+/// The configured behaviour.
+#[derive(Default)]
+struct Misbehave {
+    config: Config,
+}
+
+/// What a mode answers, turned into the stage's output.
+enum Answer {
+    Text(String),
+    Attribute(String, String),
+}
+
+impl Misbehave {
+    fn run(&self, stage: Stage, group: &CloudGroup) -> Result<Option<Answer>, RuleError> {
+        if stage != self.config.stage {
+            return Ok(None);
+        }
+        let text = match self.config.mode {
+            Mode::Ok => format!("ok {}", group.id()),
+            Mode::EndlessLoop => endless_loop(),
+            Mode::MemoryBomb => memory_bomb(),
+            Mode::Panic => panic!("misbehave: asked to panic"),
+            Mode::DeepRecursion => format!("depth {}", recurse(black_box(u64::MAX))),
+            Mode::ReadFile => match std::fs::read_to_string("/etc/passwd") {
+                Ok(text) => format!("allowed: read {} bytes", text.len()),
+                Err(e) => format!("denied: {e}"),
+            },
+            Mode::ReadEnv => {
+                let vars: Vec<_> = std::env::vars().map(|(k, _)| k).collect();
+                match std::env::var("PATH") {
+                    Ok(_) => format!("allowed: PATH is set; {} variables", vars.len()),
+                    Err(e) => format!("denied: {e}; {} variables", vars.len()),
+                }
+            }
+            Mode::OpenSocket => match std::net::TcpStream::connect("127.0.0.1:80") {
+                Ok(_) => "allowed: connected".to_string(),
+                Err(e) => format!("denied: {e}"),
+            },
+            Mode::ReadClock => {
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                let start = std::time::Instant::now();
+                let elapsed = start.elapsed().as_nanos();
+                format!("wall {wall} elapsed {elapsed}")
+            }
+            Mode::ReadRandom => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes).map_err(|e| RuleError::new(e.to_string()))?;
+                bytes.iter().map(|b| format!("{b:02x}")).collect()
+            }
+            Mode::ReadMembers => read_members(group),
+            Mode::InvalidAttribute => {
+                return Ok(Some(Answer::Attribute("bad name!".into(), "x".into())));
+            }
+            Mode::HugeValue => "x".repeat(2 << 20),
+            Mode::RuleError => {
+                return Err(RuleError::new(format!(
+                    "misbehave: asked to fail for {}",
+                    group.id()
+                )));
+            }
+            Mode::Log => {
+                gwb_plugin_sdk::log::debug("misbehave debug");
+                gwb_plugin_sdk::log::info("misbehave info");
+                gwb_plugin_sdk::log::warn("misbehave warn");
+                gwb_plugin_sdk::log::error("misbehave error");
+                format!("logged {}", group.id())
+            }
+        };
+        Ok(Some(Answer::Text(text)))
+    }
+}
+
+fn endless_loop() -> String {
+    let mut n = 0u64;
+    loop {
+        n = black_box(n.wrapping_add(1));
+    }
+}
+
+fn memory_bomb() -> String {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        // Touch every chunk so it is really committed.
+        chunks.push(black_box(vec![1u8; 1 << 20]));
+    }
+}
+
+fn recurse(n: u64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        black_box(recurse(black_box(n - 1))) + 1
+    }
+}
+
+fn read_members(group: &CloudGroup) -> String {
+    const PAGE: u32 = 1000;
+    let total = group.member_count();
+    let (mut seen, mut first, mut last) = (0u32, None, None);
+    while seen < total {
+        let page = group.members(seen, PAGE);
+        if page.is_empty() {
+            break;
+        }
+        if first.is_none() {
+            first = page.first().map(|m| m.id.clone());
+        }
+        last = page.last().map(|m| m.id.clone());
+        seen += page.len() as u32;
+    }
+    format!(
+        "members {seen} first {} last {}",
+        first.unwrap_or_default(),
+        last.unwrap_or_default()
+    )
+}
+
+impl RulePlugin for Misbehave {
+    const STAGES: Stages = Stages::all();
+
+    fn configure(config_json: &str) -> Result<Self, RuleError> {
+        Ok(Self {
+            config: gwb_plugin_sdk::config::parse(config_json)?,
+        })
+    }
+
+    fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
+        Ok(match self.run(Stage::Filter, group)? {
+            None => FilterDecision::Write,
+            Some(Answer::Text(t) | Answer::Attribute(t, _)) => FilterDecision::Skip(t),
+        })
+    }
+
+    fn naming(&mut self, group: &CloudGroup, _: &Proposal) -> Result<NamingDecision, RuleError> {
+        Ok(match self.run(Stage::Naming, group)? {
+            None => NamingDecision::keep(),
+            Some(Answer::Text(t) | Answer::Attribute(t, _)) => NamingDecision::keep().with_cn(t),
+        })
+    }
+
+    fn mapping(
+        &mut self,
+        group: &CloudGroup,
+        _: &Proposal,
+    ) -> Result<Vec<AttributeEdit>, RuleError> {
+        Ok(match self.run(Stage::Mapping, group)? {
+            None => Vec::new(),
+            Some(Answer::Text(t)) => vec![AttributeEdit::replace("description", [t])],
+            Some(Answer::Attribute(name, value)) => vec![AttributeEdit::replace(&name, [value])],
+        })
+    }
+}
+
+gwb_plugin_sdk::export_plugin!(Misbehave);
