@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs gwb's whole test suite on a fresh Debian machine: installs what is missing (the
+# wasm32-wasip2 target, Samba, ldap-utils, openssl), builds the plugins from source, starts two
+# throwaway Samba AD DCs on loopback (the base 2012 R2 schema and the Exchange-extended one),
+# runs every test, checks both databases with `samba-tool dbcheck`, and stops the DCs.
+# Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "toolchain and packages"
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+missing=()
+for pair in samba:samba-tool ldap-utils:ldapmodify openssl:openssl; do
+    command -v "${pair#*:}" >/dev/null || missing+=("${pair%%:*}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "plugins (wasm32-wasip2, from source)"
+scripts/build-plugins.sh
+
+step "throwaway Samba AD DCs"
+work="$(mktemp -d -t gwb-test.XXXXXX)"
+stop_dcs() {
+    scripts/samba-dc.sh stop --dir "$work/dc-base" >/dev/null 2>&1 || true
+    scripts/samba-dc.sh stop --dir "$work/dc-exchange" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap stop_dcs EXIT
+scripts/samba-dc.sh start --ip 127.0.0.2 --dir "$work/dc-base" --profile base >/dev/null &
+base_pid=$!
+scripts/samba-dc.sh start --ip 127.0.0.3 --dir "$work/dc-exchange" --profile exchange >/dev/null &
+exchange_pid=$!
+wait "$base_pid"
+wait "$exchange_pid"
+# shellcheck disable=SC1091
+source "$work/dc-base/env"
+# The Exchange-schema DC is handed to the tests under GWB_TEST_EXCHANGE_*.
+while IFS='=' read -r key value; do
+    export "GWB_TEST_EXCHANGE_${key#export GWB_TEST_}=$value"
+done < <(grep '^export GWB_TEST_' "$work/dc-exchange/env" | sed 's/"//g')
+
+step "tests"
+cargo test --workspace --locked
+
+step "samba-tool dbcheck"
+for dc in dc-base dc-exchange; do
+    samba-tool dbcheck --cross-ncs -s "$work/$dc/etc/smb.conf"
+done
