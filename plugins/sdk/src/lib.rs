@@ -35,7 +35,7 @@ pub mod __private;
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../crates/gwb-wasm/wit",
+        path: "../../wit",
         world: "rule-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_rule_plugin",
