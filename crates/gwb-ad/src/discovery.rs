@@ -1,0 +1,152 @@
+//! What the domain controller offers: rootDSE facts and the schema attributes gwb can write.
+
+use gwb_model::TargetCapabilities;
+use ldap3::Scope;
+
+use crate::directory::text_values;
+use crate::escape::escape_filter_value;
+use crate::{AdError, Directory};
+
+/// The paged-results control (RFC 2696).
+pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
+/// AD's permissive-modify control.
+pub const PERMISSIVE_MODIFY_OID: &str = "1.2.840.113556.1.4.1413";
+/// The schema attribute that marks Cloud Sync's anchor.
+pub const EXTERNAL_ID_ATTRIBUTE: &str = "msDS-ExternalDirectoryObjectId";
+/// The Exchange attributes whose presence means "the forest has the Exchange schema".
+pub const EXCHANGE_ATTRIBUTES: [&str; 3] = [
+    "mailNickname",
+    "msExchRecipientDisplayType",
+    "msExchRecipientTypeDetails",
+];
+
+/// The answer of [`Directory::discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    /// `namingContexts`.
+    pub naming_contexts: Vec<String>,
+    /// `defaultNamingContext`: the domain's DN.
+    pub default_naming_context: String,
+    /// `schemaNamingContext`.
+    pub schema_naming_context: String,
+    /// `configurationNamingContext`.
+    pub configuration_naming_context: String,
+    /// `supportedControl` OIDs, sorted.
+    pub supported_controls: Vec<String>,
+    /// `domainFunctionality` (e.g. 6 = Windows Server 2012 R2).
+    pub domain_functionality: Option<u32>,
+    /// `forestFunctionality`.
+    pub forest_functionality: Option<u32>,
+    /// `dnsHostName` of the DC.
+    pub dns_host_name: Option<String>,
+    /// Schema attributes found among the ones gwb cares about, sorted.
+    pub schema_attributes: Vec<String>,
+    /// What the defaults and plugins may write.
+    pub capabilities: TargetCapabilities,
+}
+
+impl Discovery {
+    /// True when the DC announces paged results.
+    pub fn supports_paging(&self) -> bool {
+        self.supported_controls
+            .iter()
+            .any(|c| c == PAGED_RESULTS_OID)
+    }
+
+    /// True when the DC announces permissive modify.
+    pub fn supports_permissive_modify(&self) -> bool {
+        self.supported_controls
+            .iter()
+            .any(|c| c == PERMISSIVE_MODIFY_OID)
+    }
+}
+
+impl Directory {
+    /// Reads the rootDSE and checks the schema for `msDS-ExternalDirectoryObjectId` and the
+    /// Exchange attributes.
+    pub async fn discover(&mut self) -> Result<Discovery, AdError> {
+        let attrs = [
+            "namingContexts",
+            "defaultNamingContext",
+            "schemaNamingContext",
+            "configurationNamingContext",
+            "supportedControl",
+            "domainFunctionality",
+            "forestFunctionality",
+            "dnsHostName",
+        ];
+        let root = self
+            .read_entry("", &attrs)
+            .await?
+            .ok_or_else(|| AdError::Data {
+                dn: "rootDSE".into(),
+                reason: "the server returned no rootDSE".into(),
+            })?;
+        let one = |name: &str| text_values(&root, name).first().map(|s| (*s).to_owned());
+        let required = |name: &str| {
+            one(name).ok_or_else(|| AdError::Data {
+                dn: "rootDSE".into(),
+                reason: format!("{name} is missing: is this an Active Directory DC?"),
+            })
+        };
+        let default_naming_context = required("defaultNamingContext")?;
+        let schema_naming_context = required("schemaNamingContext")?;
+        let configuration_naming_context = required("configurationNamingContext")?;
+        let mut supported_controls: Vec<String> = text_values(&root, "supportedControl")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        supported_controls.sort();
+        let mut naming_contexts: Vec<String> = text_values(&root, "namingContexts")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        naming_contexts.sort();
+
+        let wanted: Vec<&str> = std::iter::once(EXTERNAL_ID_ATTRIBUTE)
+            .chain(EXCHANGE_ATTRIBUTES)
+            .collect();
+        let filter = format!(
+            "(&(objectClass=attributeSchema)(|{}))",
+            wanted
+                .iter()
+                .map(|a| format!("(lDAPDisplayName={})", escape_filter_value(a)))
+                .collect::<String>()
+        );
+        let found = self
+            .search(
+                &schema_naming_context,
+                Scope::OneLevel,
+                &filter,
+                &["lDAPDisplayName"],
+            )
+            .await?;
+        let mut schema_attributes: Vec<String> = found
+            .iter()
+            .flat_map(|e| text_values(e, "lDAPDisplayName"))
+            .map(str::to_owned)
+            .collect();
+        schema_attributes.sort();
+        let has = |name: &str| {
+            schema_attributes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(name))
+        };
+        let capabilities = TargetCapabilities {
+            exchange_schema: EXCHANGE_ATTRIBUTES.iter().all(|a| has(a)),
+            external_directory_object_id: has(EXTERNAL_ID_ATTRIBUTE),
+        };
+        Ok(Discovery {
+            naming_contexts,
+            default_naming_context,
+            schema_naming_context,
+            configuration_naming_context,
+            supported_controls,
+            domain_functionality: one("domainFunctionality").and_then(|v| v.parse().ok()),
+            forest_functionality: one("forestFunctionality").and_then(|v| v.parse().ok()),
+            dns_host_name: one("dnsHostName"),
+            schema_attributes,
+            capabilities,
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! Safety guards checked on a Plan before any write: delete thresholds, member-removal
+//! thresholds, and an empty source.
+
+use crate::plan::{GroupAction, Plan};
+
+/// Limits a plan must respect; a tripped guard stops the run before any write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guards {
+    /// Most groups one run may delete or move to the holding OU (Connect's default: 500).
+    pub max_deletes: usize,
+    /// Most groups one run may remove, as a percentage of the owned groups; applies once a run
+    /// removes at least [`Guards::percent_floor`] groups.
+    pub max_delete_percent: f64,
+    /// Removals below this count never trip the percentage guard.
+    pub percent_floor: usize,
+    /// Most members one group may lose in a run, as a percentage of its current members;
+    /// applies to groups with at least [`Guards::member_floor`] members.
+    pub max_member_removal_percent: f64,
+    /// Groups smaller than this never trip the member-removal guard.
+    pub member_floor: usize,
+    /// Allow a run whose source delivered no group while AD holds owned groups.
+    pub allow_empty_source: bool,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Self {
+            max_deletes: 500,
+            max_delete_percent: 20.0,
+            percent_floor: 10,
+            max_member_removal_percent: 50.0,
+            member_floor: 10,
+            allow_empty_source: false,
+        }
+    }
+}
+
+/// A tripped guard: what it saw and the option that overrides it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GuardError {
+    /// The source delivered nothing while AD has owned groups.
+    #[error(
+        "the source delivered no groups while AD holds {owned} groups gwb owns; nothing was written. \
+         If every group really should go, set Guards::allow_empty_source (--allow-empty-source)"
+    )]
+    EmptySource {
+        /// Owned groups in AD.
+        owned: usize,
+    },
+    /// Too many group removals.
+    #[error(
+        "the plan removes {removals} groups, over the limit of {limit}; nothing was written. \
+         Review the plan (dry run) and raise Guards::max_deletes (--max-deletes {removals}) to proceed"
+    )]
+    TooManyDeletes {
+        /// Planned removals.
+        removals: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Too large a share of the owned groups removed.
+    #[error(
+        "the plan removes {removals} of {owned} owned groups ({percent:.1} %), over the limit of {limit} %; \
+         nothing was written. Review the plan and raise Guards::max_delete_percent (--max-delete-percent) to proceed"
+    )]
+    TooManyDeletesPercent {
+        /// Planned removals.
+        removals: usize,
+        /// Owned groups.
+        owned: usize,
+        /// The share.
+        percent: f64,
+        /// The limit.
+        limit: f64,
+    },
+    /// A group would lose too many members.
+    #[error(
+        "group {dn} would lose {removed} of its {before} members, over the limit of {limit} %; \
+         nothing was written. Review the plan and raise Guards::max_member_removal_percent \
+         (--max-member-removal-percent) to proceed"
+    )]
+    TooManyMemberRemovals {
+        /// The group's DN.
+        dn: String,
+        /// Members to remove.
+        removed: usize,
+        /// Members now.
+        before: usize,
+        /// The limit.
+        limit: f64,
+    },
+}
+
+/// Checks a plan against the guards.
+pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
+    if plan.desired_count == 0 && plan.owned_count > 0 && !guards.allow_empty_source {
+        return Err(GuardError::EmptySource {
+            owned: plan.owned_count,
+        });
+    }
+    let removals = plan.removals();
+    if removals > guards.max_deletes {
+        return Err(GuardError::TooManyDeletes {
+            removals,
+            limit: guards.max_deletes,
+        });
+    }
+    if removals >= guards.percent_floor && plan.owned_count > 0 {
+        let percent = removals as f64 * 100.0 / plan.owned_count as f64;
+        if percent > guards.max_delete_percent {
+            return Err(GuardError::TooManyDeletesPercent {
+                removals,
+                owned: plan.owned_count,
+                percent,
+                limit: guards.max_delete_percent,
+            });
+        }
+    }
+    for report in plan.groups.values() {
+        if matches!(report.action, GroupAction::Skipped)
+            || report.members_before < guards.member_floor
+        {
+            continue;
+        }
+        let percent = report.members_removed as f64 * 100.0 / report.members_before as f64;
+        if percent > guards.max_member_removal_percent {
+            return Err(GuardError::TooManyMemberRemovals {
+                dn: report.dn.clone(),
+                removed: report.members_removed,
+                before: report.members_before,
+                limit: guards.max_member_removal_percent,
+            });
+        }
+    }
+    Ok(())
+}

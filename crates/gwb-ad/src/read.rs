@@ -1,0 +1,253 @@
+//! Reads of the groups gwb owns: paged searches of the managed OUs and ranged `member` reads.
+
+use gwb_model::{ANCHOR_PREFIX, Attributes};
+use ldap3::{Scope, SearchEntry};
+
+use crate::directory::{first_bytes, text_values};
+use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
+use crate::escape::escape_filter_value;
+use crate::sid::to_base64;
+use crate::{AdError, Directory};
+
+/// Where a group carries the `Group_<objectId>` anchor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AnchorSources {
+    /// In `adminDescription` (Entra Connect's place).
+    pub admin_description: bool,
+    /// In `msDS-ExternalDirectoryObjectId` (Cloud Sync's place).
+    pub external_id: bool,
+}
+
+/// An anchored group as it is in AD now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentGroup {
+    /// Its DN, as AD spells it.
+    pub dn: String,
+    /// `objectGUID`, base64: the identity that survives renames.
+    pub object_guid: String,
+    /// The cloud object id from the anchor.
+    pub object_id: String,
+    /// Which attributes carry the anchor.
+    pub anchors: AnchorSources,
+    /// `sAMAccountName`.
+    pub sam_account_name: Option<String>,
+    /// The other attributes read (the managed ones).
+    pub attributes: Attributes,
+    /// All `member` DNs (every range read).
+    pub members: Vec<String>,
+}
+
+/// The object id in an anchor value (`Group_<id>` → `<id>`).
+pub fn object_id_from_anchor(value: &str) -> Option<&str> {
+    value
+        .strip_prefix(ANCHOR_PREFIX)
+        .filter(|id| !id.is_empty())
+}
+
+/// Attributes never treated as ordinary managed attributes.
+const STRUCTURAL: [&str; 6] = [
+    "member",
+    "cn",
+    "name",
+    "objectClass",
+    "sAMAccountName",
+    "distinguishedName",
+];
+
+/// True for attribute names that reconcile handles itself (member, naming, class).
+pub fn is_structural(name: &str) -> bool {
+    STRUCTURAL.iter().any(|s| s.eq_ignore_ascii_case(name))
+        || name.to_ascii_lowercase().starts_with("member;")
+}
+
+/// How many `member` values one ranged read asks for: AD's MaxValRange default.
+pub const MEMBER_RANGE: u64 = 1500;
+
+/// The attribute request for the `member` values from `low` on, [`MEMBER_RANGE`] at a time.
+fn range_request(low: u64) -> String {
+    format!("member;range={low}-{}", low + MEMBER_RANGE - 1)
+}
+
+/// The `member;range=low-high` key of an entry and its bounds (`None` high = `*`, the end).
+fn member_range(entry: &SearchEntry) -> Option<(String, u64, Option<u64>)> {
+    entry.attrs.keys().find_map(|key| {
+        let lower = key.to_ascii_lowercase();
+        let range = lower.strip_prefix("member;range=")?;
+        let (low, high) = range.split_once('-')?;
+        let low = low.parse().ok()?;
+        let high = if high == "*" {
+            None
+        } else {
+            Some(high.parse().ok()?)
+        };
+        Some((key.clone(), low, high))
+    })
+}
+
+impl Directory {
+    /// Reads every group under `managed_ous` that carries a `Group_` anchor, with `attributes`
+    /// (plus identity attributes) and all members.
+    ///
+    /// `external_id` says whether the schema has `msDS-ExternalDirectoryObjectId` (see
+    /// [`Directory::discover`]). Searches are paged (≤ 1,000 entries a page); `member` is read
+    /// in ranges, so groups with more than 1,500 members come back whole.
+    pub async fn read_owned(
+        &mut self,
+        managed_ous: &[String],
+        attributes: &[String],
+        external_id: bool,
+    ) -> Result<Vec<CurrentGroup>, AdError> {
+        let prefix = escape_filter_value(ANCHOR_PREFIX);
+        let filter = if external_id {
+            format!(
+                "(&(objectClass=group)(|(adminDescription={prefix}*)({EXTERNAL_ID_ATTRIBUTE}={prefix}*)))"
+            )
+        } else {
+            format!("(&(objectClass=group)(adminDescription={prefix}*))")
+        };
+        let mut attrs: Vec<&str> = vec!["objectGUID", "sAMAccountName", "adminDescription"];
+        let first_range = range_request(0);
+        attrs.push(&first_range);
+        if external_id {
+            attrs.push(EXTERNAL_ID_ATTRIBUTE);
+        }
+        for a in attributes {
+            if !is_structural(a) && !attrs.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                attrs.push(a);
+            }
+        }
+        let mut groups = Vec::new();
+        for ou in managed_ous {
+            for entry in self.search(ou, Scope::Subtree, &filter, &attrs).await? {
+                if let Some(group) = self.current_group(entry, &attrs).await? {
+                    groups.push(group);
+                }
+            }
+        }
+        groups.sort_by(|a, b| a.object_id.cmp(&b.object_id).then(a.dn.cmp(&b.dn)));
+        groups.dedup_by(|a, b| a.object_guid == b.object_guid);
+        Ok(groups)
+    }
+
+    async fn current_group(
+        &mut self,
+        entry: SearchEntry,
+        attrs: &[&str],
+    ) -> Result<Option<CurrentGroup>, AdError> {
+        let admin = text_values(&entry, "adminDescription")
+            .into_iter()
+            .find_map(object_id_from_anchor)
+            .map(str::to_owned);
+        let external = text_values(&entry, EXTERNAL_ID_ATTRIBUTE)
+            .into_iter()
+            .find_map(object_id_from_anchor)
+            .map(str::to_owned);
+        // Cloud Sync matches on msDS-ExternalDirectoryObjectId first; so do we.
+        let Some(object_id) = external.clone().or(admin.clone()) else {
+            return Ok(None);
+        };
+        let guid = first_bytes(&entry, "objectGUID").ok_or_else(|| AdError::Data {
+            dn: entry.dn.clone(),
+            reason: "objectGUID was not returned".into(),
+        })?;
+        let mut attributes = Attributes::new();
+        for name in attrs {
+            if is_structural(name) || name.eq_ignore_ascii_case("objectGUID") {
+                continue;
+            }
+            let values: Vec<String> = text_values(&entry, name)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            attributes.set(name, values);
+        }
+        let members = self.all_members(&entry).await?;
+        Ok(Some(CurrentGroup {
+            anchors: AnchorSources {
+                admin_description: admin.as_deref() == Some(object_id.as_str()),
+                external_id: external.is_some(),
+            },
+            sam_account_name: text_values(&entry, "sAMAccountName")
+                .first()
+                .map(|s| (*s).to_owned()),
+            object_guid: to_base64(&guid),
+            object_id,
+            dn: entry.dn.clone(),
+            attributes,
+            members,
+        }))
+    }
+
+    /// All `member` values of an entry, reading further ranges while AD says there are more.
+    async fn all_members(&mut self, entry: &SearchEntry) -> Result<Vec<String>, AdError> {
+        let Some((key, _, mut high)) = member_range(entry) else {
+            // No ranged answer: either no members or a server that ignores ranges.
+            return Ok(text_values(entry, "member")
+                .into_iter()
+                .map(str::to_owned)
+                .collect());
+        };
+        let mut members: Vec<String> = entry.attrs.get(&key).cloned().unwrap_or_default();
+        while let Some(end) = high {
+            let request = range_request(end + 1);
+            let next = self
+                .read_entry(&entry.dn, &[request.as_str()])
+                .await?
+                .ok_or_else(|| AdError::Data {
+                    dn: entry.dn.clone(),
+                    reason: "the group disappeared while its members were read".into(),
+                })?;
+            let Some((key, low, next_high)) = member_range(&next) else {
+                break;
+            };
+            if low != end + 1 {
+                return Err(AdError::Data {
+                    dn: entry.dn.clone(),
+                    reason: format!("asked for member range {} but got {key}", end + 1),
+                });
+            }
+            members.extend(next.attrs.get(&key).cloned().unwrap_or_default());
+            high = next_high;
+        }
+        Ok(members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn anchors_yield_object_ids() {
+        assert_eq!(object_id_from_anchor("Group_abc"), Some("abc"));
+        assert_eq!(object_id_from_anchor("Group_"), None);
+        assert_eq!(object_id_from_anchor("User_abc"), None);
+    }
+
+    #[test]
+    fn member_ranges_parse() {
+        let mut attrs = HashMap::new();
+        attrs.insert("member;range=0-1499".to_string(), vec!["CN=a".to_string()]);
+        let entry = SearchEntry {
+            dn: "CN=g".into(),
+            attrs,
+            bin_attrs: HashMap::new(),
+        };
+        assert_eq!(
+            member_range(&entry),
+            Some(("member;range=0-1499".to_string(), 0, Some(1499)))
+        );
+        let mut attrs = HashMap::new();
+        attrs.insert("member;range=1500-*".to_string(), vec![]);
+        let entry = SearchEntry {
+            dn: "CN=g".into(),
+            attrs,
+            bin_attrs: HashMap::new(),
+        };
+        assert_eq!(member_range(&entry).unwrap().2, None);
+        assert!(is_structural("Member;range=0-*"));
+        assert!(is_structural("sAMAccountName"));
+        assert!(!is_structural("description"));
+    }
+}
