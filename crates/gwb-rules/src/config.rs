@@ -10,6 +10,13 @@ use toml::Spanned;
 use crate::defaults::{Defaults, NamingScheme};
 use crate::dn::Dn;
 
+mod sections;
+
+pub use sections::{
+    AdSection, CertificateAlgorithm, GraphCredential, GraphSection, GuardsSection, RemovalChoice,
+    SecretRef, SyncSection,
+};
+
 /// Per-call time budget of a plugin when the rules file sets none.
 pub const DEFAULT_TIME_MS: u64 = 50;
 /// Memory limit of a plugin instance when the rules file sets none.
@@ -69,6 +76,14 @@ pub struct RulesFile {
     pub on_plugin_fault: FaultPolicy,
     /// Where compiled plugins are cached, when set.
     pub cache_dir: Option<PathBuf>,
+    /// `[graph]`, when present (needed to read from Microsoft Graph).
+    pub graph: Option<GraphSection>,
+    /// `[ad]`, when present (needed to read or write Active Directory).
+    pub ad: Option<AdSection>,
+    /// `[sync]` with its defaults filled in.
+    pub sync: SyncSection,
+    /// `[guards]` with its defaults filled in.
+    pub guards: GuardsSection,
 }
 
 /// Why a rules file could not be used. Every message starts with `file:line`.
@@ -114,6 +129,12 @@ struct RawFile {
     runtime: RawRuntime,
     #[serde(default)]
     plugins: Vec<Spanned<RawPlugin>>,
+    graph: Option<sections::RawGraph>,
+    ad: Option<sections::RawAd>,
+    #[serde(default)]
+    sync: sections::RawSync,
+    #[serde(default)]
+    guards: sections::RawGuards,
 }
 
 #[derive(Deserialize)]
@@ -201,6 +222,16 @@ impl RulesFile {
             plugins.push(entry);
         }
 
+        let context = sections::Context {
+            base,
+            at: &at,
+            file: path.display().to_string(),
+        };
+        let graph = raw.graph.map(|g| context.graph(g)).transpose()?;
+        let ad = raw.ad.map(|a| context.ad(a)).transpose()?;
+        let sync = context.sync(raw.sync, &managed_ous)?;
+        let guards = context.guards(raw.guards)?;
+
         Ok(RulesFile {
             path: path.to_owned(),
             defaults: Defaults {
@@ -211,6 +242,10 @@ impl RulesFile {
             plugins,
             on_plugin_fault: raw.runtime.on_plugin_fault,
             cache_dir: raw.runtime.cache_dir.map(|dir| base.join(dir)),
+            graph,
+            ad,
+            sync,
+            guards,
         })
     }
 }

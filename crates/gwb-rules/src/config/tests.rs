@@ -163,3 +163,92 @@ fn bad_values_are_refused() {
     let err = error_of("[runtime]\non_plugin_fault = \"abort\"\n");
     assert!(err.contains("missing field `defaults`"), "{err}");
 }
+
+const HEAD: &str = "[defaults]\nou = \"OU=Cloud,DC=example,DC=com\"\n";
+
+#[test]
+fn connection_sections_are_read_with_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_secret = {{ env = \"GWB_GRAPH_SECRET\" }}\n\
+         [ad]\nurl = \"ldaps://dc1.example.com\"\nbind_dn = \"CN=svc,DC=example,DC=com\"\npassword = {{ file = \"ad.pw\" }}\nca_file = \"ca.pem\"\n\
+         [sync]\non_soft_delete = \"move\"\nholding_ou = \"OU=Removed,OU=Cloud,DC=example,DC=com\"\n\
+         [guards]\nmax_deletes = 10\n"
+    );
+    let rules = parse_in(dir.path(), &text).expect("valid");
+    let graph = rules.graph.expect("graph");
+    assert_eq!(graph.authority, "https://login.microsoftonline.com");
+    assert_eq!(graph.endpoint, "https://graph.microsoft.com");
+    assert_eq!(
+        graph.credential,
+        GraphCredential::Secret(SecretRef::Env("GWB_GRAPH_SECRET".into()))
+    );
+    assert_eq!(graph.state_dir, dir.path().join("state"));
+    assert_eq!(graph.full_every_days, 7);
+    let ad = rules.ad.expect("ad");
+    assert_eq!(ad.password, SecretRef::File(dir.path().join("ad.pw")));
+    assert_eq!(ad.ca_file, Some(dir.path().join("ca.pem")));
+    assert_eq!(ad.timeout, Duration::from_secs(30));
+    assert_eq!(rules.sync.on_soft_delete, RemovalChoice::Move);
+    assert_eq!(rules.sync.on_hard_delete, RemovalChoice::Delete);
+    assert_eq!(rules.guards.max_deletes, 10);
+    assert_eq!(rules.guards.max_delete_percent, 20.0);
+}
+
+#[test]
+fn unsafe_connection_settings_are_refused() {
+    let graph =
+        |extra: &str| format!("{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n{extra}");
+    let err = error_of(&graph("client_secret = { value = \"s3cr3t\" }\n"));
+    assert!(err.contains("[graph] holds a secret inline"), "{err}");
+    assert!(
+        !err.contains("s3cr3t"),
+        "the secret never appears in messages: {err}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inline = parse_in(
+        dir.path(),
+        &graph("client_secret = { value = \"s3cr3t\" }\nallow_inline_secret = true\n"),
+    )
+    .expect("allowed explicitly");
+    assert_eq!(
+        inline.graph.expect("graph").credential,
+        GraphCredential::Secret(SecretRef::Inline("s3cr3t".into()))
+    );
+    let err = error_of(&graph(""));
+    assert!(
+        err.contains("exactly one of client_secret or certificate"),
+        "{err}"
+    );
+    let err = error_of(&graph("client_secret = { env = \"A\", file = \"b\" }\n"));
+    assert!(err.contains("exactly one of env, file or value"), "{err}");
+    let err = error_of(&graph(
+        "client_secret = { env = \"A\" }\nendpoint = \"http://graph.example.com\"\n",
+    ));
+    assert!(err.contains("is not an https:// URL"), "{err}");
+
+    let ad = |url: &str, extra: &str| {
+        format!(
+            "{HEAD}[ad]\nurl = \"{url}\"\nbind_dn = \"CN=svc,DC=x\"\npassword = {{ env = \"P\" }}\n{extra}"
+        )
+    };
+    let err = error_of(&ad("ldap://dc1", ""));
+    assert!(
+        err.starts_with(
+            "DIR/org.toml:4: [ad] url `ldap://dc1` would send the bind password unencrypted"
+        ),
+        "{err}"
+    );
+    assert!(parse_in(dir.path(), &ad("ldap://dc1", "starttls = true\n")).is_ok());
+    let err = error_of(&ad("https://dc1", ""));
+    assert!(err.contains("not an ldaps:// or ldap:// URL"), "{err}");
+
+    let err = error_of(&format!("{HEAD}[sync]\non_hard_delete = \"move\"\n"));
+    assert!(err.contains("holding_ou is not set"), "{err}");
+    let err = error_of(&format!(
+        "{HEAD}[sync]\nholding_ou = \"OU=Elsewhere,DC=other\"\n"
+    ));
+    assert!(err.contains("outside the managed OUs"), "{err}");
+    let err = error_of(&format!("{HEAD}[guards]\nmax_delete_percent = 150\n"));
+    assert!(err.contains("is not a percentage"), "{err}");
+}
