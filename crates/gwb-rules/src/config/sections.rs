@@ -462,13 +462,13 @@ fn warn_if_readable_by_others(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o044 != 0 {
-                tracing::warn!(
-                    "secrets file {} is readable by group or others; restrict it with chmod 600",
-                    path.display()
-                );
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o044 != 0
+        {
+            tracing::warn!(
+                "secrets file {} is readable by group or others; restrict it with chmod 600",
+                path.display()
+            );
         }
     }
 }
