@@ -236,6 +236,14 @@ fn lookup_terms<'a>(
 }
 
 impl Directory {
+    /// Reads one object's identities (objectGUID, objectSid, anchors, ...); `None` if absent.
+    pub async fn lookup(&mut self, dn: &str, external_id: bool) -> Result<Option<AdObject>, AdError> {
+        match self.read_entry(dn, &object_attributes(external_id)).await? {
+            Some(entry) => ad_object(&entry).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Builds the member index for these users and group members with batched searches under
     /// `base_dn` (one search per 100 identities, not one per member).
     pub async fn member_index<'a>(

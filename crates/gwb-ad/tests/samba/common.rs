@@ -1,0 +1,238 @@
+//! Shared test setup: the DC from GWB_TEST_* variables, a private OU per test, test users.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use gwb_ad::escape::escape_dn_value;
+use gwb_ad::{AdConfig, AdObject, Directory, Secret};
+use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
+
+/// The DC the tests run against.
+pub struct Dc {
+    pub url: String,
+    pub base_dn: String,
+    pub bind_dn: String,
+    pub password_file: PathBuf,
+    pub ca_file: PathBuf,
+    pub profile: String,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: these tests need a Samba AD DC; start one with: \
+             eval $(scripts/samba-dc.sh start)   (or --profile exchange)"
+        )
+    })
+}
+
+pub fn dc() -> Dc {
+    Dc {
+        url: var("GWB_TEST_LDAP_URL"),
+        base_dn: var("GWB_TEST_BASE_DN"),
+        bind_dn: var("GWB_TEST_BIND_DN"),
+        password_file: var("GWB_TEST_BIND_PASSWORD_FILE").into(),
+        ca_file: var("GWB_TEST_CA_FILE").into(),
+        profile: std::env::var("GWB_TEST_SAMBA_PROFILE").unwrap_or_else(|_| "base".into()),
+    }
+}
+
+impl Dc {
+    pub fn config(&self) -> AdConfig {
+        let mut cfg = AdConfig::new(
+            &self.url,
+            &self.bind_dn,
+            Secret::from_file(&self.password_file).unwrap(),
+        );
+        cfg.ca_file = Some(self.ca_file.clone());
+        cfg
+    }
+
+    pub async fn connect(&self) -> Directory {
+        Directory::connect(&self.config()).await.unwrap()
+    }
+
+    /// The schema capabilities the profile promises.
+    pub fn capabilities(&self) -> TargetCapabilities {
+        let exchange = self.profile == "exchange";
+        TargetCapabilities {
+            exchange_schema: exchange,
+            external_directory_object_id: exchange,
+        }
+    }
+
+    /// Runs `ldapmodify` (as an administrator would) with LDIF on stdin.
+    pub fn ldapmodify(&self, ldif: &str) {
+        let mut child = Command::new("ldapmodify")
+            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
+            .arg(&self.password_file)
+            .env("LDAPTLS_CACERT", &self.ca_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldapmodify missing: apt-get install ldap-utils");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(ldif.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "ldapmodify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A fresh OU for one test: `OU=<name>-<pid>-<n>,<base>`, with sub-OUs `Groups` and `Users`.
+    pub fn test_ou(&self, name: &str) -> String {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let ou = format!(
+            "OU={}-{}-{},{}",
+            escape_dn_value(name),
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            self.base_dn
+        );
+        let mut ldif = String::new();
+        for dn in [ou.clone(), format!("OU=Groups,{ou}"), format!("OU=Users,{ou}")] {
+            let value = gwb_ad::escape::first_rdn_value(&dn).unwrap();
+            ldif.push_str(&format!(
+                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {value}\n\n"
+            ));
+        }
+        self.ldapmodify(&ldif);
+        ou
+    }
+
+    /// Creates users `prefix0..n` under `OU=Users,<ou>` in one ldapmodify run.
+    pub fn add_users(&self, ou: &str, prefix: &str, n: usize) -> Vec<String> {
+        let mut ldif = String::new();
+        let mut dns = Vec::new();
+        for i in 0..n {
+            let name = format!("{prefix}{i}");
+            let dn = format!("CN={name},OU=Users,{ou}");
+            ldif.push_str(&format!(
+                "dn: {dn}\nchangetype: add\nobjectClass: user\nsAMAccountName: {}\n\n",
+                sam_for(ou, &name)
+            ));
+            dns.push(dn);
+        }
+        self.ldapmodify(&ldif);
+        dns
+    }
+}
+
+/// A sAMAccountName unique per test OU (≤ 20 characters).
+pub fn sam_for(ou: &str, name: &str) -> String {
+    let mut h: u32 = 2166136261;
+    for b in ou.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(16777619);
+    }
+    let s = format!("{name}{h:08x}");
+    s[s.len().saturating_sub(20)..].to_string()
+}
+
+/// Reads a user's identities back and builds the UserAnchor Graph would report: by SID, by
+/// immutableId (base64 objectGUID) or by DN.
+pub async fn anchor_of(dir: &mut Directory, id: &str, dn: &str, how: &str) -> UserAnchor {
+    let obj: AdObject = dir.lookup(dn, false).await.unwrap().unwrap();
+    let mut a = UserAnchor {
+        id: id.into(),
+        on_premises_sync_enabled: Some(true),
+        ..Default::default()
+    };
+    match how {
+        "sid" => a.on_premises_security_identifier = obj.sid.clone(),
+        "guid" => a.on_premises_immutable_id = Some(obj.object_guid.clone()),
+        "dn" => a.on_premises_distinguished_name = Some(dn.to_string()),
+        _ => unreachable!(),
+    }
+    a
+}
+
+/// A desired universal security group the way the default rules would propose it.
+pub fn desired(
+    object_id: &str,
+    cn: &str,
+    parent_dn: &str,
+    caps: TargetCapabilities,
+    members: &[(&str, MemberKind)],
+) -> DesiredGroup {
+    let mut attributes = Attributes::new();
+    attributes.set_one("groupType", "-2147483640");
+    attributes.set_one("adminDescription", format!("Group_{object_id}"));
+    if caps.external_directory_object_id {
+        attributes.set_one("msDS-ExternalDirectoryObjectId", format!("Group_{object_id}"));
+    }
+    attributes.set_one("description", format!("desc of {cn}"));
+    attributes.set_one("displayName", cn);
+    DesiredGroup {
+        object_id: object_id.into(),
+        cn: cn.into(),
+        parent_dn: parent_dn.into(),
+        sam_account_name: None,
+        attributes,
+        members: members
+            .iter()
+            .map(|(id, kind)| Member {
+                id: (*id).into(),
+                kind: *kind,
+            })
+            .collect(),
+    }
+}
+
+pub fn users_map(anchors: Vec<UserAnchor>) -> BTreeMap<String, UserAnchor> {
+    anchors.into_iter().map(|a| (a.id.clone(), a)).collect()
+}
+
+/// The whole read side and reconcile, as the CLI runs it.
+pub async fn plan(
+    dir: &mut Directory,
+    dc: &Dc,
+    managed_ous: &[String],
+    desired: &[DesiredGroup],
+    users: &BTreeMap<String, UserAnchor>,
+    deletes: &[gwb_model::CloudDelete],
+    full: bool,
+    policy: &gwb_ad::Policy,
+) -> gwb_ad::Plan {
+    let caps = dir.discover().await.unwrap().capabilities;
+    let current = dir
+        .read_owned(managed_ous, &policy.read_attributes(desired), caps.external_directory_object_id)
+        .await
+        .unwrap();
+    let group_ids: Vec<&str> = desired
+        .iter()
+        .flat_map(|d| d.members.iter())
+        .filter(|m| m.kind == MemberKind::Group)
+        .map(|m| m.id.as_str())
+        .collect();
+    let index = dir
+        .member_index(&dc.base_dn, users.values(), group_ids, caps.external_directory_object_id)
+        .await
+        .unwrap();
+    let occupants = dir
+        .probe(&dc.base_dn, desired, caps.external_directory_object_id)
+        .await
+        .unwrap();
+    gwb_ad::reconcile(
+        &gwb_ad::ReconcileInput {
+            desired,
+            current: &current,
+            index: &index,
+            users,
+            cloud_deletes: deletes,
+            occupants: &occupants,
+            capabilities: caps,
+            full,
+        },
+        policy,
+    )
+}
