@@ -40,6 +40,9 @@ pub struct GraphSection {
     pub ca_file: Option<PathBuf>,
     /// Read the beta `writebackConfiguration` of every group.
     pub read_writeback_configuration: bool,
+    /// Directory extension attributes to read (`extension_<appid>_<name>`); Graph returns
+    /// them only when asked by name.
+    pub directory_extensions: Vec<String>,
     /// Timeout of one HTTP request.
     pub timeout: Duration,
     /// Where delta links and member lists are kept between runs.
@@ -164,6 +167,8 @@ pub(super) struct RawGraph {
     ca_file: Option<PathBuf>,
     #[serde(default)]
     read_writeback_configuration: bool,
+    #[serde(default)]
+    directory_extensions: Vec<String>,
     #[serde(default = "default_timeout_secs")]
     timeout_secs: u64,
     #[serde(default = "default_state_dir")]
@@ -323,6 +328,16 @@ impl Context<'_> {
                 ));
             }
         }
+        if let Some(bad) = raw.directory_extensions.iter().find(|name| {
+            !name.starts_with("extension_")
+                || name.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        }) {
+            return Err(self.invalid(
+                None,
+                format!("[graph] directory_extensions: `{bad}` is not a directory extension name"),
+                "names look like extension_<appIdWithoutHyphens>_<name>, as Graph returns them",
+            ));
+        }
         Ok(GraphSection {
             tenant_id: raw.tenant_id,
             client_id: raw.client_id,
@@ -331,6 +346,7 @@ impl Context<'_> {
             credential,
             ca_file: raw.ca_file.map(|f| self.base.join(f)),
             read_writeback_configuration: raw.read_writeback_configuration,
+            directory_extensions: raw.directory_extensions,
             timeout: Duration::from_secs(raw.timeout_secs.max(1)),
             state_dir: self.base.join(raw.state_dir),
             full_every_runs: raw.full_every_runs,

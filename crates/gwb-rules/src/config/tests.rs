@@ -215,6 +215,13 @@ fn unsafe_connection_settings_are_refused() {
         inline.graph.expect("graph").credential,
         GraphCredential::Secret(SecretRef::Inline("s3cr3t".into()))
     );
+    let err = error_of(&graph(
+        "client_secret = { env = \"A\" }\ndirectory_extensions = [\"costCenter\"]\n",
+    ));
+    assert!(
+        err.contains("`costCenter` is not a directory extension name"),
+        "{err}"
+    );
     let err = error_of(&graph(""));
     assert!(
         err.contains("exactly one of client_secret or certificate"),
