@@ -10,16 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "toolchain and packages"
-rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
-missing=()
-for pair in samba:samba-tool ldap-utils:ldapmodify openssl:openssl; do
-    command -v "${pair#*:}" >/dev/null || missing+=("${pair%%:*}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/prereqs.sh
 
 step "plugins (wasm32-wasip2, from source)"
 scripts/build-plugins.sh
