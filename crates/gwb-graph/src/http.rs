@@ -1,0 +1,333 @@
+//! The HTTP layer: bearer tokens, retries for throttling and transient failures, Graph error mapping.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::assertion::Signer256;
+use crate::config::{Credential, GraphConfig};
+use crate::error::GraphError;
+use crate::retry;
+use crate::secret::Secret;
+
+/// Graph error codes that mean "drop the delta token and start over".
+const RESYNC_CODES: [&str; 3] = ["syncStateNotFound", "syncStateInvalid", "resyncRequired"];
+
+/// Request counters of one round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// HTTP requests sent (retries and token requests included).
+    pub requests: u64,
+    /// Retries after throttling or transient failures.
+    pub retries: u64,
+    /// Token requests.
+    pub token_requests: u64,
+}
+
+/// A cached access token.
+struct CachedToken {
+    /// The token.
+    value: Secret,
+    /// When to ask for a new one.
+    renew_at: Instant,
+}
+
+/// An authenticated Graph client with retries.
+pub struct GraphClient {
+    /// The HTTP client.
+    http: reqwest::Client,
+    /// The validated configuration.
+    config: GraphConfig,
+    /// The certificate signer, for certificate credentials.
+    signer: Option<Signer256>,
+    /// The cached token.
+    token: Mutex<Option<CachedToken>>,
+    /// Wall clock for assertions and HTTP-date `Retry-After`s (injected in tests).
+    clock: fn() -> SystemTime,
+}
+
+/// A finished HTTP exchange.
+struct Reply {
+    /// Status.
+    status: StatusCode,
+    /// Headers.
+    headers: HeaderMap,
+    /// Body.
+    body: Vec<u8>,
+}
+
+impl GraphClient {
+    /// Builds a client; fails on an invalid configuration or unusable certificate.
+    pub fn new(config: GraphConfig) -> Result<Self, GraphError> {
+        config.validate()?;
+        let signer = match &config.credential {
+            Credential::Secret(_) => None,
+            Credential::Certificate {
+                cert_pem,
+                key_pem,
+                alg,
+            } => Some(Signer256::new(cert_pem, key_pem, *alg)?),
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .timeout(config.timeouts.request)
+            .user_agent(concat!("gwb/", env!("CARGO_PKG_VERSION")))
+            .https_only(false)
+            .build()
+            .map_err(|e| GraphError::HttpClient(e.to_string()))?;
+        Ok(Self {
+            http,
+            config,
+            signer,
+            token: Mutex::new(None),
+            clock: SystemTime::now,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    /// GETs a Graph URL and parses the JSON body, renewing the token once on 401.
+    pub async fn get_json(&self, url: &str, stats: &mut RequestStats) -> Result<Value, GraphError> {
+        let mut renewed = false;
+        loop {
+            let token = self.bearer(stats, renewed).await?;
+            let reply = self
+                .send(url, stats, || {
+                    self.http.get(url).bearer_auth(token.expose())
+                })
+                .await?;
+            let status = reply.status.as_u16();
+            if reply.status.is_success() {
+                return serde_json::from_slice(&reply.body).map_err(|e| GraphError::Malformed {
+                    url: url.to_owned(),
+                    reason: e.to_string(),
+                });
+            }
+            let (code, message) = graph_error(&reply.body);
+            if status == 401 && !renewed {
+                tracing::debug!(url, "access token refused; renewing it once");
+                renewed = true;
+                continue;
+            }
+            return Err(match status {
+                401 => GraphError::Unauthorized {
+                    url: url.to_owned(),
+                    code,
+                },
+                410 => GraphError::Resync {
+                    url: url.to_owned(),
+                    reason: format!("410 Gone ({code})"),
+                },
+                _ if RESYNC_CODES.contains(&code.as_str()) => GraphError::Resync {
+                    url: url.to_owned(),
+                    reason: code,
+                },
+                _ => GraphError::Status {
+                    url: url.to_owned(),
+                    status,
+                    code,
+                    message,
+                },
+            });
+        }
+    }
+
+    /// A valid access token: the cached one, or a new one when `force` or near expiry.
+    async fn bearer(&self, stats: &mut RequestStats, force: bool) -> Result<Secret, GraphError> {
+        let mut cache = self.token.lock().await;
+        if let Some(token) = cache.as_ref()
+            && !force
+            && Instant::now() < token.renew_at
+        {
+            return Ok(token.value.clone());
+        }
+        let (value, lifetime) = self.fetch_token(stats).await?;
+        // Renew a tenth of the lifetime early (at most five minutes), never at a fixed hour.
+        let margin = (lifetime / 10).min(Duration::from_secs(300));
+        *cache = Some(CachedToken {
+            value: value.clone(),
+            renew_at: Instant::now() + lifetime.saturating_sub(margin),
+        });
+        Ok(value)
+    }
+
+    /// Asks the token endpoint for a token; returns it with its lifetime.
+    async fn fetch_token(
+        &self,
+        stats: &mut RequestStats,
+    ) -> Result<(Secret, Duration), GraphError> {
+        let url = self.config.token_url();
+        stats.token_requests += 1;
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("client_id", &self.config.client_id)
+            .append_pair("scope", &self.config.scope())
+            .append_pair("grant_type", "client_credentials");
+        let base = form.finish();
+        let reply = self
+            .send(&url, stats, || {
+                // A fresh assertion per attempt: Entra refuses a replayed `jti`.
+                let credential = match (&self.config.credential, &self.signer) {
+                    (Credential::Secret(secret), _) => {
+                        let mut f = url::form_urlencoded::Serializer::new(String::new());
+                        f.append_pair("client_secret", secret.expose());
+                        Ok(f.finish())
+                    }
+                    (Credential::Certificate { .. }, Some(signer)) => signer
+                        .assertion(&self.config.client_id, &url, (self.clock)())
+                        .map(|jwt| {
+                            let mut f = url::form_urlencoded::Serializer::new(String::new());
+                            f.append_pair(
+                                "client_assertion_type",
+                                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                            )
+                            .append_pair("client_assertion", &jwt);
+                            f.finish()
+                        }),
+                    (Credential::Certificate { .. }, None) => {
+                        Err(crate::assertion::AssertionError::Key)
+                    }
+                };
+                let body = match credential {
+                    Ok(credential) => format!("{base}&{credential}"),
+                    // Sending without a credential yields Entra's own clear refusal.
+                    Err(_) => base.clone(),
+                };
+                self.http
+                    .post(&url)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(body)
+            })
+            .await?;
+        let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+        if !reply.status.is_success() {
+            let text = |key: &str| {
+                body.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            return Err(GraphError::Auth {
+                url,
+                status: reply.status.as_u16(),
+                error: text("error"),
+                description: text("error_description"),
+            });
+        }
+        let token = body.get("access_token").and_then(Value::as_str);
+        let expires_in = match body.get("expires_in") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        };
+        match (token, expires_in) {
+            (Some(token), Some(secs)) if !token.is_empty() => {
+                Ok((Secret::new(token), Duration::from_secs(secs)))
+            }
+            _ => Err(GraphError::TokenResponse { url }),
+        }
+    }
+
+    /// Sends a request, retrying throttling (429), 502/503/504, timeouts and broken
+    /// connections per the retry policy; returns the first other reply.
+    async fn send(
+        &self,
+        url: &str,
+        stats: &mut RequestStats,
+        make: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, GraphError> {
+        let policy = self.config.retry;
+        let attempts = policy.max_attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            stats.requests += 1;
+            let retry_after = match exchange(make()).await {
+                Ok(reply) if is_retryable(reply.status) => {
+                    last = format!("HTTP {}", reply.status.as_u16());
+                    reply
+                        .headers
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry::parse_retry_after(v, (self.clock)()))
+                }
+                Ok(reply) => return Ok(reply),
+                Err(e) if e.is_builder() => {
+                    return Err(GraphError::Request {
+                        url: url.to_owned(),
+                        reason: e.to_string(),
+                    });
+                }
+                Err(e) => {
+                    last = describe(&e);
+                    None
+                }
+            };
+            if attempt == attempts {
+                break;
+            }
+            let wait = retry::delay(&policy, retry_after, attempt, retry::jitter());
+            tracing::debug!(url, attempt, ?wait, %last, "retrying");
+            stats.retries += 1;
+            tokio::time::sleep(wait).await;
+        }
+        Err(GraphError::RetriesExhausted {
+            url: url.to_owned(),
+            attempts,
+            last,
+        })
+    }
+}
+
+/// Sends a request and reads the whole body.
+async fn exchange(request: RequestBuilder) -> Result<Reply, reqwest::Error> {
+    let response = request.send().await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?.to_vec();
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Statuses worth retrying.
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// A short description of a transport error (no URL query, no headers).
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else if error.is_body() || error.is_decode() {
+        "connection broke while reading the body".into()
+    } else {
+        "connection closed or reset".into()
+    }
+}
+
+/// Graph's `error.code` and `error.message`, when the body has them.
+fn graph_error(body: &[u8]) -> (String, String) {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let field = |key: &str| {
+        value
+            .get("error")
+            .and_then(|e| e.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    (field("code"), field("message"))
+}

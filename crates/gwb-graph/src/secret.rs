@@ -1,0 +1,121 @@
+//! Secrets (client secrets, private keys): loaded from an environment variable or a file, never printed.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A secret value whose `Debug` and `Display` print `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where a secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable, by name.
+    Env(String),
+    /// A file; one trailing newline is ignored.
+    File(PathBuf),
+}
+
+/// Why a secret could not be loaded (never contains the secret).
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The variable is unset or not UTF-8.
+    #[error("environment variable {0} is not set (or not UTF-8); set it to the secret value")]
+    EnvMissing(String),
+    /// The file cannot be read.
+    #[error("cannot read secret file {path}: {source}; check the path and its permissions")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The value is empty.
+    #[error("the secret from {0} is empty")]
+    Empty(String),
+}
+
+impl SecretSource {
+    /// Loads the secret.
+    pub fn load(&self) -> Result<Secret, SecretError> {
+        let value = match self {
+            Self::Env(name) => {
+                std::env::var(name).map_err(|_| SecretError::EnvMissing(name.clone()))?
+            }
+            Self::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                })?;
+                text.strip_suffix('\n')
+                    .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                    .unwrap_or(&text)
+                    .to_owned()
+            }
+        };
+        if value.is_empty() {
+            return Err(SecretError::Empty(self.describe()));
+        }
+        Ok(Secret(value))
+    }
+
+    /// `env FOO` or `file /path`, for messages.
+    fn describe(&self) -> String {
+        match self {
+            Self::Env(name) => format!("environment variable {name}"),
+            Self::File(path) => format!("file {}", path.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(
+            format!("{secret:?} {secret}"),
+            "Secret(<redacted>) <redacted>"
+        );
+        assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn file_secrets_drop_one_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::write(&path, "abc\r\n").unwrap();
+        assert_eq!(SecretSource::File(path).load().unwrap().expose(), "abc");
+        let err = SecretSource::Env("GWB_TEST_SURELY_UNSET_VAR".into())
+            .load()
+            .unwrap_err();
+        assert!(err.to_string().contains("GWB_TEST_SURELY_UNSET_VAR"));
+    }
+}

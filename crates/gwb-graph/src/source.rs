@@ -1,0 +1,538 @@
+//! One round of reading: groups and users (full or incremental), merged into complete groups,
+//! plus the checkpoint the caller commits once the round's data is safely used.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use gwb_model::{CloudDelete, CloudGroup, Member, UserAnchor, WritebackConfiguration};
+use serde_json::Value;
+
+use crate::collect::{self, GroupCollector, GroupEntry};
+use crate::config::GraphConfig;
+use crate::error::GraphError;
+use crate::http::{GraphClient, RequestStats};
+use crate::state::{self, SourceState, StateError};
+
+/// Group properties read on every round (`members` tracks direct membership).
+const GROUP_PROPERTIES: &str = "displayName,description,mail,mailNickname,mailEnabled,\
+securityEnabled,groupTypes,proxyAddresses,visibility,onPremisesSyncEnabled,\
+onPremisesSecurityIdentifier,onPremisesSamAccountName,securityIdentifier,createdDateTime,\
+deletedDateTime,onPremisesExtensionAttributes";
+/// User properties read on every round: the on-premises anchors.
+const USER_PROPERTIES: &str = "userPrincipalName,onPremisesSecurityIdentifier,\
+onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSyncEnabled,onPremisesSamAccountName";
+/// Up to this many changed groups, `writebackConfiguration` is read by id; above, by listing.
+const WRITEBACK_BY_ID_LIMIT: usize = 150;
+/// Ids per `$filter=id in (...)` request.
+const WRITEBACK_IDS_PER_REQUEST: usize = 15;
+
+/// When the source runs a full round on its own.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// Every N-th committed round is full (delta is known to miss some member removals).
+    pub full_every_runs: Option<u32>,
+    /// A round is full when the last full round is at least this old.
+    pub full_every: Option<Duration>,
+    /// The wall clock (injected in tests).
+    pub clock: fn() -> SystemTime,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        Self {
+            full_every_runs: None,
+            full_every: None,
+            clock: SystemTime::now,
+        }
+    }
+}
+
+/// Options of one round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundOptions {
+    /// Read everything, ignoring saved delta links.
+    pub force_full: bool,
+}
+
+/// Why a round read everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FullReason {
+    /// No state was saved yet.
+    NoState,
+    /// The caller asked for it.
+    Forced,
+    /// `full_every_runs` was reached.
+    EveryRuns(u32),
+    /// `full_every` has passed since the last full round.
+    EveryDuration(Duration),
+    /// The properties read changed since the state was saved.
+    SelectionChanged,
+    /// Graph refused the delta link (410 Gone, `syncStateNotFound`, `resyncRequired`).
+    Resync(String),
+}
+
+/// Counters of one round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundStats {
+    /// HTTP requests (retries and token requests included).
+    pub requests: u64,
+    /// Retries after throttling or transient failures.
+    pub retries: u64,
+    /// Token requests.
+    pub token_requests: u64,
+    /// Pages read.
+    pub pages: u64,
+    /// Groups handed over.
+    pub groups: u64,
+    /// Deletes handed over.
+    pub deletes: u64,
+    /// User items read (changed users; all users on a full round).
+    pub users: u64,
+    /// Member adds and removals read.
+    pub member_changes: u64,
+    /// Delta links Graph refused (each turned into a full read).
+    pub resyncs: u64,
+}
+
+/// The state to save once the round's data has been used.
+#[derive(Debug)]
+pub struct Checkpoint {
+    /// The state after this round.
+    state: SourceState,
+    /// The generation of the state this round started from.
+    base_generation: u64,
+}
+
+/// What one round read.
+#[derive(Debug)]
+pub struct Round {
+    /// True when groups were read in full: `groups` is then every live group, and AD groups
+    /// gwb owns without a cloud twin may be deleted.
+    pub full: bool,
+    /// Why the round was full.
+    pub full_reason: Option<FullReason>,
+    /// The changed groups (all groups on a full round) with their complete direct membership,
+    /// sorted by id.
+    pub groups: Vec<CloudGroup>,
+    /// Removed groups, sorted by id. On a full round, groups known from the saved state that
+    /// Graph no longer lists are reported as soft deletes (Graph cannot say which kind).
+    pub deletes: Vec<CloudDelete>,
+    /// The on-premises anchors of every known user, by id.
+    pub users: BTreeMap<String, UserAnchor>,
+    /// Counters.
+    pub stats: RoundStats,
+    /// Pass to [`Source::commit`] after the data is used.
+    pub checkpoint: Checkpoint,
+}
+
+/// Why a round could not be read or committed.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Talking to Graph failed.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The state could not be read or written.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// The Graph source: reads rounds and keeps the state that makes the next one incremental.
+pub struct Source {
+    /// The client.
+    client: GraphClient,
+    /// Where the state lives.
+    state_path: PathBuf,
+    /// The committed state, if any.
+    state: Option<SourceState>,
+    /// Bumped on every commit.
+    generation: u64,
+    /// Scheduling options.
+    options: SourceOptions,
+}
+
+impl Source {
+    /// Builds the client and loads the saved state (a missing file means a first, full round).
+    pub fn open(
+        config: GraphConfig,
+        state_path: impl Into<PathBuf>,
+        options: SourceOptions,
+    ) -> Result<Self, SourceError> {
+        let state_path = state_path.into();
+        let state = state::load(&state_path)?;
+        Ok(Self {
+            client: GraphClient::new(config)?,
+            state_path,
+            state,
+            generation: 0,
+            options,
+        })
+    }
+
+    /// Reads one round. Nothing is saved: call [`Source::commit`] with the round's checkpoint
+    /// once its data has been used. Dropping the future mid-round loses nothing.
+    pub async fn read_round(&self, options: RoundOptions) -> Result<Round, SourceError> {
+        let selection = self.selection();
+        let mut stats = RoundStats::default();
+        let mut requests = RequestStats::default();
+        let full_reason = self.full_reason(options, &selection);
+        let base = match (&self.state, &full_reason) {
+            (Some(state), None) => state.clone(),
+            _ => SourceState::empty(selection.clone()),
+        };
+        let old_groups: Vec<String> = self
+            .state
+            .as_ref()
+            .map(|s| s.members.keys().cloned().collect())
+            .unwrap_or_default();
+
+        let result = self
+            .read_collections(base, full_reason, &mut stats, &mut requests)
+            .await;
+        stats.requests = requests.requests;
+        stats.retries = requests.retries;
+        stats.token_requests = requests.token_requests;
+        let (mut next, full_reason, entries) = result?;
+
+        let mut groups = Vec::new();
+        let mut deletes = Vec::new();
+        let full = full_reason.is_some();
+        for (id, entry) in entries {
+            match entry {
+                GroupEntry::Live { mut group, ops } => {
+                    let mut members = next.members.remove(&id).unwrap_or_default();
+                    collect::apply_ops(&mut members, &ops);
+                    group.members = members
+                        .iter()
+                        .map(|(id, kind)| Member {
+                            id: id.clone(),
+                            kind: *kind,
+                        })
+                        .collect();
+                    next.members.insert(id, members);
+                    groups.push(*group);
+                }
+                GroupEntry::Removed { hard } => {
+                    next.members.remove(&id);
+                    deletes.push(CloudDelete { id, hard });
+                }
+            }
+        }
+        if full {
+            for id in old_groups {
+                if !next.members.contains_key(&id) && !deletes.iter().any(|d| d.id == id) {
+                    deletes.push(CloudDelete { id, hard: false });
+                }
+            }
+            deletes.sort();
+        }
+        if self.client.config().read_writeback_configuration && !groups.is_empty() {
+            self.read_writeback(&mut groups, full, &mut requests, &mut stats)
+                .await?;
+            stats.requests = requests.requests;
+            stats.retries = requests.retries;
+            stats.token_requests = requests.token_requests;
+        }
+        let now = unix((self.options.clock)());
+        if full {
+            next.runs_since_full = 0;
+            next.last_full_unix = Some(now);
+        } else {
+            next.runs_since_full = next.runs_since_full.saturating_add(1);
+        }
+        stats.groups = groups.len() as u64;
+        stats.deletes = deletes.len() as u64;
+        Ok(Round {
+            full,
+            full_reason,
+            groups,
+            deletes,
+            users: next.users.clone(),
+            stats,
+            checkpoint: Checkpoint {
+                state: next,
+                base_generation: self.generation,
+            },
+        })
+    }
+
+    /// Saves a round's state crash-safely; the next round continues from it.
+    pub async fn commit(&mut self, checkpoint: Checkpoint) -> Result<(), SourceError> {
+        if checkpoint.base_generation != self.generation {
+            return Err(StateError::Stale.into());
+        }
+        let path = self.state_path.clone();
+        let state = tokio::task::spawn_blocking(move || {
+            state::save(&path, &checkpoint.state).map(|()| checkpoint.state)
+        })
+        .await
+        .map_err(|e| StateError::Writer(e.to_string()))??;
+        self.state = Some(state);
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// Reads users then groups, each from its delta link or in full; a refused delta link
+    /// turns that collection's read into a full one.
+    async fn read_collections(
+        &self,
+        mut next: SourceState,
+        mut full_reason: Option<FullReason>,
+        stats: &mut RoundStats,
+        requests: &mut RequestStats,
+    ) -> Result<
+        (
+            SourceState,
+            Option<FullReason>,
+            BTreeMap<String, GroupEntry>,
+        ),
+        GraphError,
+    > {
+        // Users.
+        let users_start = next.users_delta_link.clone();
+        let mut users = next.users.clone();
+        let users_link = match self
+            .read_users(users_start.as_deref(), &mut users, stats, requests)
+            .await
+        {
+            Err(GraphError::Resync { reason, .. }) if users_start.is_some() => {
+                tracing::warn!(%reason, "users delta link refused; reading all users");
+                stats.resyncs += 1;
+                users.clear();
+                self.read_users(None, &mut users, stats, requests).await?
+            }
+            other => other?,
+        };
+        next.users = users;
+        next.users_delta_link = Some(users_link);
+
+        // Groups.
+        let groups_start = next.groups_delta_link.clone();
+        let mut collector = GroupCollector::default();
+        let groups_link = match self
+            .read_groups(groups_start.as_deref(), &mut collector, stats, requests)
+            .await
+        {
+            Err(GraphError::Resync { reason, .. }) if groups_start.is_some() => {
+                tracing::warn!(%reason, "groups delta link refused; reading all groups");
+                stats.resyncs += 1;
+                collector = GroupCollector::default();
+                next.members.clear();
+                full_reason = Some(FullReason::Resync(reason));
+                self.read_groups(None, &mut collector, stats, requests)
+                    .await?
+            }
+            other => other?,
+        };
+        next.groups_delta_link = Some(groups_link);
+        stats.member_changes = collector.member_changes;
+        Ok((next, full_reason, collector.entries))
+    }
+
+    /// Follows one users delta round to its deltaLink.
+    async fn read_users(
+        &self,
+        start: Option<&str>,
+        users: &mut BTreeMap<String, UserAnchor>,
+        stats: &mut RoundStats,
+        requests: &mut RequestStats,
+    ) -> Result<String, GraphError> {
+        let first = start.map(str::to_owned).unwrap_or_else(|| {
+            self.client
+                .config()
+                .graph_url(&format!("v1.0/users/delta?$select={USER_PROPERTIES}"))
+        });
+        self.follow(first, stats, requests, |url, items| {
+            stats_add_users(url, users, items)
+        })
+        .await
+        .map(|(link, users_read)| {
+            stats.users += users_read;
+            link
+        })
+    }
+
+    /// Follows one groups delta round to its deltaLink.
+    async fn read_groups(
+        &self,
+        start: Option<&str>,
+        collector: &mut GroupCollector,
+        stats: &mut RoundStats,
+        requests: &mut RequestStats,
+    ) -> Result<String, GraphError> {
+        let first = start
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.groups_start_url());
+        self.follow(first, stats, requests, |url, items| {
+            collector
+                .add_page(items)
+                .map(|()| 0)
+                .map_err(|source| GraphError::Item {
+                    url: url.to_owned(),
+                    source,
+                })
+        })
+        .await
+        .map(|(link, _)| link)
+    }
+
+    /// GETs `first` and every `@odata.nextLink` after it (verbatim), handing each page's
+    /// items to `page`; returns the final `@odata.deltaLink` and the sum of `page`'s counts.
+    async fn follow(
+        &self,
+        first: String,
+        stats: &mut RoundStats,
+        requests: &mut RequestStats,
+        mut page: impl FnMut(&str, &[Value]) -> Result<u64, GraphError>,
+    ) -> Result<(String, u64), GraphError> {
+        let mut url = first;
+        let mut counted = 0;
+        loop {
+            let body = self.client.get_json(&url, requests).await?;
+            stats.pages += 1;
+            let malformed = |reason: &str| GraphError::Malformed {
+                url: url.clone(),
+                reason: reason.to_owned(),
+            };
+            let items = body
+                .get("value")
+                .and_then(Value::as_array)
+                .ok_or_else(|| malformed("no `value` array"))?;
+            counted += page(&url, items)?;
+            let link = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+            if let Some(next) = link("@odata.nextLink") {
+                url = next;
+            } else if let Some(delta) = link("@odata.deltaLink") {
+                return Ok((delta, counted));
+            } else {
+                return Err(malformed(
+                    "a page has neither `@odata.nextLink` nor `@odata.deltaLink`",
+                ));
+            }
+        }
+    }
+
+    /// Reads beta `writebackConfiguration` for the round's groups.
+    async fn read_writeback(
+        &self,
+        groups: &mut [CloudGroup],
+        full: bool,
+        requests: &mut RequestStats,
+        stats: &mut RoundStats,
+    ) -> Result<(), GraphError> {
+        let base = "beta/groups?$select=id,writebackConfiguration";
+        let urls: Vec<String> = if full || groups.len() > WRITEBACK_BY_ID_LIMIT {
+            vec![self.client.config().graph_url(base)]
+        } else {
+            groups
+                .chunks(WRITEBACK_IDS_PER_REQUEST)
+                .map(|chunk| {
+                    let ids: Vec<String> = chunk.iter().map(|g| format!("'{}'", g.id)).collect();
+                    let filter = format!("id in ({})", ids.join(","));
+                    let encoded: String =
+                        url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+                    self.client
+                        .config()
+                        .graph_url(&format!("{base}&$filter={encoded}"))
+                })
+                .collect()
+        };
+        let mut found: BTreeMap<String, Option<WritebackConfiguration>> = BTreeMap::new();
+        for first in urls {
+            let mut url = first;
+            loop {
+                let body = self.client.get_json(&url, requests).await?;
+                stats.pages += 1;
+                let items = crate::wire::parse_groups_document(&body).map_err(|source| {
+                    GraphError::Item {
+                        url: url.clone(),
+                        source,
+                    }
+                })?;
+                for item in items {
+                    match item.map_err(|source| GraphError::Item {
+                        url: url.clone(),
+                        source,
+                    })? {
+                        crate::wire::GroupItem::Group { group, .. } => {
+                            found.insert(group.id, group.writeback);
+                        }
+                        crate::wire::GroupItem::Removed(_) => {}
+                    }
+                }
+                match body.get("@odata.nextLink").and_then(Value::as_str) {
+                    Some(next) => url = next.to_owned(),
+                    None => break,
+                }
+            }
+        }
+        for group in groups {
+            group.writeback = found.remove(&group.id).flatten();
+        }
+        Ok(())
+    }
+
+    /// The first URL of a full groups round.
+    fn groups_start_url(&self) -> String {
+        let config = self.client.config();
+        let mut select = GROUP_PROPERTIES.to_owned();
+        for extension in &config.directory_extensions {
+            select.push(',');
+            select.push_str(extension);
+        }
+        select.push_str(",members");
+        config.graph_url(&format!("v1.0/groups/delta?$select={select}"))
+    }
+
+    /// A fingerprint of what is read; a change means the saved state no longer fits.
+    fn selection(&self) -> String {
+        format!(
+            "groups:{}|users:{USER_PROPERTIES}|writeback:{}",
+            self.groups_start_url(),
+            self.client.config().read_writeback_configuration
+        )
+    }
+
+    /// Whether (and why) this round must read everything.
+    fn full_reason(&self, options: RoundOptions, selection: &str) -> Option<FullReason> {
+        let Some(state) = &self.state else {
+            return Some(FullReason::NoState);
+        };
+        if options.force_full {
+            return Some(FullReason::Forced);
+        }
+        if state.selection != selection || state.groups_delta_link.is_none() {
+            return Some(FullReason::SelectionChanged);
+        }
+        if let Some(every) = self.options.full_every_runs
+            && state.runs_since_full.saturating_add(1) >= every
+        {
+            return Some(FullReason::EveryRuns(every));
+        }
+        if let (Some(every), Some(last)) = (self.options.full_every, state.last_full_unix)
+            && unix((self.options.clock)()).saturating_sub(last) >= every.as_secs()
+        {
+            return Some(FullReason::EveryDuration(every));
+        }
+        None
+    }
+}
+
+/// Applies a users page, naming the URL on error.
+fn stats_add_users(
+    url: &str,
+    users: &mut BTreeMap<String, UserAnchor>,
+    items: &[Value],
+) -> Result<u64, GraphError> {
+    collect::add_users_page(users, items).map_err(|source| GraphError::Item {
+        url: url.to_owned(),
+        source,
+    })
+}
+
+/// Seconds since the Unix epoch.
+fn unix(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,153 @@
+//! The source's saved state (delta links, member lists, user anchors), written crash-safely.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use gwb_model::{MemberKind, UserAnchor};
+use serde::{Deserialize, Serialize};
+
+/// The state file format version this build reads and writes.
+const STATE_VERSION: u32 = 1;
+
+/// What the source remembers between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SourceState {
+    /// Format version.
+    pub version: u32,
+    /// Fingerprint of the properties read; a change forces a full round.
+    pub selection: String,
+    /// The groups deltaLink of the last committed round.
+    pub groups_delta_link: Option<String>,
+    /// The users deltaLink of the last committed round.
+    pub users_delta_link: Option<String>,
+    /// Direct members of every known group: group id → member id → kind.
+    pub members: BTreeMap<String, BTreeMap<String, MemberKind>>,
+    /// On-premises anchors of every known user, by id.
+    pub users: BTreeMap<String, UserAnchor>,
+    /// Incremental rounds committed since the last full round.
+    pub runs_since_full: u32,
+    /// When the last full round was committed (seconds since the Unix epoch).
+    pub last_full_unix: Option<u64>,
+}
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Reading or writing failed.
+    #[error("state file {path}: {source}; check the directory exists and is writable")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a state file of this version.
+    #[error("state file {path} is unreadable ({reason}); move it away to start with a full round")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The checkpoint is not based on the state now saved.
+    #[error("this checkpoint is older than the state already committed; read a new round instead")]
+    Stale,
+    /// The background writer stopped.
+    #[error("the state writer task failed: {0}")]
+    Writer(String),
+}
+
+impl SourceState {
+    /// An empty state for a selection.
+    pub(crate) fn empty(selection: String) -> Self {
+        Self {
+            version: STATE_VERSION,
+            selection,
+            ..Self::default()
+        }
+    }
+}
+
+/// Loads the state; a missing file is `None`.
+pub(crate) fn load(path: &Path) -> Result<Option<SourceState>, StateError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StateError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let state: SourceState = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if state.version != STATE_VERSION {
+        return Err(StateError::Corrupt {
+            path: path.to_owned(),
+            reason: format!(
+                "version {} (this build reads {STATE_VERSION})",
+                state.version
+            ),
+        });
+    }
+    Ok(Some(state))
+}
+
+/// Saves the state: write a temporary file, fsync it, rename it over the old one, fsync the
+/// directory. A crash leaves either the old or the new state, never a torn one.
+pub(crate) fn save(path: &Path, state: &SourceState) -> Result<(), StateError> {
+    let io = |source| StateError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = serde_json::to_vec(state).map_err(|e| StateError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = dir.join(tmp_name);
+    {
+        let mut file = std::fs::File::create(&tmp).map_err(io)?;
+        file.write_all(&bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    std::fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io)?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saves_and_loads_and_refuses_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        assert_eq!(load(&path).unwrap(), None);
+        let mut state = SourceState::empty("sel".into());
+        state.groups_delta_link = Some("https://graph/delta?$deltatoken=x".into());
+        state
+            .members
+            .entry("g".into())
+            .or_default()
+            .insert("u".into(), MemberKind::User);
+        save(&path, &state).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(state));
+        assert!(!dir.path().join("graph-state.json.tmp").exists());
+        std::fs::write(&path, b"{").unwrap();
+        assert!(matches!(load(&path), Err(StateError::Corrupt { .. })));
+    }
+}
