@@ -1,1 +1,42 @@
 //! The sandboxed WebAssembly runtime that runs an organization's rule plugins.
+//!
+//! One [`Runtime`] per process holds the wasmtime engine and the linker. [`Runtime::load`]
+//! reads, pins, compiles (through an on-disk cache) and pre-instantiates a plugin, giving a
+//! cheap, cloneable [`Plugin`]. Each worker thread calls [`Plugin::instantiate`] once and drives
+//! the [`PluginInstance`] through the [`gwb_model::Rule`] trait, group after group. A trap or a
+//! limit hit becomes [`gwb_model::StageError::Fault`] naming the plugin, stage, group and cause;
+//! the instance rebuilds itself so the next group runs normally.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use gwb_wasm::{Limits, PluginSpec, Runtime, RuntimeOptions};
+//!
+//! let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(".gwb-cache".into()) })?;
+//! let plugin = runtime.load(&PluginSpec {
+//!     name: "ou-router".into(),
+//!     path: "plugins/target/wasm32-wasip2/release/ou_router.wasm".into(),
+//!     config_json: r#"{"default_ou": "OU=Groups,DC=contoso,DC=com"}"#.into(),
+//!     limits: Limits { time: Some(Duration::from_millis(50)), ..Limits::default() },
+//!     sha256_pin: None,
+//! })?;
+//! let mut instance = plugin.instantiate()?; // one per worker thread
+//! # Ok::<(), gwb_wasm::WasmError>(())
+//! ```
+
+mod bindings;
+mod cache;
+mod error;
+mod fault;
+mod host;
+mod instance;
+mod limiter;
+mod plugin;
+mod runtime;
+mod sandbox;
+
+pub use cache::CacheStatus;
+pub use error::WasmError;
+pub use instance::{CallStats, PluginInstance};
+pub use plugin::{Limits, Plugin, PluginInfo, PluginSpec};
+pub use runtime::{Runtime, RuntimeOptions};
+pub use sandbox::{FIXED_WALL_CLOCK, RANDOM_SEED};

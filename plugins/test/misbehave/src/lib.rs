@@ -1,5 +1,6 @@
 //! misbehave: a test plugin that misbehaves on purpose in the stage its config names, e.g.
-//! `{"stage": "naming", "mode": "endless-loop"}`. The host's tests check each mode is contained.
+//! `{"stage": "naming", "mode": "endless-loop", "only": "Bad group"}` (`only`: misbehave just for
+//! the group with that displayName). The host's tests check each mode is contained.
 //!
 //! Modes that probe the sandbox (file, env, socket, clock, random, members) do not crash: they
 //! report what they saw as the stage's answer (filter: the skip reason; naming: the cn; mapping:
@@ -68,6 +69,9 @@ struct Config {
     stage: Stage,
     #[serde(default)]
     mode: Mode,
+    /// Misbehave only for the group with this displayName (others get `ok <id>`); all when unset.
+    #[serde(default)]
+    only: Option<String>,
 }
 
 /// The configured behaviour.
@@ -87,7 +91,11 @@ impl Misbehave {
         if stage != self.config.stage {
             return Ok(None);
         }
-        let text = match self.config.mode {
+        let mode = match &self.config.only {
+            Some(only) if group.display_name().as_deref() != Some(only.as_str()) => Mode::Ok,
+            _ => self.config.mode,
+        };
+        let text = match mode {
             Mode::Ok => format!("ok {}", group.id()),
             Mode::EndlessLoop => endless_loop(),
             Mode::MemoryBomb => memory_bomb(),

@@ -1,0 +1,298 @@
+//! A plugin instance driven through the [`Rule`] trait: one store, reused across groups and
+//! rebuilt after any trap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gwb_model::{
+    AttributeEdit, CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, Stage, StageError,
+    Stages, TargetCapabilities,
+};
+use wasmtime::Store;
+use wasmtime::component::Resource;
+
+use crate::bindings::{RulePlugin, WitPluginInfo, types};
+use crate::host::StoreData;
+use crate::plugin::{Limits, Shared};
+use crate::runtime::TICK;
+use crate::{WasmError, fault};
+
+/// Instantiating, `describe` and `configure` get at least this much time (a plugin may compile
+/// regular expressions there) ...
+const STARTUP_TIME: Duration = Duration::from_secs(1);
+/// ... and at least this much fuel.
+const STARTUP_FUEL: u64 = 1_000_000_000;
+/// The epoch deadline when a plugin has no time limit: effectively never.
+const NO_DEADLINE: u64 = u64::MAX / 2;
+
+/// A live store with its instance.
+pub(crate) struct Live {
+    store: Store<StoreData>,
+    bindings: RulePlugin,
+}
+
+/// Counters of one [`PluginInstance`], for diagnostics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// Members copied into the plugin (only `members(start, count)` copies them).
+    pub members_copied: u64,
+    /// Times the instance was rebuilt after a fault.
+    pub rebuilds: u64,
+}
+
+/// One instance of a plugin. Give each worker thread its own and reuse it for every group: the
+/// instance stays warm, and after a fault it rebuilds itself from the pre-instantiated plugin.
+pub struct PluginInstance {
+    shared: Arc<Shared>,
+    /// `None` only when a rebuild failed; the next call tries again.
+    live: Option<Live>,
+    stats: CallStats,
+}
+
+fn budget(store: &mut Store<StoreData>, limits: &Limits, startup: bool) -> wasmtime::Result<()> {
+    let time = match (limits.time, startup) {
+        (Some(time), true) => Some(time.max(STARTUP_TIME)),
+        (time, _) => time,
+    };
+    store.set_epoch_deadline(match time {
+        // +1: the current tick may be about to end.
+        Some(time) => u64::try_from(time.as_nanos().div_ceil(TICK.as_nanos()))
+            .unwrap_or(NO_DEADLINE)
+            .saturating_add(1),
+        None => NO_DEADLINE,
+    });
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(if startup {
+            fuel.max(STARTUP_FUEL)
+        } else {
+            fuel
+        })?;
+    }
+    Ok(())
+}
+
+fn start_error(
+    shared: &Shared,
+    step: &'static str,
+    error: &wasmtime::Error,
+    store: &Store<StoreData>,
+) -> WasmError {
+    WasmError::Start {
+        name: shared.spec.name.clone(),
+        path: shared.spec.path.clone(),
+        step,
+        cause: fault::cause(error, store.data(), &shared.spec.limits),
+    }
+}
+
+/// A new store with an instance, before `configure`.
+fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
+    let data = StoreData::new(
+        shared.spec.name.as_str().into(),
+        shared.spec.limits.memory_bytes,
+    );
+    let mut store = Store::new(&shared.kit.engine, data);
+    store.limiter(|data| &mut data.limiter);
+    let bindings = budget(&mut store, &shared.spec.limits, true)
+        .and_then(|()| shared.pre.instantiate(&mut store))
+        .map_err(|e| start_error(shared, "instantiating", &e, &store))?;
+    Ok(Live { store, bindings })
+}
+
+/// A new instance and what its `describe` says.
+pub(crate) fn describe(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmError> {
+    let mut live = instantiate(shared)?;
+    let info = budget(&mut live.store, &shared.spec.limits, true)
+        .and_then(|()| {
+            live.bindings
+                .gwb_rules_plugin()
+                .call_describe(&mut live.store)
+        })
+        .map_err(|e| start_error(shared, "calling describe", &e, &live.store))?;
+    Ok((live, info))
+}
+
+/// Hands `live` the plugin's configuration.
+pub(crate) fn configure(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
+    let result = budget(&mut live.store, &shared.spec.limits, true)
+        .and_then(|()| {
+            live.bindings
+                .gwb_rules_plugin()
+                .call_configure(&mut live.store, &shared.spec.config_json)
+        })
+        .map_err(|e| start_error(shared, "calling configure", &e, &live.store))?;
+    result.map_err(|e| WasmError::Configure {
+        name: shared.spec.name.clone(),
+        path: shared.spec.path.clone(),
+        message: e.message,
+    })?;
+    Ok(live)
+}
+
+/// A new, configured instance.
+pub(crate) fn start(shared: &Shared) -> Result<Live, WasmError> {
+    configure(shared, instantiate(shared)?)
+}
+
+/// What a stage call lends the plugin besides the group.
+struct Lent<'a> {
+    proposal: &'a mut DesiredGroup,
+    target: TargetCapabilities,
+}
+
+impl PluginInstance {
+    pub(crate) fn new(shared: Arc<Shared>, live: Live) -> Self {
+        Self {
+            shared,
+            live: Some(live),
+            stats: CallStats::default(),
+        }
+    }
+
+    /// Counters since this instance was made.
+    pub fn stats(&self) -> CallStats {
+        self.stats
+    }
+
+    /// Runs one stage call: lends the group (and proposal), sets the budget, calls, takes the
+    /// proposal back, and turns a trap into a fault after rebuilding the instance.
+    fn call<R>(
+        &mut self,
+        stage: Stage,
+        group: &Arc<CloudGroup>,
+        mut lent: Option<Lent<'_>>,
+        f: impl FnOnce(
+            &RulePlugin,
+            &mut Store<StoreData>,
+        ) -> wasmtime::Result<Result<R, types::RuleError>>,
+    ) -> Result<R, StageError> {
+        let mut live = match self.live.take() {
+            Some(live) => live,
+            None => start(&self.shared).map_err(|e| {
+                StageError::Fault(format!(
+                    "{} {stage} stage on group {}: cannot rebuild the instance: {e}",
+                    self.shared.label,
+                    group.label()
+                ))
+            })?,
+        };
+        let data = live.store.data_mut();
+        data.group = Arc::clone(group);
+        data.last_error = None;
+        data.limiter.refused_memory = None;
+        if let Some(lent) = lent.as_mut() {
+            data.proposal = std::mem::take(lent.proposal);
+            data.target = lent.target;
+        }
+        let result = budget(&mut live.store, &self.shared.spec.limits, false)
+            .and_then(|()| f(&live.bindings, &mut live.store));
+        let data = live.store.data_mut();
+        if let Some(lent) = lent {
+            *lent.proposal = std::mem::take(&mut data.proposal);
+        }
+        self.stats.members_copied += std::mem::take(&mut data.members_copied);
+        match result {
+            Ok(Ok(answer)) => {
+                self.live = Some(live);
+                Ok(answer)
+            }
+            Ok(Err(error)) => {
+                self.live = Some(live);
+                Err(StageError::Rule(error.message))
+            }
+            Err(trap) => {
+                let cause = fault::cause(&trap, live.store.data(), &self.shared.spec.limits);
+                // A trapped store is poisoned: drop it and start afresh for the next group.
+                drop(live);
+                self.stats.rebuilds += 1;
+                let mut message = format!(
+                    "{} {stage} stage on group {}: {cause}",
+                    self.shared.label,
+                    group.label()
+                );
+                match start(&self.shared) {
+                    Ok(live) => self.live = Some(live),
+                    Err(e) => {
+                        message.push_str(&format!("\n(rebuilding the instance failed too: {e})"))
+                    }
+                }
+                Err(StageError::Fault(message))
+            }
+        }
+    }
+}
+
+impl Rule for PluginInstance {
+    fn name(&self) -> &str {
+        &self.shared.spec.name
+    }
+
+    fn stages(&self) -> Stages {
+        self.shared.info.stages
+    }
+
+    fn filter(&mut self, group: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
+        let decision = self.call(Stage::Filter, group, None, |b, store| {
+            b.gwb_rules_plugin()
+                .call_filter(store, Resource::new_borrow(0))
+        })?;
+        Ok(match decision {
+            types::FilterDecision::Write => FilterDecision::Write,
+            types::FilterDecision::Skip(reason) => FilterDecision::Skip(reason),
+        })
+    }
+
+    fn naming(
+        &mut self,
+        group: &Arc<CloudGroup>,
+        proposal: &mut DesiredGroup,
+        target: TargetCapabilities,
+    ) -> Result<Naming, StageError> {
+        let lent = Lent { proposal, target };
+        let naming = self.call(Stage::Naming, group, Some(lent), |b, store| {
+            b.gwb_rules_plugin().call_naming(
+                store,
+                Resource::new_borrow(0),
+                Resource::new_borrow(0),
+            )
+        })?;
+        Ok(Naming {
+            cn: naming.cn,
+            parent_dn: naming.parent_dn,
+            sam_account_name: naming.sam_account_name,
+        })
+    }
+
+    fn mapping(
+        &mut self,
+        group: &Arc<CloudGroup>,
+        proposal: &mut DesiredGroup,
+        target: TargetCapabilities,
+    ) -> Result<Vec<AttributeEdit>, StageError> {
+        let lent = Lent { proposal, target };
+        let edits = self.call(Stage::Mapping, group, Some(lent), |b, store| {
+            b.gwb_rules_plugin().call_mapping(
+                store,
+                Resource::new_borrow(0),
+                Resource::new_borrow(0),
+            )
+        })?;
+        Ok(edits
+            .into_iter()
+            .map(|edit| match edit {
+                types::AttributeEdit::Replace(a) => AttributeEdit::Replace {
+                    name: a.name,
+                    values: a.values,
+                },
+                types::AttributeEdit::Add(a) => AttributeEdit::Add {
+                    name: a.name,
+                    values: a.values,
+                },
+                types::AttributeEdit::Remove(a) => AttributeEdit::Remove {
+                    name: a.name,
+                    values: a.values,
+                },
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,229 @@
+//! Loading a plugin: read, pin check, compile (cached), link, describe and a first configure.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gwb_model::Stages;
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+
+use crate::WasmError;
+use crate::bindings::{RulePluginPre, WitPluginInfo};
+use crate::cache::{Cache, CacheStatus};
+use crate::instance::{self, Live};
+use crate::runtime::Kit;
+
+/// What the rules file says about one plugin.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// The plugin's name in the rules file, used in every message.
+    pub name: String,
+    /// The `.wasm` component file.
+    pub path: PathBuf,
+    /// The plugin's `config` table as JSON text (`{}` when absent).
+    pub config_json: String,
+    /// The sandbox limits per call.
+    pub limits: Limits,
+    /// The expected SHA-256 of the file (hex, any case, optional `sha256:` prefix); a different
+    /// file is refused.
+    pub sha256_pin: Option<String>,
+}
+
+/// The sandbox limits of a plugin. A call that exceeds one becomes a fault for that group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock budget per call (1 ms resolution); `None` for no time limit.
+    pub time: Option<Duration>,
+    /// Fuel (about one unit per wasm instruction) per call; `None` for no fuel limit. Fuel is
+    /// deterministic but makes the plugin run up to 2-3× slower.
+    pub fuel: Option<u64>,
+    /// The most linear memory the plugin may use, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 100 ms per call, no fuel limit, 64 MiB of memory.
+    fn default() -> Self {
+        Self {
+            time: Some(Duration::from_millis(100)),
+            fuel: None,
+            memory_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What a plugin says about itself, plus the file's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// The plugin's own name (from `describe`).
+    pub name: String,
+    /// The plugin's own version (from `describe`).
+    pub version: String,
+    /// The stages it implements.
+    pub stages: Stages,
+    /// The SHA-256 of the file, lower-case hex: the value to pin in the rules file.
+    pub sha256: String,
+}
+
+/// A loaded plugin, ready to instantiate. Cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct Plugin {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// What every instance of a plugin shares.
+pub(crate) struct Shared {
+    pub(crate) spec: PluginSpec,
+    pub(crate) kit: Kit,
+    pub(crate) pre: RulePluginPre<crate::host::StoreData>,
+    pub(crate) info: PluginInfo,
+    pub(crate) cache_status: CacheStatus,
+    /// `plugin <name> <version> (<file>)`, the start of every fault message.
+    pub(crate) label: String,
+    /// The instance `load` configured, handed to the first `instantiate`.
+    spare: Mutex<Option<Live>>,
+}
+
+impl Plugin {
+    /// The plugin's name, version, stages and hash.
+    pub fn info(&self) -> &PluginInfo {
+        &self.shared.info
+    }
+
+    /// Where the compiled code came from (cache hit, compiled, ...).
+    pub fn cache_status(&self) -> &CacheStatus {
+        &self.shared.cache_status
+    }
+
+    /// A new instance (one store, configured), to be used by one thread for many groups.
+    /// A configure error is [`WasmError::Configure`] with the plugin's message.
+    pub fn instantiate(&self) -> Result<crate::PluginInstance, WasmError> {
+        let spare = self
+            .shared
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let live = match spare {
+            Some(live) => live,
+            None => instance::start(&self.shared)?,
+        };
+        Ok(crate::PluginInstance::new(Arc::clone(&self.shared), live))
+    }
+}
+
+/// Normalises a pin: lower-case hex without an optional `sha256:` prefix.
+fn normalise_pin(pin: &str) -> String {
+    let pin = pin.trim();
+    let pin = pin
+        .strip_prefix("sha256:")
+        .or_else(|| pin.strip_prefix("SHA256:"))
+        .unwrap_or(pin);
+    pin.to_ascii_lowercase()
+}
+
+pub(crate) fn load(
+    kit: Kit,
+    cache: Option<&Cache>,
+    spec: &PluginSpec,
+) -> Result<Plugin, WasmError> {
+    let (name, path) = (&spec.name, &spec.path);
+    let wasm = std::fs::read(path).map_err(|source| WasmError::Read {
+        name: name.clone(),
+        path: path.clone(),
+        source,
+    })?;
+    let digest: [u8; 32] = Sha256::digest(&wasm).into();
+    let sha256 = hex::encode(digest);
+    if let Some(pin) = &spec.sha256_pin
+        && normalise_pin(pin) != sha256
+    {
+        return Err(WasmError::PinMismatch {
+            name: name.clone(),
+            path: path.clone(),
+            expected: pin.trim().to_string(),
+            actual: sha256,
+        });
+    }
+    let compile_error = |e: wasmtime::Error| WasmError::Compile {
+        name: name.clone(),
+        path: path.clone(),
+        cause: format!("{e:#}"),
+    };
+    let (component, cache_status) = match cache {
+        Some(cache) => cache
+            .component(&kit.engine, &digest, &wasm)
+            .map_err(compile_error)?,
+        None => (
+            Component::new(&kit.engine, &wasm).map_err(compile_error)?,
+            CacheStatus::Disabled,
+        ),
+    };
+    let not_a_plugin = |e: wasmtime::Error| WasmError::NotAPlugin {
+        name: name.clone(),
+        path: path.clone(),
+        cause: format!("{e:#}"),
+    };
+    let pre = kit
+        .linker
+        .instantiate_pre(&component)
+        .and_then(RulePluginPre::new)
+        .map_err(not_a_plugin)?;
+    let mut shared = Shared {
+        spec: spec.clone(),
+        kit,
+        pre,
+        info: PluginInfo {
+            name: name.clone(),
+            version: String::new(),
+            stages: Stages::default(),
+            sha256,
+        },
+        cache_status,
+        label: format!("plugin {name} ({})", path.display()),
+        spare: Mutex::new(None),
+    };
+    let (live, described) = instance::describe(&shared)?;
+    shared.info.name = described.name.clone();
+    shared.info.version = described.version.clone();
+    shared.info.stages = Stages {
+        filter: described
+            .stages
+            .contains(crate::bindings::WitStages::FILTER),
+        naming: described
+            .stages
+            .contains(crate::bindings::WitStages::NAMING),
+        mapping: described
+            .stages
+            .contains(crate::bindings::WitStages::MAPPING),
+    };
+    shared.label = label(spec, &described);
+    let live = instance::configure(&shared, live)?;
+    shared.spare = Mutex::new(Some(live));
+    Ok(Plugin {
+        shared: Arc::new(shared),
+    })
+}
+
+/// `plugin ou-router (ou-router 0.1.0, plugins/ou_router.wasm)`.
+fn label(spec: &PluginSpec, described: &WitPluginInfo) -> String {
+    format!(
+        "plugin {} ({} {}, {})",
+        spec.name,
+        described.name,
+        described.version,
+        spec.path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_ignore_case_and_prefix() {
+        assert_eq!(normalise_pin(" sha256:ABCdef "), "abcdef");
+        assert_eq!(normalise_pin("abc"), "abc");
+    }
+}
