@@ -6,12 +6,15 @@ use gwb_model::ANCHOR_PREFIX;
 
 use crate::directory::{ModOp, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
-use crate::plan::{ChangeKind, Operation, Plan};
+use crate::escape::normalize_dn;
+use crate::plan::{Change, ChangeKind, Operation, Plan};
 use crate::{AdError, Directory};
 
 /// LDAP result codes apply interprets.
 const NO_SUCH_OBJECT: u32 = 32;
 const ALREADY_EXISTS: u32 = 68;
+const NO_SUCH_ATTRIBUTE: u32 = 16;
+const VALUE_EXISTS: u32 = 20;
 
 /// What happened to one operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +63,75 @@ impl ApplyReport {
     }
 }
 
+/// The plan's changes as ldap3 modifications.
+fn mod_ops(changes: &[Change]) -> Vec<ModOp<'_>> {
+    changes
+        .iter()
+        .map(|c| match c.kind {
+            ChangeKind::Add => ModOp::Add(&c.attribute, &c.values),
+            ChangeKind::Delete => ModOp::Delete(&c.attribute, &c.values),
+            ChangeKind::Replace => ModOp::Replace(&c.attribute, &c.values),
+        })
+        .collect()
+}
+
 impl Directory {
+    /// Re-applies a modify after a replay: member adds/deletes cut to what is still needed.
+    /// Returns why it was already done, or `None` when the retry also failed.
+    async fn modify_remaining(
+        &mut self,
+        dn: &str,
+        changes: &[Change],
+    ) -> Result<Option<String>, AdError> {
+        let first = crate::read::range_request(0);
+        let Some(entry) = self.read_entry(dn, &[first.as_str()]).await? else {
+            return Ok(None);
+        };
+        let present: BTreeSet<String> = self
+            .all_members(&entry)
+            .await?
+            .iter()
+            .map(|m| normalize_dn(m))
+            .collect();
+        let mut remaining: Vec<Change> = Vec::new();
+        for c in changes {
+            let is_member = c.attribute.eq_ignore_ascii_case("member");
+            let values: Vec<String> = match c.kind {
+                ChangeKind::Add if is_member => c
+                    .values
+                    .iter()
+                    .filter(|v| !present.contains(&normalize_dn(v)))
+                    .cloned()
+                    .collect(),
+                ChangeKind::Delete if is_member => c
+                    .values
+                    .iter()
+                    .filter(|v| present.contains(&normalize_dn(v)))
+                    .cloned()
+                    .collect(),
+                _ => c.values.clone(),
+            };
+            if !is_member || !values.is_empty() {
+                remaining.push(Change {
+                    kind: c.kind,
+                    attribute: c.attribute.clone(),
+                    values,
+                });
+            }
+        }
+        if remaining.is_empty() {
+            return Ok(Some("the member changes are already in effect".into()));
+        }
+        let mods = mod_ops(&remaining);
+        match self.modify(dn, &mods).await {
+            Ok(()) => Ok(Some(
+                "part of the member changes were already in effect".into(),
+            )),
+            Err(e) if e.rc().is_some() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Does the entry at `dn` carry `Group_<object_id>` in an anchor attribute?
     async fn has_anchor(&mut self, dn: &str, object_id: &str) -> Result<bool, AdError> {
         let anchor = format!("{ANCHOR_PREFIX}{object_id}");
@@ -95,17 +166,7 @@ impl Directory {
                 new_superior,
                 ..
             } => self.modify_dn(dn, new_rdn, new_superior.as_deref()).await,
-            Operation::Modify { dn, changes, .. } => {
-                let mods: Vec<ModOp<'_>> = changes
-                    .iter()
-                    .map(|c| match c.kind {
-                        ChangeKind::Add => ModOp::Add(&c.attribute, &c.values),
-                        ChangeKind::Delete => ModOp::Delete(&c.attribute, &c.values),
-                        ChangeKind::Replace => ModOp::Replace(&c.attribute, &c.values),
-                    })
-                    .collect();
-                self.modify(dn, &mods).await
-            }
+            Operation::Modify { dn, changes, .. } => self.modify(dn, &mod_ops(changes)).await,
             Operation::Delete { dn, .. } => self.delete(dn).await,
         };
         let err = match result {
@@ -130,6 +191,14 @@ impl Directory {
                 .then(|| "the group is already at its new DN".to_owned()),
             (Operation::Delete { .. }, Some(NO_SUCH_OBJECT)) => {
                 Some("the group is already gone".to_owned())
+            }
+            (
+                Operation::Modify { dn, changes, .. },
+                Some(ALREADY_EXISTS | VALUE_EXISTS | NO_SUCH_ATTRIBUTE),
+            ) => {
+                // Samba ignores permissive modify for linked attributes like member: redo the
+                // change with only the values still missing (adds) or present (deletes).
+                self.modify_remaining(dn, changes).await?
             }
             _ => None,
         };

@@ -134,3 +134,104 @@ pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::plan::{GroupReport, Operation, Removal};
+
+    fn plan_with(removals: usize, owned: usize, desired: usize) -> Plan {
+        Plan {
+            operations: (0..removals)
+                .map(|i| Operation::Delete {
+                    object_id: format!("{i}"),
+                    dn: format!("CN={i},DC=x"),
+                    removal: Removal::NoLongerDesired,
+                })
+                .collect(),
+            owned_count: owned,
+            desired_count: desired,
+            full: true,
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn delete_thresholds_trip_and_name_the_override() {
+        let g = Guards::default();
+        assert_eq!(
+            check(&plan_with(9, 10, 1), &g),
+            Ok(()),
+            "below the percentage floor"
+        );
+        let err = check(&plan_with(10, 40, 1), &g).unwrap_err();
+        assert!(matches!(
+            err,
+            GuardError::TooManyDeletesPercent {
+                removals: 10,
+                owned: 40,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("--max-delete-percent"));
+        assert_eq!(check(&plan_with(10, 50, 1), &g), Ok(()));
+        let err = check(&plan_with(501, 100_000, 1), &g).unwrap_err();
+        assert_eq!(
+            err,
+            GuardError::TooManyDeletes {
+                removals: 501,
+                limit: 500
+            }
+        );
+        assert!(err.to_string().contains("--max-deletes 501"));
+        let raised = Guards {
+            max_deletes: 501,
+            ..g
+        };
+        assert_eq!(check(&plan_with(501, 100_000, 1), &raised), Ok(()));
+    }
+
+    #[test]
+    fn an_empty_source_is_refused_unless_allowed() {
+        let err = check(&plan_with(0, 3, 0), &Guards::default()).unwrap_err();
+        assert_eq!(err, GuardError::EmptySource { owned: 3 });
+        assert!(err.to_string().contains("--allow-empty-source"));
+        let allowed = Guards {
+            allow_empty_source: true,
+            ..Guards::default()
+        };
+        assert_eq!(check(&plan_with(0, 3, 0), &allowed), Ok(()));
+        assert_eq!(check(&plan_with(0, 0, 0), &Guards::default()), Ok(()));
+    }
+
+    #[test]
+    fn member_removals_per_group_are_limited() {
+        let mut plan = plan_with(0, 1, 1);
+        let mut report = GroupReport::new("a", "CN=a,DC=x", GroupAction::Update);
+        report.members_before = 20;
+        report.members_removed = 11;
+        plan.groups.insert("a".into(), report.clone());
+        let err = check(&plan, &Guards::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            GuardError::TooManyMemberRemovals {
+                removed: 11,
+                before: 20,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("--max-member-removal-percent"));
+        report.members_removed = 10;
+        plan.groups.insert("a".into(), report.clone());
+        assert_eq!(check(&plan, &Guards::default()), Ok(()));
+        report.members_before = 9;
+        report.members_removed = 9;
+        plan.groups.insert("a".into(), report);
+        assert_eq!(
+            check(&plan, &Guards::default()),
+            Ok(()),
+            "small groups are below the floor"
+        );
+    }
+}

@@ -237,7 +237,11 @@ fn lookup_terms<'a>(
 
 impl Directory {
     /// Reads one object's identities (objectGUID, objectSid, anchors, ...); `None` if absent.
-    pub async fn lookup(&mut self, dn: &str, external_id: bool) -> Result<Option<AdObject>, AdError> {
+    pub async fn lookup(
+        &mut self,
+        dn: &str,
+        external_id: bool,
+    ) -> Result<Option<AdObject>, AdError> {
         match self.read_entry(dn, &object_attributes(external_id)).await? {
             Some(entry) => ad_object(&entry).map(Some),
             None => Ok(None),
@@ -274,6 +278,7 @@ impl Directory {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -64,7 +64,7 @@ pub fn is_structural(name: &str) -> bool {
 pub const MEMBER_RANGE: u64 = 1500;
 
 /// The attribute request for the `member` values from `low` on, [`MEMBER_RANGE`] at a time.
-fn range_request(low: u64) -> String {
+pub(crate) fn range_request(low: u64) -> String {
     format!("member;range={low}-{}", low + MEMBER_RANGE - 1)
 }
 
@@ -179,7 +179,10 @@ impl Directory {
     }
 
     /// All `member` values of an entry, reading further ranges while AD says there are more.
-    async fn all_members(&mut self, entry: &SearchEntry) -> Result<Vec<String>, AdError> {
+    pub(crate) async fn all_members(
+        &mut self,
+        entry: &SearchEntry,
+    ) -> Result<Vec<String>, AdError> {
         let Some((key, _, mut high)) = member_range(entry) else {
             // No ranged answer: either no members or a server that ignores ranges.
             return Ok(text_values(entry, "member")
@@ -214,6 +217,7 @@ impl Directory {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use std::collections::HashMap;

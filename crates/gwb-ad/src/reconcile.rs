@@ -199,18 +199,17 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         } else if twin.is_some() {
             report.action = GroupAction::Update;
         }
-        if report.action != GroupAction::Skipped {
-            if let Some(occ) = input.occupants.by_dn.get(&normalize_dn(&target))
-                && twin.is_none_or(|t| t.object_guid != occ.object_guid)
-            {
-                let reason = if occ.anchor.as_deref() == Some(d.object_id.as_str()) {
-                    "an object with this group's anchor sits outside the managed OUs; add its OU to the managed OUs"
-                } else {
-                    "another object already has this DN; rename or move it, or change the naming rule"
-                };
-                conflict(occ.identity(), format!("DN: {reason}"), &mut plan);
-                report.action = GroupAction::Skipped;
-            }
+        if report.action != GroupAction::Skipped
+            && let Some(occ) = input.occupants.by_dn.get(&normalize_dn(&target))
+            && twin.is_none_or(|t| t.object_guid != occ.object_guid)
+        {
+            let reason = if occ.anchor.as_deref() == Some(d.object_id.as_str()) {
+                "an object with this group's anchor sits outside the managed OUs; add its OU to the managed OUs"
+            } else {
+                "another object already has this DN; rename or move it, or change the naming rule"
+            };
+            conflict(occ.identity(), format!("DN: {reason}"), &mut plan);
+            report.action = GroupAction::Skipped;
         }
         if report.action != GroupAction::Skipped
             && let Some(sam) = &d.sam_account_name
@@ -523,3 +522,7 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         .collect();
     plan
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests;

@@ -100,7 +100,11 @@ impl Dc {
             self.base_dn
         );
         let mut ldif = String::new();
-        for dn in [ou.clone(), format!("OU=Groups,{ou}"), format!("OU=Users,{ou}")] {
+        for dn in [
+            ou.clone(),
+            format!("OU=Groups,{ou}"),
+            format!("OU=Users,{ou}"),
+        ] {
             let value = gwb_ad::escape::first_rdn_value(&dn).unwrap();
             ldif.push_str(&format!(
                 "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {value}\n\n"
@@ -141,7 +145,11 @@ pub fn sam_for(ou: &str, name: &str) -> String {
 /// Reads a user's identities back and builds the UserAnchor Graph would report: by SID, by
 /// immutableId (base64 objectGUID) or by DN.
 pub async fn anchor_of(dir: &mut Directory, id: &str, dn: &str, how: &str) -> UserAnchor {
-    let obj: AdObject = dir.lookup(dn, false).await.unwrap().unwrap();
+    let obj: AdObject = if how == "dn" {
+        AdObject::default()
+    } else {
+        dir.lookup(dn, false).await.unwrap().unwrap()
+    };
     let mut a = UserAnchor {
         id: id.into(),
         on_premises_sync_enabled: Some(true),
@@ -168,7 +176,10 @@ pub fn desired(
     attributes.set_one("groupType", "-2147483640");
     attributes.set_one("adminDescription", format!("Group_{object_id}"));
     if caps.external_directory_object_id {
-        attributes.set_one("msDS-ExternalDirectoryObjectId", format!("Group_{object_id}"));
+        attributes.set_one(
+            "msDS-ExternalDirectoryObjectId",
+            format!("Group_{object_id}"),
+        );
     }
     attributes.set_one("description", format!("desc of {cn}"));
     attributes.set_one("displayName", cn);
@@ -195,7 +206,6 @@ pub fn users_map(anchors: Vec<UserAnchor>) -> BTreeMap<String, UserAnchor> {
 /// The whole read side and reconcile, as the CLI runs it.
 pub async fn plan(
     dir: &mut Directory,
-    dc: &Dc,
     managed_ous: &[String],
     desired: &[DesiredGroup],
     users: &BTreeMap<String, UserAnchor>,
@@ -205,7 +215,11 @@ pub async fn plan(
 ) -> gwb_ad::Plan {
     let caps = dir.discover().await.unwrap().capabilities;
     let current = dir
-        .read_owned(managed_ous, &policy.read_attributes(desired), caps.external_directory_object_id)
+        .read_owned(
+            managed_ous,
+            &policy.read_attributes(desired),
+            caps.external_directory_object_id,
+        )
         .await
         .unwrap();
     let group_ids: Vec<&str> = desired
@@ -214,12 +228,19 @@ pub async fn plan(
         .filter(|m| m.kind == MemberKind::Group)
         .map(|m| m.id.as_str())
         .collect();
+    // Tests scope lookups to their own OU: object ids repeat across test runs on one DC.
+    let base = &managed_ous[0];
     let index = dir
-        .member_index(&dc.base_dn, users.values(), group_ids, caps.external_directory_object_id)
+        .member_index(
+            base,
+            users.values(),
+            group_ids,
+            caps.external_directory_object_id,
+        )
         .await
         .unwrap();
     let occupants = dir
-        .probe(&dc.base_dn, desired, caps.external_directory_object_id)
+        .probe(base, desired, caps.external_directory_object_id)
         .await
         .unwrap();
     gwb_ad::reconcile(

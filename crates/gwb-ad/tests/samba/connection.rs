@@ -16,10 +16,16 @@ async fn ldaps_with_the_ca_binds_and_reads_the_root_dse() {
 async fn starttls_on_389_binds() {
     let dc = dc();
     let mut cfg = dc.config();
-    cfg.url = dc.url.replace("ldaps://", "ldap://").replace(":636", ":389");
+    cfg.url = dc
+        .url
+        .replace("ldaps://", "ldap://")
+        .replace(":636", ":389");
     cfg.starttls = true;
     let mut dir = Directory::connect(&cfg).await.unwrap();
-    assert_eq!(dir.discover().await.unwrap().default_naming_context, dc.base_dn);
+    assert_eq!(
+        dir.discover().await.unwrap().default_naming_context,
+        dc.base_dn
+    );
 }
 
 #[tokio::test]
@@ -48,7 +54,9 @@ async fn the_server_certificate_must_chain_to_the_given_ca() {
 async fn plaintext_simple_binds_are_refused_before_connecting() {
     let dc = dc();
     let cfg = AdConfig::new(
-        dc.url.replace("ldaps://", "ldap://").replace(":636", ":389"),
+        dc.url
+            .replace("ldaps://", "ldap://")
+            .replace(":636", ":389"),
         &dc.bind_dn,
         Secret::from_file(&dc.password_file).unwrap(),
     );
@@ -61,5 +69,8 @@ async fn reconnect_replaces_a_closed_connection() {
     let dc = dc();
     let mut dir = dc.connect().await;
     dir.reconnect().await.unwrap();
-    assert_eq!(dir.discover().await.unwrap().default_naming_context, dc.base_dn);
+    assert_eq!(
+        dir.discover().await.unwrap().default_naming_context,
+        dc.base_dn
+    );
 }

@@ -1,5 +1,8 @@
 //! Integration tests of gwb-ad against a real Samba AD DC (see scripts/samba-dc.sh).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod connection;
 mod discovery;

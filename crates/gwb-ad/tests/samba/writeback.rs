@@ -22,9 +22,13 @@ fn dns(list: &[&str]) -> BTreeSet<String> {
 
 async fn owned(dir: &mut Directory, dc: &Dc, ou: &str) -> Vec<CurrentGroup> {
     let ext = dc.capabilities().external_directory_object_id;
-    dir.read_owned(&[ou.to_string()], &Policy::default().read_attributes(&[]), ext)
-        .await
-        .unwrap()
+    dir.read_owned(
+        &[ou.to_string()],
+        &Policy::default().read_attributes(&[]),
+        ext,
+    )
+    .await
+    .unwrap()
 }
 
 async fn apply_ok(dir: &mut Directory, plan: &Plan) {
@@ -64,7 +68,16 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     let g2 = desired("g2", "Inner", &groups, caps, &[("u3", MemberKind::User)]);
     let managed = vec![ou.clone()];
     let policy = Policy::default();
-    let p = plan(&mut dir, &dc, &managed, &[g1.clone(), g2.clone()], &users, &[], true, &policy).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        &[g1.clone(), g2.clone()],
+        &users,
+        &[],
+        true,
+        &policy,
+    )
+    .await;
     let g1_dn = format!("CN=Team\\, EU #1,{groups}");
     let g2_dn = format!("CN=Inner,{groups}");
     assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
@@ -80,23 +93,44 @@ async fn groups_are_created_converge_move_and_are_deleted() {
         }
         other => panic!("expected the nested member add, got {other:?}"),
     }
-    assert_eq!(p.groups["g1"].members_without_ad_object, vec!["cloud-only", "dev"]);
+    assert_eq!(
+        p.groups["g1"].members_without_ad_object,
+        vec!["cloud-only", "dev"]
+    );
     assert_eq!(p.groups["g1"].action, GroupAction::Create);
     apply_ok(&mut dir, &p).await;
 
     let now = owned(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 2);
     assert_eq!(now[0].object_id, "g1");
-    assert_eq!(now[0].dn, g1_dn);
+    assert_eq!(normalize_dn(&now[0].dn), normalize_dn(&g1_dn));
     assert_eq!(members(&now[0]), dns(&[&u[0], &u[1], &u[2], &g2_dn]));
-    assert_eq!(now[0].attributes.get("description"), ["desc of Team, EU #1"]);
+    assert_eq!(
+        now[0].attributes.get("description"),
+        ["desc of Team, EU #1"]
+    );
     assert_eq!(now[0].attributes.get("groupType"), ["-2147483640"]);
-    assert_eq!(now[0].anchors.external_id, caps.external_directory_object_id);
-    assert!(now[0].sam_account_name.is_some(), "AD generates a sAMAccountName");
+    assert_eq!(
+        now[0].anchors.external_id,
+        caps.external_directory_object_id
+    );
+    assert!(
+        now[0].sam_account_name.is_some(),
+        "AD generates a sAMAccountName"
+    );
     assert_eq!(members(&now[1]), dns(&[&u[3]]));
 
     // A second run changes nothing.
-    let again = plan(&mut dir, &dc, &managed, &[g1.clone(), g2.clone()], &users, &[], true, &policy).await;
+    let again = plan(
+        &mut dir,
+        &managed,
+        &[g1.clone(), g2.clone()],
+        &users,
+        &[],
+        true,
+        &policy,
+    )
+    .await;
     assert!(again.is_empty(), "{again:#?}");
     assert_eq!(again.groups["g1"].action, GroupAction::Unchanged);
 
@@ -107,14 +141,32 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     g1b.parent_dn = moved_parent.clone();
     g1b.attributes.set_one("description", "now elsewhere");
     g1b.members.retain(|m| m.id != "u0");
-    let refused = plan(&mut dir, &dc, &managed, &[g1b.clone(), g2.clone()], &users, &[], true, &policy).await;
+    let refused = plan(
+        &mut dir,
+        &managed,
+        &[g1b.clone(), g2.clone()],
+        &users,
+        &[],
+        true,
+        &policy,
+    )
+    .await;
     assert!(refused.operations.is_empty());
     assert!(refused.groups["g1"].problems[0].contains("create_missing_ous"));
     let create_ous = Policy {
         create_missing_ous: true,
         ..Policy::default()
     };
-    let p = plan(&mut dir, &dc, &managed, &[g1b.clone(), g2.clone()], &users, &[], true, &create_ous).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        &[g1b.clone(), g2.clone()],
+        &users,
+        &[],
+        true,
+        &create_ous,
+    )
+    .await;
     let kinds: Vec<&str> = p
         .operations
         .iter()
@@ -137,17 +189,21 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     // g2 hard-deleted in the cloud: deleted in AD, and AD drops it from g1's members.
     let p = plan(
         &mut dir,
-        &dc,
         &managed,
         &[g1b.clone()],
         &users,
-        &[CloudDelete { id: "g2".into(), hard: true }],
+        &[CloudDelete {
+            id: "g2".into(),
+            hard: true,
+        }],
         false,
         &policy,
     )
     .await;
-    assert_eq!(p.operations.len(), 2, "{p:#?}");
-    assert!(matches!(&p.operations[1], Operation::Delete { dn, .. } if normalize_dn(dn) == normalize_dn(&g2_dn)));
+    assert_eq!(p.operations.len(), 1, "{p:#?}");
+    assert!(
+        matches!(&p.operations[0], Operation::Delete { dn, .. } if normalize_dn(dn) == normalize_dn(&g2_dn))
+    );
     apply_ok(&mut dir, &p).await;
     let now = owned(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
@@ -168,25 +224,58 @@ async fn removals_follow_the_soft_hard_and_full_round_policies() {
         .collect();
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(&mut dir, &dc, &managed, &all, &users, &[], true, &Policy::default()).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        &all,
+        &users,
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
     apply_ok(&mut dir, &p).await;
 
     let deletes = [
-        CloudDelete { id: "a".into(), hard: false },
-        CloudDelete { id: "b".into(), hard: true },
+        CloudDelete {
+            id: "a".into(),
+            hard: false,
+        },
+        CloudDelete {
+            id: "b".into(),
+            hard: true,
+        },
     ];
     let policy = Policy {
         on_hard_delete: RemovalAction::MoveTo(holding.clone()),
         ..Policy::default()
     };
     // An incremental round touches only the reported deletes; "c" stays.
-    let p = plan(&mut dir, &dc, &managed, &all[3..], &users, &deletes, false, &policy).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        &all[3..],
+        &users,
+        &deletes,
+        false,
+        &policy,
+    )
+    .await;
     assert_eq!(p.groups["a"].action, GroupAction::Keep);
     assert_eq!(p.groups["b"].action, GroupAction::MoveToHolding);
     assert!(!p.groups.contains_key("c"));
     assert_eq!(p.operations.len(), 1);
     // A full round also removes "c", which has no desired twin.
-    let p = plan(&mut dir, &dc, &managed, &all[3..], &users, &deletes, true, &policy).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        &all[3..],
+        &users,
+        &deletes,
+        true,
+        &policy,
+    )
+    .await;
     assert_eq!(p.groups["c"].action, GroupAction::Delete);
     assert_eq!(p.removals(), 2);
     apply_ok(&mut dir, &p).await;
@@ -199,7 +288,10 @@ async fn removals_follow_the_soft_hard_and_full_round_policies() {
         got,
         vec![
             ("a".to_string(), normalize_dn(&format!("CN=del-a,{groups}"))),
-            ("b".to_string(), normalize_dn(&format!("CN=del-b,{holding}"))),
+            (
+                "b".to_string(),
+                normalize_dn(&format!("CN=del-b,{holding}"))
+            ),
             ("d".to_string(), normalize_dn(&format!("CN=del-d,{groups}"))),
         ]
     );
@@ -221,10 +313,25 @@ async fn objects_that_are_not_ours_are_conflicts_and_never_touched() {
     let mut by_sam = desired("c2", "Fresh", &groups, caps, &[]);
     by_sam.sam_account_name = Some(sam.clone());
     let users = users_map(vec![]);
-    let p = plan(&mut dir, &dc, &[ou.clone()], &[by_dn, by_sam], &users, &[], true, &Policy::default()).await;
+    let p = plan(
+        &mut dir,
+        std::slice::from_ref(&ou),
+        &[by_dn, by_sam],
+        &users,
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
     assert!(p.operations.is_empty(), "{p:#?}");
     assert_eq!(p.conflicts.len(), 2);
-    assert!(p.conflicts[0].theirs.starts_with(&format!("CN=Squatter,{groups} (objectGUID ")), "{:?}", p.conflicts[0]);
+    assert!(
+        p.conflicts[0]
+            .theirs
+            .starts_with(&format!("CN=Squatter,{groups} (objectGUID ")),
+        "{:?}",
+        p.conflicts[0]
+    );
     assert!(p.conflicts[0].ours.contains("Group_c1"));
     assert!(p.conflicts[0].reason.starts_with("DN:"));
     assert!(p.conflicts[1].reason.contains(&sam));
@@ -250,7 +357,16 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
     let want = desired("x1", "Connect Group", &groups, caps, &[]);
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(&mut dir, &dc, &managed, std::slice::from_ref(&want), &users, &[], true, &Policy::default()).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        std::slice::from_ref(&want),
+        &users,
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
     if caps.external_directory_object_id {
         // Ours carry msDS-ExternalDirectoryObjectId: this one is Connect's until adopted.
         assert!(p.operations.is_empty());
@@ -259,7 +375,16 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
             adopt: true,
             ..Policy::default()
         };
-        let p = plan(&mut dir, &dc, &managed, std::slice::from_ref(&want), &users, &[], true, &adopt).await;
+        let p = plan(
+            &mut dir,
+            &managed,
+            std::slice::from_ref(&want),
+            &users,
+            &[],
+            true,
+            &adopt,
+        )
+        .await;
         assert_eq!(p.groups["x1"].action, GroupAction::Adopt);
         apply_ok(&mut dir, &p).await;
     } else {
@@ -269,9 +394,18 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
     }
     let now = owned(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
-    assert_eq!(now[0].object_guid, before.object_guid, "taken over in place");
-    assert_eq!(normalize_dn(&now[0].dn), normalize_dn(&format!("CN=Connect Group,{groups}")));
-    assert_eq!(now[0].anchors.external_id, caps.external_directory_object_id);
+    assert_eq!(
+        now[0].object_guid, before.object_guid,
+        "taken over in place"
+    );
+    assert_eq!(
+        normalize_dn(&now[0].dn),
+        normalize_dn(&format!("CN=Connect Group,{groups}"))
+    );
+    assert_eq!(
+        now[0].anchors.external_id,
+        caps.external_directory_object_id
+    );
 }
 
 #[tokio::test]
@@ -285,15 +419,43 @@ async fn a_domain_local_group_is_not_put_into_a_universal_group() {
     local.attributes.set_one("groupType", "-2147483644");
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(&mut dir, &dc, &managed, std::slice::from_ref(&local), &users, &[], true, &Policy::default()).await;
+    let p = plan(
+        &mut dir,
+        &managed,
+        std::slice::from_ref(&local),
+        &users,
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
     apply_ok(&mut dir, &p).await;
-    let uni = desired("uni", "Universal", &groups, caps, &[("dl", MemberKind::Group)]);
-    let p = plan(&mut dir, &dc, &managed, &[local, uni], &users, &[], true, &Policy::default()).await;
+    let uni = desired(
+        "uni",
+        "Universal",
+        &groups,
+        caps,
+        &[("dl", MemberKind::Group)],
+    );
+    let p = plan(
+        &mut dir,
+        &managed,
+        &[local, uni],
+        &users,
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
     assert_eq!(
         p.groups["uni"].domain_local_in_universal,
         vec![format!("CN=Local,{groups}")]
     );
-    assert_eq!(p.operations.len(), 1, "only the add of Universal, without members: {p:#?}");
+    assert_eq!(
+        p.operations.len(),
+        1,
+        "only the add of Universal, without members: {p:#?}"
+    );
     apply_ok(&mut dir, &p).await;
 }
 
@@ -308,7 +470,7 @@ async fn a_rerun_after_a_crash_at_any_point_converges() {
         ..Policy::default()
     };
     // Crash after k operations, for every k; then a fresh run must converge to the same state.
-    for k in 0..6 {
+    for k in 0..=4 {
         let ou = dc.test_ou(&format!("crash{k}"));
         let groups = format!("OU=New,{ou}");
         let u = dc.add_users(&ou, &format!("cr{k}u"), 3);
@@ -323,13 +485,19 @@ async fn a_rerun_after_a_crash_at_any_point_converges() {
                 "Parent",
                 &groups,
                 caps,
-                &[("u0", MemberKind::User), ("u1", MemberKind::User), ("u2", MemberKind::User), ("q", MemberKind::Group)],
+                &[
+                    ("u0", MemberKind::User),
+                    ("u1", MemberKind::User),
+                    ("u2", MemberKind::User),
+                    ("q", MemberKind::Group),
+                ],
             ),
             desired("q", "Child", &groups, caps, &[("u0", MemberKind::User)]),
         ];
         let managed = vec![ou.clone()];
-        let full = plan(&mut dir, &dc, &managed, &want, &users, &[], true, &policy).await;
-        assert!(full.operations.len() >= 5, "{full:#?}");
+        let full = plan(&mut dir, &managed, &want, &users, &[], true, &policy).await;
+        // OU, add Parent (2 members), add Child (1 member), then Parent's last 2 members.
+        assert_eq!(full.operations.len(), 4, "{full:#?}");
         let partial = Plan {
             operations: full.operations[..k.min(full.operations.len())].to_vec(),
             ..full.clone()
@@ -339,16 +507,23 @@ async fn a_rerun_after_a_crash_at_any_point_converges() {
         let replay = dir.apply(&partial).await.unwrap();
         assert!(replay.is_success(), "{replay:#?}");
         if k > 0 {
-            assert!(matches!(replay.operations[0].outcome, Outcome::AlreadyDone(_)), "{replay:#?}");
+            assert!(
+                matches!(replay.operations[0].outcome, Outcome::AlreadyDone(_)),
+                "{replay:#?}"
+            );
         }
-        let rest = plan(&mut dir, &dc, &managed, &want, &users, &[], true, &policy).await;
+        let rest = plan(&mut dir, &managed, &want, &users, &[], true, &policy).await;
         apply_ok(&mut dir, &rest).await;
         let now = owned(&mut dir, &dc, &ou).await;
         assert_eq!(now.len(), 2, "no duplicate group after a crash at {k}");
         let child = format!("CN=Child,{groups}");
-        assert_eq!(members(&now[0]), dns(&[&u[0], &u[1], &u[2], &child]), "crash at {k}");
+        assert_eq!(
+            members(&now[0]),
+            dns(&[&u[0], &u[1], &u[2], &child]),
+            "crash at {k}"
+        );
         assert_eq!(members(&now[1]), dns(&[&u[0]]));
-        let done = plan(&mut dir, &dc, &managed, &want, &users, &[], true, &policy).await;
+        let done = plan(&mut dir, &managed, &want, &users, &[], true, &policy).await;
         assert!(done.is_empty(), "crash at {k}: {done:#?}");
     }
 }

@@ -1,0 +1,472 @@
+//! Reconcile unit tests: exact plans from hand-built AD state, no DC.
+
+use std::collections::BTreeMap;
+
+use gwb_model::{
+    Attributes, CloudDelete, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor,
+};
+
+use super::*;
+use crate::index::AdObject;
+use crate::read::AnchorSources;
+
+const OU: &str = "OU=Groups,DC=x";
+
+fn caps(external: bool) -> TargetCapabilities {
+    TargetCapabilities {
+        exchange_schema: false,
+        external_directory_object_id: external,
+    }
+}
+
+fn want(id: &str, cn: &str, members: &[(&str, MemberKind)]) -> DesiredGroup {
+    let mut attributes = Attributes::new();
+    attributes.set_one("groupType", "-2147483640");
+    attributes.set_one("adminDescription", format!("Group_{id}"));
+    attributes.set_one("description", format!("d {cn}"));
+    DesiredGroup {
+        object_id: id.into(),
+        cn: cn.into(),
+        parent_dn: OU.into(),
+        sam_account_name: None,
+        attributes,
+        members: members
+            .iter()
+            .map(|(id, kind)| Member {
+                id: (*id).into(),
+                kind: *kind,
+            })
+            .collect(),
+    }
+}
+
+fn have(id: &str, cn: &str, members: &[&str]) -> CurrentGroup {
+    let mut attributes = Attributes::new();
+    attributes.set_one("groupType", "-2147483640");
+    attributes.set_one("adminDescription", format!("Group_{id}"));
+    attributes.set_one("description", format!("d {cn}"));
+    CurrentGroup {
+        dn: child_dn(cn, OU),
+        object_guid: format!("guid-{id}"),
+        object_id: id.into(),
+        anchors: AnchorSources {
+            admin_description: true,
+            external_id: false,
+        },
+        sam_account_name: Some(format!("sam-{id}")),
+        attributes,
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+    }
+}
+
+fn user_dn(i: usize) -> String {
+    format!("CN=u{i},OU=Users,DC=x")
+}
+
+/// An index with users u0..n (by SID `S-1-5-21-9-<i>`) and a domain-local group `dl`.
+fn world(n: usize) -> (MemberIndex, BTreeMap<String, UserAnchor>) {
+    let mut index = MemberIndex::new();
+    let mut users = BTreeMap::new();
+    for i in 0..n {
+        index.insert(AdObject {
+            dn: user_dn(i),
+            object_guid: format!("ug{i}"),
+            sid: Some(format!("S-1-5-21-9-{i}")),
+            ..Default::default()
+        });
+        users.insert(
+            format!("u{i}"),
+            UserAnchor {
+                id: format!("u{i}"),
+                on_premises_security_identifier: Some(format!("S-1-5-21-9-{i}")),
+                ..Default::default()
+            },
+        );
+    }
+    index.insert(AdObject {
+        dn: "CN=Local,OU=Groups,DC=x".into(),
+        object_guid: "dlg".into(),
+        group_type: Some(-2147483644),
+        anchor: Some("dl".into()),
+        ..Default::default()
+    });
+    (index, users)
+}
+
+fn occupants() -> Occupants {
+    let mut o = Occupants::default();
+    o.containers.insert(normalize_dn(OU));
+    o
+}
+
+struct Case {
+    desired: Vec<DesiredGroup>,
+    current: Vec<CurrentGroup>,
+    deletes: Vec<CloudDelete>,
+    occupants: Occupants,
+    full: bool,
+    external: bool,
+    users: usize,
+}
+
+impl Case {
+    fn new(desired: Vec<DesiredGroup>, current: Vec<CurrentGroup>) -> Self {
+        Self {
+            desired,
+            current,
+            deletes: vec![],
+            occupants: occupants(),
+            full: true,
+            external: false,
+            users: 5,
+        }
+    }
+
+    fn run(&self, policy: &Policy) -> Plan {
+        let (index, users) = world(self.users);
+        reconcile(
+            &ReconcileInput {
+                desired: &self.desired,
+                current: &self.current,
+                index: &index,
+                users: &users,
+                cloud_deletes: &self.deletes,
+                occupants: &self.occupants,
+                capabilities: caps(self.external),
+                full: self.full,
+            },
+            policy,
+        )
+    }
+}
+
+fn members(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+#[test]
+fn new_groups_are_added_whole_and_nested_new_groups_follow() {
+    let outer = want(
+        "a",
+        "Outer",
+        &[
+            ("u0", MemberKind::User),
+            ("b", MemberKind::Group),
+            ("ghost", MemberKind::User),
+            ("dl", MemberKind::Group),
+            ("d1", MemberKind::Device),
+        ],
+    );
+    let inner = want("b", "Inner", &[("u1", MemberKind::User)]);
+    let plan = Case::new(vec![outer, inner], vec![]).run(&Policy::default());
+    assert_eq!(
+        plan.operations,
+        vec![
+            Operation::Add {
+                object_id: "a".into(),
+                dn: "CN=Outer,OU=Groups,DC=x".into(),
+                attributes: vec![
+                    ("objectClass".into(), members(&["group"])),
+                    ("adminDescription".into(), members(&["Group_a"])),
+                    ("description".into(), members(&["d Outer"])),
+                    ("groupType".into(), members(&["-2147483640"])),
+                    ("member".into(), vec![user_dn(0)]),
+                ],
+            },
+            Operation::Add {
+                object_id: "b".into(),
+                dn: "CN=Inner,OU=Groups,DC=x".into(),
+                attributes: vec![
+                    ("objectClass".into(), members(&["group"])),
+                    ("adminDescription".into(), members(&["Group_b"])),
+                    ("description".into(), members(&["d Inner"])),
+                    ("groupType".into(), members(&["-2147483640"])),
+                    ("member".into(), vec![user_dn(1)]),
+                ],
+            },
+            Operation::Modify {
+                object_id: "a".into(),
+                dn: "CN=Outer,OU=Groups,DC=x".into(),
+                changes: vec![Change {
+                    kind: ChangeKind::Add,
+                    attribute: "member".into(),
+                    values: members(&["CN=Inner,OU=Groups,DC=x"]),
+                }],
+            },
+        ]
+    );
+    let a = &plan.groups["a"];
+    assert_eq!(a.action, GroupAction::Create);
+    assert_eq!(a.members_without_ad_object, members(&["ghost", "d1"]));
+    assert_eq!(
+        a.domain_local_in_universal,
+        members(&["CN=Local,OU=Groups,DC=x"])
+    );
+    assert_eq!(a.members_added, 2);
+}
+
+#[test]
+fn matching_groups_give_an_empty_plan() {
+    let plan = Case::new(
+        vec![want("a", "A", &[("u0", MemberKind::User)])],
+        vec![have("a", "A", &["cn=U0,ou=users,dc=X"])],
+    )
+    .run(&Policy::default());
+    assert!(plan.is_empty(), "{plan:#?}");
+    assert_eq!(plan.groups["a"].action, GroupAction::Unchanged);
+}
+
+#[test]
+fn renames_and_moves_use_moddn_and_keep_nested_links() {
+    let mut moved = want("a", "A, new", &[]);
+    moved.parent_dn = "OU=Other,DC=x".into();
+    moved.attributes.set_one("description", "changed");
+    let outer = want("o", "Outer", &[("a", MemberKind::Group)]);
+    let mut case = Case::new(
+        vec![moved, outer],
+        vec![
+            have("a", "A", &[]),
+            have("o", "Outer", &["CN=A,OU=Groups,DC=x"]),
+        ],
+    );
+    case.occupants
+        .containers
+        .insert(normalize_dn("OU=Other,DC=x"));
+    let plan = case.run(&Policy::default());
+    assert_eq!(
+        plan.operations,
+        vec![
+            Operation::ModDn {
+                object_id: "a".into(),
+                dn: "CN=A,OU=Groups,DC=x".into(),
+                new_rdn: "CN=A\\, new".into(),
+                new_superior: Some("OU=Other,DC=x".into()),
+                new_dn: "CN=A\\, new,OU=Other,DC=x".into(),
+                removal: None,
+            },
+            Operation::Modify {
+                object_id: "a".into(),
+                dn: "CN=A\\, new,OU=Other,DC=x".into(),
+                changes: vec![Change {
+                    kind: ChangeKind::Replace,
+                    attribute: "description".into(),
+                    values: members(&["changed"]),
+                }],
+            },
+        ],
+        "AD keeps Outer's link to the renamed group: no member change"
+    );
+}
+
+#[test]
+fn members_change_by_value_in_chunks() {
+    let current: Vec<String> = (0..1000).map(user_dn).collect();
+    let current_refs: Vec<&str> = current.iter().map(String::as_str).collect();
+    let ids: Vec<String> = (300..1500).map(|i| format!("u{i}")).collect();
+    let wanted: Vec<(&str, MemberKind)> =
+        ids.iter().map(|i| (i.as_str(), MemberKind::User)).collect();
+    let mut case = Case::new(
+        vec![want("a", "A", &wanted)],
+        vec![have("a", "A", &current_refs)],
+    );
+    case.users = 1500;
+    let plan = case.run(&Policy::default());
+    // 300 deletes + 500 adds = 800 values → chunks of 500 and 300; deletes first.
+    assert_eq!(plan.operations.len(), 2);
+    let Operation::Modify { changes, .. } = &plan.operations[0] else {
+        panic!()
+    };
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        (changes[0].kind, changes[0].values.len()),
+        (ChangeKind::Delete, 300)
+    );
+    assert_eq!(
+        (changes[1].kind, changes[1].values.len()),
+        (ChangeKind::Add, 200)
+    );
+    let Operation::Modify { changes, .. } = &plan.operations[1] else {
+        panic!()
+    };
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].kind, changes[0].values.len()),
+        (ChangeKind::Add, 300)
+    );
+    assert!(plan.operations.iter().all(|op| match op {
+        Operation::Modify { changes, .. } => changes.iter().all(|c| c.kind != ChangeKind::Replace),
+        _ => false,
+    }));
+    assert_eq!(plan.groups["a"].members_removed, 300);
+    assert_eq!(plan.groups["a"].members_before, 1000);
+}
+
+#[test]
+fn removals_follow_policy_and_round_kind() {
+    let current = vec![
+        have("h", "H", &[]),
+        have("s", "S", &[]),
+        have("o", "O", &[]),
+        have("k", "K", &[]),
+    ];
+    let mut case = Case::new(vec![want("k", "K", &[])], current);
+    case.deletes = vec![
+        CloudDelete {
+            id: "h".into(),
+            hard: true,
+        },
+        CloudDelete {
+            id: "s".into(),
+            hard: false,
+        },
+    ];
+    let policy = Policy {
+        on_soft_delete: RemovalAction::MoveTo("OU=Hold,DC=x".into()),
+        ..Policy::default()
+    };
+    let plan = case.run(&policy);
+    assert_eq!(
+        plan.operations,
+        vec![
+            Operation::Delete {
+                object_id: "h".into(),
+                dn: "CN=H,OU=Groups,DC=x".into(),
+                removal: Removal::HardDelete
+            },
+            Operation::Delete {
+                object_id: "o".into(),
+                dn: "CN=O,OU=Groups,DC=x".into(),
+                removal: Removal::NoLongerDesired
+            },
+            Operation::ModDn {
+                object_id: "s".into(),
+                dn: "CN=S,OU=Groups,DC=x".into(),
+                new_rdn: "CN=S".into(),
+                new_superior: Some("OU=Hold,DC=x".into()),
+                new_dn: "CN=S,OU=Hold,DC=x".into(),
+                removal: Some(Removal::SoftDelete),
+            },
+        ]
+    );
+    assert_eq!(plan.removals(), 3);
+    case.full = false;
+    let plan = case.run(&Policy::default());
+    assert_eq!(
+        plan.operations.len(),
+        1,
+        "incremental: only the hard delete; soft is kept"
+    );
+    assert_eq!(plan.groups["s"].action, GroupAction::Keep);
+    assert!(!plan.groups.contains_key("o"));
+}
+
+#[test]
+fn foreign_objects_are_conflicts_and_connect_groups_need_adopt() {
+    let mut by_sam = want("s", "S", &[]);
+    by_sam.sam_account_name = Some("Taken".into());
+    let mut case = Case::new(
+        vec![want("d", "D", &[]), by_sam, want("c", "Connect", &[])],
+        vec![have("c", "Connect", &[])],
+    );
+    case.external = true;
+    case.occupants.insert(AdObject {
+        dn: "CN=D,OU=Groups,DC=x".into(),
+        object_guid: "other".into(),
+        ..Default::default()
+    });
+    case.occupants.insert(AdObject {
+        dn: "CN=Elsewhere,DC=x".into(),
+        object_guid: "other2".into(),
+        sam_account_name: Some("taken".into()),
+        ..Default::default()
+    });
+    case.occupants.insert(AdObject {
+        dn: "CN=Connect,OU=Groups,DC=x".into(),
+        object_guid: "guid-c".into(),
+        anchor: Some("c".into()),
+        ..Default::default()
+    });
+    let plan = case.run(&Policy::default());
+    assert!(plan.operations.is_empty(), "{plan:#?}");
+    let reasons: Vec<(&str, &str)> = plan
+        .conflicts
+        .iter()
+        .map(|c| (c.object_id.as_str(), c.theirs.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                "c",
+                "CN=Connect,OU=Groups,DC=x (objectGUID guid-c, anchor in adminDescription)"
+            ),
+            ("d", "CN=D,OU=Groups,DC=x (objectGUID other)"),
+            ("s", "CN=Elsewhere,DC=x (objectGUID other2)"),
+        ]
+    );
+    assert!(plan.conflicts[0].reason.contains("--adopt"));
+    assert_eq!(plan.conflicts[1].ours, "CN=D,OU=Groups,DC=x (Group_d)");
+    let plan = case.run(&Policy {
+        adopt: true,
+        ..Policy::default()
+    });
+    assert_eq!(plan.groups["c"].action, GroupAction::Adopt);
+    assert!(
+        plan.groups
+            .values()
+            .filter(|g| g.action == GroupAction::Skipped)
+            .count()
+            == 2
+    );
+}
+
+#[test]
+fn missing_ous_skip_the_group_or_are_created_parent_first() {
+    let mut g = want("a", "A", &[]);
+    g.parent_dn = "OU=Leaf,OU=Mid,DC=x".into();
+    let case = Case::new(vec![g], vec![]);
+    let plan = case.run(&Policy::default());
+    assert!(plan.operations.is_empty());
+    assert_eq!(plan.groups["a"].action, GroupAction::Skipped);
+    assert!(plan.groups["a"].problems[0].contains("--create-missing-ous"));
+    let plan = case.run(&Policy {
+        create_missing_ous: true,
+        ..Policy::default()
+    });
+    let dns: Vec<&str> = plan.operations.iter().map(Operation::dn).collect();
+    assert_eq!(
+        dns,
+        vec![
+            "OU=Mid,DC=x",
+            "OU=Leaf,OU=Mid,DC=x",
+            "CN=A,OU=Leaf,OU=Mid,DC=x"
+        ]
+    );
+}
+
+#[test]
+fn removed_attributes_and_sam_changes_are_replaced() {
+    let mut g = want("a", "A", &[]);
+    g.attributes.set("description", vec![]);
+    g.sam_account_name = Some("new-sam".into());
+    let plan = Case::new(vec![g], vec![have("a", "A", &[])]).run(&Policy::default());
+    assert_eq!(
+        plan.operations,
+        vec![Operation::Modify {
+            object_id: "a".into(),
+            dn: "CN=A,OU=Groups,DC=x".into(),
+            changes: vec![
+                Change {
+                    kind: ChangeKind::Replace,
+                    attribute: "sAMAccountName".into(),
+                    values: members(&["new-sam"])
+                },
+                Change {
+                    kind: ChangeKind::Replace,
+                    attribute: "description".into(),
+                    values: vec![]
+                },
+            ],
+        }]
+    );
+}
