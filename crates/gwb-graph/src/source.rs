@@ -427,10 +427,10 @@ impl Source {
             groups
                 .chunks(WRITEBACK_IDS_PER_REQUEST)
                 .map(|chunk| {
-                    let ids: Vec<String> = chunk.iter().map(|g| format!("'{}'", g.id)).collect();
-                    let filter = format!("id in ({})", ids.join(","));
-                    let encoded: String =
-                        url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+                    // Object ids are GUIDs; quotes, spaces and parentheses are percent-encoded.
+                    let ids: Vec<String> =
+                        chunk.iter().map(|g| format!("%27{}%27", g.id)).collect();
+                    let encoded = format!("id%20in%20%28{}%29", ids.join(","));
                     self.client
                         .config()
                         .graph_url(&format!("{base}&$filter={encoded}"))

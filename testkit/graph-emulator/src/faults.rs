@@ -32,8 +32,13 @@ pub enum Fault {
     DropConnection,
     /// 200 with a truncated JSON body.
     MalformedJson,
+    /// 200 with a page holding one group item without `id`.
+    MissingId,
     /// 200 with an empty page whose `@odata.nextLink` is the requested URL again.
     EmptyPage,
+    /// The real page, but its `@odata.nextLink` is the requested URL again: the same page is
+    /// delivered twice (a replay).
+    ReplayPage,
 }
 
 /// A fault applied to the next `times` requests whose path and query contain a string.

@@ -264,6 +264,10 @@ async fn handle(
             tokio::time::sleep(delay).await;
             route(&shared, req, &path_and_query, &request_id).await
         }
+        Some(Fault::ReplayPage) => {
+            let response = route(&shared, req, &path_and_query, &request_id).await;
+            replay(response, &format!("{}{path_and_query}", shared.base_url)).await
+        }
         Some(fault) => fault_response(&shared, &fault, &path_and_query, &request_id),
         None => route(&shared, req, &path_and_query, &request_id).await,
     };
@@ -578,6 +582,15 @@ fn fault_response(
             Bytes::from_static(b"{\"@odata.context\":\"x\",\"value\":[{\"id\":\"0000"),
             request_id,
         ),
+        Fault::MissingId => json_response(
+            200,
+            &json!({
+                "@odata.context": format!("{}/v1.0/$metadata#groups", shared.base_url),
+                "@odata.nextLink": format!("{}{path_and_query}", shared.base_url),
+                "value": [{"displayName": "No Id", "description": null}],
+            }),
+            request_id,
+        ),
         Fault::EmptyPage => json_response(
             200,
             &json!({
@@ -588,10 +601,28 @@ fn fault_response(
             request_id,
         ),
         // Handled before a response is built.
-        Fault::Slow(_) | Fault::DropConnection => {
+        Fault::Slow(_) | Fault::DropConnection | Fault::ReplayPage => {
             graph_error(500, "generalException", "Unexpected fault.", request_id)
         }
     }
+}
+
+/// Points a page's next link back at the page itself, so it is delivered again.
+async fn replay(response: Response<Full<Bytes>>, url: &str) -> Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    let Ok(Value::Object(mut page)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Full::new(bytes));
+    };
+    page.remove("@odata.deltaLink");
+    page.insert("@odata.nextLink".into(), Value::String(url.to_owned()));
+    Response::from_parts(
+        parts,
+        Full::new(Bytes::from(Value::Object(page).to_string())),
+    )
 }
 
 /// 410 Gone with a `Location` that starts a fresh round.

@@ -283,3 +283,80 @@ fn member_lists_parse_with_and_without_odata_type() {
         vec![Ok(user("11111111-2222-3333-4444-555555555555"))]
     );
 }
+
+/// The keys of an object, sorted.
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn emulator_pages_have_the_shapes_of_the_fixtures() {
+    use crate::common::{config, emulator, tenant};
+    use gwb_graph::{GraphClient, RequestStats};
+
+    // The big group (first by id) gets two members so the first item has `members@delta`.
+    let emu = emulator(tenant(2), 2, 500).await;
+    let client = GraphClient::new(config(&emu)).unwrap();
+    let mut stats = RequestStats::default();
+    let fixture = body("groups-delta.json");
+    let url = format!(
+        "{}/v1.0/groups/delta?$select=displayName,description,mail,groupTypes,createdDateTime,members",
+        emu.base_url()
+    );
+    let first = client.get_json(&url, &mut stats).await.unwrap();
+    // Same top-level keys as Microsoft's first delta page.
+    assert_eq!(keys(&first), keys(&fixture));
+    assert!(
+        first["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1.0/$metadata#groups")
+    );
+    let next = first["@odata.nextLink"].as_str().unwrap();
+    assert!(next.contains("/v1.0/groups/delta?$skiptoken="));
+    // Items carry the fixture's properties plus `id`; member references have the same keys.
+    let item = &first["value"][0];
+    let mut expected = keys(&fixture["value"][0]);
+    expected.push("id".into());
+    expected.sort();
+    assert_eq!(keys(item), expected);
+    assert_eq!(
+        keys(&item["members@delta"][0]),
+        keys(&fixture["value"][0]["members@delta"][0])
+    );
+    assert!(matches!(
+        &parse_groups_document(&first).unwrap()[..],
+        [Ok(GroupItem::Group { .. }), Ok(GroupItem::Group { .. })]
+    ));
+    // Following the links ends with a deltaLink carrying a `$deltatoken`.
+    let mut page = client.get_json(next, &mut stats).await.unwrap();
+    while let Some(next) = page.get("@odata.nextLink").and_then(Value::as_str) {
+        page = client.get_json(next, &mut stats).await.unwrap();
+    }
+    assert!(
+        page["@odata.deltaLink"]
+            .as_str()
+            .unwrap()
+            .contains("/v1.0/groups/delta?$deltatoken=")
+    );
+
+    // Users: the fixture's keys are a superset of what was selected, plus the anchors.
+    let users = client
+        .get_json(
+            &format!(
+                "{}/v1.0/users/delta?$select=userPrincipalName",
+                emu.base_url()
+            ),
+            &mut stats,
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(&users), keys(&body("users-delta.json")));
+    assert_eq!(keys(&users["value"][0]), ["id", "userPrincipalName"]);
+    assert!(matches!(
+        &parse_users_document(&users).unwrap()[..],
+        [Ok(UserItem::User(_)), Ok(UserItem::User(_))]
+    ));
+}

@@ -1,5 +1,9 @@
 //! Integration tests of the Graph source: fixture conformance, and rounds against the emulator.
-
 #![allow(clippy::unwrap_used)]
 
+mod auth;
+mod common;
 mod conformance;
+mod faults;
+mod rounds;
+mod state;
