@@ -94,31 +94,39 @@ pub(crate) fn apply_ops(members: &mut BTreeMap<String, MemberKind>, ops: &[(Memb
     }
 }
 
-/// Applies one users page onto the anchor index (removed users leave it).
+/// Applies one users page as changes over the known anchors (`known` is empty on a full
+/// read): present properties overwrite, absent ones keep their known value, removed users map
+/// to `None`. Returns the number of items.
 pub(crate) fn add_users_page(
-    users: &mut BTreeMap<String, UserAnchor>,
+    changes: &mut BTreeMap<String, Option<UserAnchor>>,
+    known: &BTreeMap<String, UserAnchor>,
     items: &[Value],
 ) -> Result<u64, WireError> {
-    let mut changed = 0;
     for item in items {
         let obj = item
             .as_object()
             .ok_or(WireError::NotAnObject { what: "user" })?;
         match wire::parse_user_item(item)? {
             wire::UserItem::Removed { id } => {
-                users.remove(&id);
+                changes.insert(id, None);
             }
-            wire::UserItem::User(anchor) => match users.get_mut(&anchor.id) {
-                // Properties absent from this item keep their known value.
-                Some(known) => wire::apply_user_object(known, obj)?,
-                None => {
-                    users.insert(anchor.id.clone(), anchor);
-                }
-            },
+            wire::UserItem::User(anchor) => {
+                let before = match changes.get(&anchor.id) {
+                    Some(seen) => seen.clone(),
+                    None => known.get(&anchor.id).cloned(),
+                };
+                let merged = match before {
+                    Some(mut before) => {
+                        wire::apply_user_object(&mut before, obj)?;
+                        before
+                    }
+                    None => anchor,
+                };
+                changes.insert(merged.id.clone(), Some(merged));
+            }
         }
-        changed += 1;
     }
-    Ok(changed)
+    Ok(items.len() as u64)
 }
 
 #[cfg(test)]

@@ -3,6 +3,23 @@
 //! [`Source`] reads one round (full or incremental) of groups, members and user anchors and
 //! hands it over; the caller commits the round's [`Checkpoint`] only after it has used the
 //! data, so a crash means reading again, never skipping changes.
+//!
+//! ```no_run
+//! use gwb_graph::{Credential, GraphConfig, RoundOptions, SecretSource, Source, SourceOptions};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let secret = SecretSource::Env("GWB_CLIENT_SECRET".into()).load()?;
+//! let config = GraphConfig::public("<tenant-id>", "<client-id>", Credential::Secret(secret));
+//! let mut source = Source::open(config, "state/graph.json", SourceOptions::default())?;
+//! let round = source.read_round(RoundOptions::default()).await?;
+//! for group in &round.groups {
+//!     println!("{} has {} members", group.label(), group.members.len());
+//! }
+//! // ... hand the groups, deletes and user anchors on; once that is safe:
+//! source.commit(round.checkpoint).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod assertion;
 mod collect;
@@ -13,6 +30,7 @@ mod retry;
 mod secret;
 mod source;
 mod state;
+mod summary;
 pub mod wire;
 
 pub use assertion::AssertionError;
@@ -27,3 +45,4 @@ pub use source::{
     Checkpoint, FullReason, Round, RoundOptions, RoundStats, Source, SourceError, SourceOptions,
 };
 pub use state::StateError;
+pub use summary::StateSummary;

@@ -3,16 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gwb_model::{CloudDelete, CloudGroup, Member, UserAnchor, WritebackConfiguration};
+use gwb_model::{CloudDelete, CloudGroup, Member, MemberKind, UserAnchor, WritebackConfiguration};
 use serde_json::Value;
 
 use crate::collect::{self, GroupCollector, GroupEntry};
 use crate::config::GraphConfig;
 use crate::error::GraphError;
 use crate::http::{GraphClient, RequestStats};
-use crate::state::{self, SourceState, StateError};
+use crate::state::{self, SourceState, StateChange, StateError};
 
 /// Group properties read on every round (`members` tracks direct membership).
 const GROUP_PROPERTIES: &str = "displayName,description,mail,mailNickname,mailEnabled,\
@@ -98,8 +99,8 @@ pub struct RoundStats {
 /// The state to save once the round's data has been used.
 #[derive(Debug)]
 pub struct Checkpoint {
-    /// The state after this round.
-    state: SourceState,
+    /// What this round changes in the state.
+    change: StateChange,
     /// The generation of the state this round started from.
     base_generation: u64,
 }
@@ -118,8 +119,11 @@ pub struct Round {
     /// Removed groups, sorted by id. On a full round, groups known from the saved state that
     /// Graph no longer lists are reported as soft deletes (Graph cannot say which kind).
     pub deletes: Vec<CloudDelete>,
-    /// The on-premises anchors of every known user, by id.
+    /// On-premises anchors by user id: every user that is a direct member of a group in
+    /// `groups`, plus every user added or changed in this round (all users on a full round).
     pub users: BTreeMap<String, UserAnchor>,
+    /// Users removed in this round, sorted.
+    pub removed_users: Vec<String>,
     /// Counters.
     pub stats: RoundStats,
     /// Pass to [`Source::commit`] after the data is used.
@@ -143,8 +147,8 @@ pub struct Source {
     client: GraphClient,
     /// Where the state lives.
     state_path: PathBuf,
-    /// The committed state, if any.
-    state: Option<SourceState>,
+    /// The committed state, if any (shared with a background save in progress).
+    state: Option<Arc<SourceState>>,
     /// Bumped on every commit.
     generation: u64,
     /// Scheduling options.
@@ -159,7 +163,7 @@ impl Source {
         options: SourceOptions,
     ) -> Result<Self, SourceError> {
         let state_path = state_path.into();
-        let state = state::load(&state_path)?;
+        let state = state::load(&state_path)?.map(Arc::new);
         Ok(Self {
             client: GraphClient::new(config)?,
             state_path,
@@ -175,32 +179,33 @@ impl Source {
         let selection = self.selection();
         let mut stats = RoundStats::default();
         let mut requests = RequestStats::default();
-        let full_reason = self.full_reason(options, &selection);
-        let base = match (&self.state, &full_reason) {
-            (Some(state), None) => state.clone(),
-            _ => SourceState::empty(selection.clone()),
+        let mut full_reason = self.full_reason(options, &selection);
+        let empty = SourceState::default();
+        let known: &SourceState = match (&self.state, &full_reason) {
+            (Some(state), None) => state,
+            _ => &empty,
         };
-        let old_groups: Vec<String> = self
-            .state
-            .as_ref()
-            .map(|s| s.members.keys().cloned().collect())
-            .unwrap_or_default();
-
         let result = self
-            .read_collections(base, full_reason, &mut stats, &mut requests)
+            .read_collections(known, &mut full_reason, &mut stats, &mut requests)
             .await;
         stats.requests = requests.requests;
         stats.retries = requests.retries;
         stats.token_requests = requests.token_requests;
-        let (mut next, full_reason, entries) = result?;
+        let (mut change, entries) = result?;
+        change.selection = selection;
+        change.now_unix = unix((self.options.clock)());
+        let full = change.full_groups;
 
         let mut groups = Vec::new();
         let mut deletes = Vec::new();
-        let full = full_reason.is_some();
         for (id, entry) in entries {
             match entry {
                 GroupEntry::Live { mut group, ops } => {
-                    let mut members = next.members.remove(&id).unwrap_or_default();
+                    let mut members = if full {
+                        BTreeMap::new()
+                    } else {
+                        known.members.get(&id).cloned().unwrap_or_default()
+                    };
                     collect::apply_ops(&mut members, &ops);
                     group.members = members
                         .iter()
@@ -209,37 +214,39 @@ impl Source {
                             kind: *kind,
                         })
                         .collect();
-                    next.members.insert(id, members);
+                    change.members.insert(id, Some(members));
                     groups.push(*group);
                 }
                 GroupEntry::Removed { hard } => {
-                    next.members.remove(&id);
+                    change.members.insert(id.clone(), None);
                     deletes.push(CloudDelete { id, hard });
                 }
             }
         }
         if full {
-            for id in old_groups {
-                if !next.members.contains_key(&id) && !deletes.iter().any(|d| d.id == id) {
-                    deletes.push(CloudDelete { id, hard: false });
+            // Groups the saved state knew that a full read no longer lists.
+            if let Some(previous) = &self.state {
+                for id in previous.members.keys() {
+                    if !change.members.contains_key(id) {
+                        deletes.push(CloudDelete {
+                            id: id.clone(),
+                            hard: false,
+                        });
+                    }
                 }
             }
             deletes.sort();
         }
         if self.client.config().read_writeback_configuration && !groups.is_empty() {
-            self.read_writeback(&mut groups, full, &mut requests, &mut stats)
-                .await?;
+            let result = self
+                .read_writeback(&mut groups, full, &mut requests, &mut stats)
+                .await;
             stats.requests = requests.requests;
             stats.retries = requests.retries;
             stats.token_requests = requests.token_requests;
+            result?;
         }
-        let now = unix((self.options.clock)());
-        if full {
-            next.runs_since_full = 0;
-            next.last_full_unix = Some(now);
-        } else {
-            next.runs_since_full = next.runs_since_full.saturating_add(1);
-        }
+        let (users, removed_users) = self.round_users(&groups, &change, known);
         stats.groups = groups.len() as u64;
         stats.deletes = deletes.len() as u64;
         Ok(Round {
@@ -247,10 +254,11 @@ impl Source {
             full_reason,
             groups,
             deletes,
-            users: next.users.clone(),
+            users,
+            removed_users,
             stats,
             checkpoint: Checkpoint {
-                state: next,
+                change,
                 base_generation: self.generation,
             },
         })
@@ -261,79 +269,123 @@ impl Source {
         if checkpoint.base_generation != self.generation {
             return Err(StateError::Stale.into());
         }
-        let path = self.state_path.clone();
-        let state = tokio::task::spawn_blocking(move || {
-            state::save(&path, &checkpoint.state).map(|()| checkpoint.state)
-        })
-        .await
-        .map_err(|e| StateError::Writer(e.to_string()))??;
-        self.state = Some(state);
+        let mut state = self.state.take().unwrap_or_default();
+        Arc::make_mut(&mut state).apply(checkpoint.change);
+        self.state = Some(Arc::clone(&state));
         self.generation += 1;
+        let path = self.state_path.clone();
+        let saved = tokio::task::spawn_blocking(move || state::save(&path, &state))
+            .await
+            .map_err(|e| StateError::Writer(e.to_string()))
+            .and_then(|saved| saved);
+        if let Err(e) = saved {
+            // Memory must not run ahead of disk: fall back to what is saved.
+            self.state = state::load(&self.state_path).ok().flatten().map(Arc::new);
+            return Err(e.into());
+        }
         Ok(())
+    }
+
+    /// The anchors a round hands over: members of its groups plus changed users; and the ids
+    /// of removed users.
+    fn round_users(
+        &self,
+        groups: &[CloudGroup],
+        change: &StateChange,
+        known: &SourceState,
+    ) -> (BTreeMap<String, UserAnchor>, Vec<String>) {
+        let mut users = BTreeMap::new();
+        let mut removed = Vec::new();
+        for (id, anchor) in &change.users {
+            match anchor {
+                Some(anchor) => {
+                    users.insert(id.clone(), anchor.clone());
+                }
+                None => removed.push(id.clone()),
+            }
+        }
+        for member in groups
+            .iter()
+            .flat_map(|g| &g.members)
+            .filter(|m| m.kind == MemberKind::User)
+        {
+            if users.contains_key(&member.id) || change.users.contains_key(&member.id) {
+                continue;
+            }
+            if let Some(anchor) = known.users.get(&member.id) {
+                users.insert(member.id.clone(), anchor.clone());
+            }
+        }
+        (users, removed)
     }
 
     /// Reads users then groups, each from its delta link or in full; a refused delta link
     /// turns that collection's read into a full one.
     async fn read_collections(
         &self,
-        mut next: SourceState,
-        mut full_reason: Option<FullReason>,
+        known: &SourceState,
+        full_reason: &mut Option<FullReason>,
         stats: &mut RoundStats,
         requests: &mut RequestStats,
-    ) -> Result<
-        (
-            SourceState,
-            Option<FullReason>,
-            BTreeMap<String, GroupEntry>,
-        ),
-        GraphError,
-    > {
+    ) -> Result<(StateChange, BTreeMap<String, GroupEntry>), GraphError> {
+        let mut change = StateChange {
+            full_users: known.users_delta_link.is_none(),
+            full_groups: known.groups_delta_link.is_none(),
+            ..StateChange::default()
+        };
+        let no_users = BTreeMap::new();
+
         // Users.
-        let users_start = next.users_delta_link.clone();
-        let mut users = next.users.clone();
-        let users_link = match self
-            .read_users(users_start.as_deref(), &mut users, stats, requests)
+        let users_start = known.users_delta_link.as_deref();
+        change.users_delta_link = match self
+            .read_users(
+                users_start,
+                &mut change.users,
+                &known.users,
+                stats,
+                requests,
+            )
             .await
         {
             Err(GraphError::Resync { reason, .. }) if users_start.is_some() => {
                 tracing::warn!(%reason, "users delta link refused; reading all users");
                 stats.resyncs += 1;
-                users.clear();
-                self.read_users(None, &mut users, stats, requests).await?
+                change.users.clear();
+                change.full_users = true;
+                self.read_users(None, &mut change.users, &no_users, stats, requests)
+                    .await?
             }
             other => other?,
         };
-        next.users = users;
-        next.users_delta_link = Some(users_link);
 
         // Groups.
-        let groups_start = next.groups_delta_link.clone();
+        let groups_start = known.groups_delta_link.as_deref();
         let mut collector = GroupCollector::default();
-        let groups_link = match self
-            .read_groups(groups_start.as_deref(), &mut collector, stats, requests)
+        change.groups_delta_link = match self
+            .read_groups(groups_start, &mut collector, stats, requests)
             .await
         {
             Err(GraphError::Resync { reason, .. }) if groups_start.is_some() => {
                 tracing::warn!(%reason, "groups delta link refused; reading all groups");
                 stats.resyncs += 1;
                 collector = GroupCollector::default();
-                next.members.clear();
-                full_reason = Some(FullReason::Resync(reason));
+                change.full_groups = true;
+                *full_reason = Some(FullReason::Resync(reason));
                 self.read_groups(None, &mut collector, stats, requests)
                     .await?
             }
             other => other?,
         };
-        next.groups_delta_link = Some(groups_link);
         stats.member_changes = collector.member_changes;
-        Ok((next, full_reason, collector.entries))
+        Ok((change, collector.entries))
     }
 
-    /// Follows one users delta round to its deltaLink.
+    /// Follows one users delta round to its deltaLink, collecting changes over `known`.
     async fn read_users(
         &self,
         start: Option<&str>,
-        users: &mut BTreeMap<String, UserAnchor>,
+        changes: &mut BTreeMap<String, Option<UserAnchor>>,
+        known: &BTreeMap<String, UserAnchor>,
         stats: &mut RoundStats,
         requests: &mut RequestStats,
     ) -> Result<String, GraphError> {
@@ -342,14 +394,16 @@ impl Source {
                 .config()
                 .graph_url(&format!("v1.0/users/delta?$select={USER_PROPERTIES}"))
         });
-        self.follow(first, stats, requests, |url, items| {
-            stats_add_users(url, users, items)
-        })
-        .await
-        .map(|(link, users_read)| {
-            stats.users += users_read;
-            link
-        })
+        let (link, users_read) = self
+            .follow(first, stats, requests, |url, items| {
+                collect::add_users_page(changes, known, items).map_err(|source| GraphError::Item {
+                    url: url.to_owned(),
+                    source,
+                })
+            })
+            .await?;
+        stats.users += users_read;
+        Ok(link)
     }
 
     /// Follows one groups delta round to its deltaLink.
@@ -516,18 +570,6 @@ impl Source {
         }
         None
     }
-}
-
-/// Applies a users page, naming the URL on error.
-fn stats_add_users(
-    url: &str,
-    users: &mut BTreeMap<String, UserAnchor>,
-    items: &[Value],
-) -> Result<u64, GraphError> {
-    collect::add_users_page(users, items).map_err(|source| GraphError::Item {
-        url: url.to_owned(),
-        source,
-    })
 }
 
 /// Seconds since the Unix epoch.

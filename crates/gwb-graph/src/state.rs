@@ -58,14 +58,57 @@ pub enum StateError {
     Writer(String),
 }
 
+/// What one round changes in the state: applied on commit, so reading a round never copies
+/// the whole state (cost follows the change, not the tenant).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StateChange {
+    /// The selection fingerprint of the round.
+    pub selection: String,
+    /// Users were read in full: `users` replaces the index.
+    pub full_users: bool,
+    /// Groups were read in full: `members` replaces the member lists.
+    pub full_groups: bool,
+    /// The new users deltaLink.
+    pub users_delta_link: String,
+    /// The new groups deltaLink.
+    pub groups_delta_link: String,
+    /// Users added or changed (`Some`) or removed (`None`).
+    pub users: BTreeMap<String, Option<UserAnchor>>,
+    /// Groups' complete member lists (`Some`) or removed groups (`None`).
+    pub members: BTreeMap<String, Option<BTreeMap<String, MemberKind>>>,
+    /// When the round was read (seconds since the Unix epoch).
+    pub now_unix: u64,
+}
+
 impl SourceState {
-    /// An empty state for a selection.
-    pub(crate) fn empty(selection: String) -> Self {
-        Self {
-            version: STATE_VERSION,
-            selection,
-            ..Self::default()
+    /// Applies a round's change.
+    pub(crate) fn apply(&mut self, change: StateChange) {
+        self.version = STATE_VERSION;
+        self.selection = change.selection;
+        if change.full_users {
+            self.users.clear();
         }
+        for (id, anchor) in change.users {
+            match anchor {
+                Some(anchor) => self.users.insert(id, anchor),
+                None => self.users.remove(&id),
+            };
+        }
+        if change.full_groups {
+            self.members.clear();
+            self.runs_since_full = 0;
+            self.last_full_unix = Some(change.now_unix);
+        } else {
+            self.runs_since_full = self.runs_since_full.saturating_add(1);
+        }
+        for (id, members) in change.members {
+            match members {
+                Some(members) => self.members.insert(id, members),
+                None => self.members.remove(&id),
+            };
+        }
+        self.users_delta_link = Some(change.users_delta_link);
+        self.groups_delta_link = Some(change.groups_delta_link);
     }
 }
 
@@ -137,7 +180,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("graph-state.json");
         assert_eq!(load(&path).unwrap(), None);
-        let mut state = SourceState::empty("sel".into());
+        let mut state = SourceState {
+            version: STATE_VERSION,
+            selection: "sel".into(),
+            ..SourceState::default()
+        };
         state.groups_delta_link = Some("https://graph/delta?$deltatoken=x".into());
         state
             .members

@@ -145,3 +145,32 @@ async fn a_bad_certificate_file_is_a_clear_configuration_error() {
     };
     assert!(err.to_string().contains("not a PEM CERTIFICATE"), "{err}");
 }
+
+#[tokio::test]
+async fn a_token_is_renewed_before_it_expires() {
+    let mut tenant = tenant(0);
+    tenant.register_app(App {
+        app_id: APP_ID.into(),
+        client_secret: Some(SECRET.into()),
+        certificate_pem: None,
+    });
+    let emu = graph_emulator::Emulator::start(
+        tenant,
+        graph_emulator::EmulatorConfig {
+            token_lifetime: std::time::Duration::from_secs(2),
+            ..graph_emulator::EmulatorConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (_dir, path) = state_dir();
+    let mut source = source(config(&emu), &path);
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert_eq!(round.stats.token_requests, 1);
+    source.commit(round.checkpoint).await.unwrap();
+    // Past the renewal point (a tenth before expiry), still before expiry.
+    tokio::time::sleep(std::time::Duration::from_millis(1_850)).await;
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert_eq!(round.stats.token_requests, 1);
+    assert!(emu.requests().iter().all(|r| r.status != Some(401)));
+}

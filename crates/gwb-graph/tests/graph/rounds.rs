@@ -67,7 +67,7 @@ async fn full_round_reads_every_live_group_with_members_and_every_user() {
     let quiet = source.read_round(RoundOptions::default()).await.unwrap();
     assert!(!quiet.full);
     assert!(quiet.groups.is_empty() && quiet.deletes.is_empty());
-    assert_eq!(quiet.users.len(), 7);
+    assert!(quiet.users.is_empty() && quiet.removed_users.is_empty());
     assert_eq!(quiet.stats.pages, 2);
     assert_eq!(quiet.stats.token_requests, 0);
 }
@@ -132,7 +132,14 @@ async fn incremental_round_carries_adds_removes_renames_and_deletes() {
         Some("user2")
     );
     assert!(!round.users.contains_key("u6"));
-    assert_eq!(round.users.len(), 6);
+    assert_eq!(round.removed_users, ["u6"]);
+    // The members of the round's groups and the changed users.
+    assert_eq!(round.users.keys().collect::<Vec<_>>(), ["u1", "u2", "u3"]);
+    // Unchanged users' anchors come from the saved state.
+    assert_eq!(
+        round.users["u1"].on_premises_sam_account_name.as_deref(),
+        Some("user1")
+    );
     // g1 +u3, g3 -u4, g5 -g6 -u6, g7 +u1 +g1.
     assert_eq!(round.stats.member_changes, 6);
     assert_eq!(round.stats.users, 2);

@@ -1,0 +1,74 @@
+//! A readable summary of the saved source state, for `gwb state show`.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::state::{self, StateError};
+
+/// What the saved state holds, without its bulk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSummary {
+    /// The next groups round continues from a deltaLink (else it is full).
+    pub has_groups_delta_link: bool,
+    /// The next users round continues from a deltaLink.
+    pub has_users_delta_link: bool,
+    /// Groups whose membership is remembered.
+    pub groups: usize,
+    /// Memberships remembered, over all groups.
+    pub memberships: usize,
+    /// Users whose on-premises anchors are remembered.
+    pub users: usize,
+    /// Incremental rounds committed since the last full one.
+    pub runs_since_full: u32,
+    /// When the last full round was committed, seconds since the Unix epoch.
+    pub last_full_unix: Option<u64>,
+}
+
+impl StateSummary {
+    /// Summarizes the state file at `path`; `None` when there is none yet.
+    pub fn load(path: &Path) -> Result<Option<StateSummary>, StateError> {
+        Ok(state::load(path)?.map(|s| StateSummary {
+            has_groups_delta_link: s.groups_delta_link.is_some(),
+            has_users_delta_link: s.users_delta_link.is_some(),
+            groups: s.members.len(),
+            memberships: s.members.values().map(|m| m.len()).sum(),
+            users: s.users.len(),
+            runs_since_full: s.runs_since_full,
+            last_full_unix: s.last_full_unix,
+        }))
+    }
+}
+
+impl fmt::Display for StateSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let yes_no = |b: bool| if b { "yes" } else { "no (next round is full)" };
+        writeln!(
+            f,
+            "  groups deltaLink: {}",
+            yes_no(self.has_groups_delta_link)
+        )?;
+        writeln!(
+            f,
+            "  users deltaLink: {}",
+            yes_no(self.has_users_delta_link)
+        )?;
+        writeln!(
+            f,
+            "  groups: {} with {} memberships",
+            self.groups, self.memberships
+        )?;
+        writeln!(f, "  users with on-premises anchors: {}", self.users)?;
+        writeln!(
+            f,
+            "  incremental rounds since the last full one: {}",
+            self.runs_since_full
+        )?;
+        match self.last_full_unix {
+            Some(secs) => write!(
+                f,
+                "  last full round: {secs} (seconds since 1970-01-01 UTC)"
+            ),
+            None => write!(f, "  last full round: never"),
+        }
+    }
+}
