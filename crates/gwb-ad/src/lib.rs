@@ -13,6 +13,7 @@ mod plan;
 mod probe;
 mod read;
 pub mod reconcile;
+mod rights;
 pub mod sid;
 
 pub use apply::{ApplyReport, OperationReport, Outcome};

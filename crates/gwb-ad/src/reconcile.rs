@@ -267,6 +267,58 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         plan.groups.insert(d.object_id.clone(), report);
     }
 
+    // Removals: owned groups without a desired twin. Decided before pass 2 so member links
+    // to a group about to be deleted are left to AD (deleting the group drops them).
+    let deletes: BTreeMap<&str, bool> = input
+        .cloud_deletes
+        .iter()
+        .map(|c| (c.id.as_str(), c.hard))
+        .collect();
+    let mut removals = Vec::new();
+    let mut deleted: BTreeSet<String> = BTreeSet::new();
+    for (id, c) in &current {
+        if plan.groups.contains_key(*id) || !(owned(c, caps) || policy.adopt) {
+            continue;
+        }
+        let (removal, action) = match deletes.get(id) {
+            Some(true) => (Removal::HardDelete, &policy.on_hard_delete),
+            Some(false) => (Removal::SoftDelete, &policy.on_soft_delete),
+            None if input.full => (Removal::NoLongerDesired, &policy.on_no_longer_desired),
+            None => continue,
+        };
+        let mut report = GroupReport::new(id, &c.dn, GroupAction::Keep);
+        report.members_before = c.members.len();
+        match action {
+            RemovalAction::Delete => {
+                report.action = GroupAction::Delete;
+                deleted.insert(normalize_dn(&c.dn));
+                removals.push(Operation::Delete {
+                    object_id: (*id).to_owned(),
+                    dn: c.dn.clone(),
+                    removal,
+                });
+            }
+            RemovalAction::MoveTo(holding) => {
+                report.action = GroupAction::MoveToHolding;
+                if normalize_dn(&parent_of(&c.dn)) != normalize_dn(holding) {
+                    let cn = first_rdn_value(&c.dn).unwrap_or_default();
+                    let new_dn = child_dn(&cn, holding);
+                    report.dn = new_dn.clone();
+                    removals.push(Operation::ModDn {
+                        object_id: (*id).to_owned(),
+                        dn: c.dn.clone(),
+                        new_rdn: format!("CN={}", escape_dn_value(&cn)),
+                        new_superior: Some(holding.clone()),
+                        new_dn,
+                        removal: Some(removal),
+                    });
+                }
+            }
+            RemovalAction::Keep => {}
+        }
+        plan.groups.insert((*id).to_owned(), report);
+    }
+
     // Pass 2: operations for the groups that go ahead.
     let mut renames_ops = Vec::new();
     let mut adds = Vec::new();
@@ -336,7 +388,7 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
             .collect();
         let to_remove: Vec<String> = have
             .iter()
-            .filter(|(k, _)| !want.contains_key(*k))
+            .filter(|(k, _)| !want.contains_key(*k) && !deleted.contains(*k))
             .map(|(_, v)| v.clone())
             .collect();
         report.members_added = to_add.len();
@@ -460,55 +512,6 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         if report.action == GroupAction::Update && !changed {
             report.action = GroupAction::Unchanged;
         }
-    }
-
-    // Removals: owned groups without a desired twin.
-    let deletes: BTreeMap<&str, bool> = input
-        .cloud_deletes
-        .iter()
-        .map(|c| (c.id.as_str(), c.hard))
-        .collect();
-    let mut removals = Vec::new();
-    for (id, c) in &current {
-        if plan.groups.contains_key(*id) || !(owned(c, caps) || policy.adopt) {
-            continue;
-        }
-        let (removal, action) = match deletes.get(id) {
-            Some(true) => (Removal::HardDelete, &policy.on_hard_delete),
-            Some(false) => (Removal::SoftDelete, &policy.on_soft_delete),
-            None if input.full => (Removal::NoLongerDesired, &policy.on_no_longer_desired),
-            None => continue,
-        };
-        let mut report = GroupReport::new(id, &c.dn, GroupAction::Keep);
-        report.members_before = c.members.len();
-        match action {
-            RemovalAction::Delete => {
-                report.action = GroupAction::Delete;
-                removals.push(Operation::Delete {
-                    object_id: (*id).to_owned(),
-                    dn: c.dn.clone(),
-                    removal,
-                });
-            }
-            RemovalAction::MoveTo(holding) => {
-                report.action = GroupAction::MoveToHolding;
-                if normalize_dn(&parent_of(&c.dn)) != normalize_dn(holding) {
-                    let cn = first_rdn_value(&c.dn).unwrap_or_default();
-                    let new_dn = child_dn(&cn, holding);
-                    report.dn = new_dn.clone();
-                    removals.push(Operation::ModDn {
-                        object_id: (*id).to_owned(),
-                        dn: c.dn.clone(),
-                        new_rdn: format!("CN={}", escape_dn_value(&cn)),
-                        new_superior: Some(holding.clone()),
-                        new_dn,
-                        removal: Some(removal),
-                    });
-                }
-            }
-            RemovalAction::Keep => {}
-        }
-        plan.groups.insert((*id).to_owned(), report);
     }
 
     plan.operations = ous

@@ -470,3 +470,28 @@ fn removed_attributes_and_sam_changes_are_replaced() {
         }]
     );
 }
+
+#[test]
+fn links_to_a_deleted_group_are_left_to_ad() {
+    let mut case = Case::new(
+        vec![want("o", "Outer", &[])],
+        vec![
+            have("o", "Outer", &["CN=Gone,OU=Groups,DC=x"]),
+            have("g", "Gone", &[]),
+        ],
+    );
+    case.deletes = vec![CloudDelete {
+        id: "g".into(),
+        hard: true,
+    }];
+    let plan = case.run(&Policy::default());
+    assert_eq!(
+        plan.operations,
+        vec![Operation::Delete {
+            object_id: "g".into(),
+            dn: "CN=Gone,OU=Groups,DC=x".into(),
+            removal: Removal::HardDelete,
+        }]
+    );
+    assert_eq!(plan.groups["o"].members_removed, 0);
+}

@@ -74,3 +74,56 @@ async fn reconnect_replaces_a_closed_connection() {
         dc.base_dn
     );
 }
+
+/// A TCP forwarder to the DC whose connections the test can cut, as a network drop would.
+struct Proxy {
+    port: u16,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let list = conns.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+                list.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Self { port, conns }
+    }
+
+    fn cut(&self) {
+        for conn in self.conns.lock().unwrap().drain(..) {
+            conn.abort();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_reopened_and_the_call_retried() {
+    let dc = dc();
+    let target = dc.url.trim_start_matches("ldaps://").to_string();
+    let proxy = Proxy::start(target).await;
+    let mut cfg = dc.config();
+    // The test certificate names DNS:localhost as well as the DC's address.
+    cfg.url = format!("ldaps://localhost:{}", proxy.port);
+    let mut dir = Directory::connect(&cfg).await.unwrap();
+    assert_eq!(
+        dir.discover().await.unwrap().default_naming_context,
+        dc.base_dn
+    );
+    proxy.cut();
+    assert_eq!(
+        dir.discover().await.unwrap().default_naming_context,
+        dc.base_dn,
+        "the second call reconnects"
+    );
+}
