@@ -40,3 +40,16 @@ pub use instance::{CallStats, PluginInstance};
 pub use plugin::{Limits, Plugin, PluginInfo, PluginSpec};
 pub use runtime::{Runtime, RuntimeOptions};
 pub use sandbox::{FIXED_WALL_CLOCK, RANDOM_SEED};
+
+#[cfg(test)]
+mod tests {
+    /// Plugins are shared between worker threads; instances move to one.
+    #[test]
+    fn plugins_are_shareable_and_instances_sendable() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        fn sendable<T: Send>() {}
+        shareable::<crate::Plugin>();
+        shareable::<crate::Runtime>();
+        sendable::<crate::PluginInstance>();
+    }
+}

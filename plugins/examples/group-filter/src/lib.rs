@@ -3,7 +3,9 @@
 
 mod rule;
 
-use gwb_plugin_sdk::{CloudGroup, FilterDecision, RuleError, RulePlugin, Stages};
+use gwb_plugin_sdk::{
+    CloudGroup, FilterDecision, GroupExt, GroupKind, RuleError, RulePlugin, Stages,
+};
 
 /// The configured filter.
 #[derive(Default)]
@@ -23,13 +25,14 @@ impl RulePlugin for GroupFilter {
 
     fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
         let display_name = group.display_name();
-        let unified = group
-            .group_types()
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("Unified"));
         let facts = rule::Facts {
             display_name: display_name.as_deref(),
-            kind: rule::Kind::classify(unified, group.mail_enabled(), group.security_enabled()),
+            kind: match group.kind() {
+                GroupKind::Microsoft365 => rule::Kind::M365,
+                GroupKind::Security => rule::Kind::Security,
+                GroupKind::MailEnabledSecurity => rule::Kind::MailEnabledSecurity,
+                GroupKind::Distribution => rule::Kind::Distribution,
+            },
             member_count: if self.filter.needs_member_count() {
                 group.member_count()
             } else {

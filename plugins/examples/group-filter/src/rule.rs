@@ -43,21 +43,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Classifies a group from `groupTypes` containing `Unified`, `mailEnabled` and
-    /// `securityEnabled`.
-    pub fn classify(
-        unified: bool,
-        mail_enabled: Option<bool>,
-        security_enabled: Option<bool>,
-    ) -> Self {
-        match (unified, security_enabled, mail_enabled) {
-            (true, _, _) => Self::M365,
-            (false, Some(true), Some(true)) => Self::MailEnabledSecurity,
-            (false, Some(true), _) => Self::Security,
-            _ => Self::Distribution,
-        }
-    }
-
     fn label(self) -> &'static str {
         match self {
             Self::M365 => "m365",
@@ -229,23 +214,6 @@ mod tests {
         assert_eq!(
             f.skip_reason(facts("FIN-a", Kind::Security, 101)).unwrap(),
             "the group has 101 direct members, more than max_members 100"
-        );
-    }
-
-    #[test]
-    fn kinds_are_classified_like_the_host() {
-        assert_eq!(Kind::classify(true, Some(true), Some(false)), Kind::M365);
-        assert_eq!(
-            Kind::classify(false, Some(false), Some(true)),
-            Kind::Security
-        );
-        assert_eq!(
-            Kind::classify(false, Some(true), Some(true)),
-            Kind::MailEnabledSecurity
-        );
-        assert_eq!(
-            Kind::classify(false, Some(true), Some(false)),
-            Kind::Distribution
         );
     }
 
