@@ -105,7 +105,7 @@ wait_ldaps() {
 
 ldapmodify_admin() {
     LDAPTLS_CACERT="$dir/private/tls/ca.pem" ldapmodify -x -H "ldaps://$ip:636" \
-        -D "CN=Administrator,CN=Users,$base_dn" -y "$dir/password" "$@" >&2
+        -D "CN=Administrator,CN=Users,$base_dn" -y "$dir/password" "$@" >/dev/null
 }
 
 extend_schema() {
