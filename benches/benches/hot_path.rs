@@ -6,27 +6,41 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use gwb_benches::recycle::MemberPool;
-use gwb_benches::{lua, native, scenario};
+use gwb_benches::scenario::OU_ROUTER;
+use gwb_benches::{lua, native, scenario, wasm};
 use gwb_model::Rule;
 use gwb_rules::Outcome;
+use gwb_wasm::Runtime;
 
 /// Groups built ahead of each timed batch; the pool then holds this many member lists.
 const BATCH: u64 = 16;
 
-fn rules(variant: &str) -> Vec<Box<dyn Rule>> {
-    let chain = match variant {
+/// Unwraps a setup step; a missing plugin component says to run scripts/build-plugins.sh first.
+fn setup<T>(result: Result<T, gwb_benches::BenchError>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn rules(variant: &str, runtime: &Runtime) -> Vec<Box<dyn Rule>> {
+    setup(match variant {
         "native" => native::chain(),
+        "wasm" => wasm::chain(runtime),
         "lua" => lua::chain(),
         other => panic!("unknown variant {other}"),
-    };
-    chain.unwrap_or_else(|e| panic!("{e}"))
+    })
 }
 
 fn hot_path(c: &mut Criterion) {
+    let runtime = setup(wasm::runtime(None));
     let mut expected: Option<Outcome> = None;
     let mut bench = c.benchmark_group("hot_path");
-    for (variant, members) in [("native", 10), ("lua", 10), ("native", 50_000)] {
-        let mut pipeline = scenario::pipeline(rules(variant)).unwrap_or_else(|e| panic!("{e}"));
+    for (variant, members) in [
+        ("native", 10),
+        ("wasm", 10),
+        ("lua", 10),
+        ("native", 50_000),
+        ("wasm", 50_000),
+    ] {
+        let mut pipeline = setup(scenario::pipeline(rules(variant, &runtime)));
         let pool = MemberPool::new(members);
         // Every variant must do the same work: compare its outcome with the native one.
         let check = pool.recycled(pipeline.transform(pool.group()));
@@ -56,5 +70,31 @@ fn hot_path(c: &mut Criterion) {
     bench.finish();
 }
 
-criterion_group!(benches, hot_path);
+/// Loading ou-router (the largest example, with the regex engine) and starting an instance:
+/// compiled from scratch, or taken from the on-disk compile cache.
+fn instantiate(c: &mut Criterion) {
+    let cold = setup(wasm::runtime(None));
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a cache dir: {e}"));
+    let cached = setup(wasm::runtime(Some(cache.path().to_owned())));
+    // Fill the cache, and fail early if the cache is not used.
+    let first = setup(wasm::load(&cached, &OU_ROUTER));
+    assert_eq!(first.cache_status(), &gwb_wasm::CacheStatus::Compiled);
+    assert_eq!(
+        setup(wasm::load(&cached, &OU_ROUTER)).cache_status(),
+        &gwb_wasm::CacheStatus::Hit
+    );
+    let mut bench = c.benchmark_group("instantiate");
+    bench.sample_size(10);
+    for (id, runtime) in [("cold", &cold), ("cached", &cached)] {
+        bench.bench_function(id, |b| {
+            b.iter_with_large_drop(|| {
+                let plugin = setup(wasm::load(runtime, &OU_ROUTER));
+                (setup(wasm::instantiate(&plugin)), plugin)
+            })
+        });
+    }
+    bench.finish();
+}
+
+criterion_group!(benches, hot_path, instantiate);
 criterion_main!(benches);

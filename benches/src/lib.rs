@@ -7,5 +7,6 @@ pub mod lua;
 pub mod native;
 pub mod recycle;
 pub mod scenario;
+pub mod wasm;
 
 pub use error::BenchError;

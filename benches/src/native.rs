@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use gwb_model::{
-    AttributeEdit, CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, StageError, Stages,
-    TargetCapabilities,
+    AttributeEdit, CloudGroup, DesiredGroup, FilterDecision, GroupKind, Naming, Rule, StageError,
+    Stages, TargetCapabilities,
 };
 use serde::de::DeserializeOwned;
 
@@ -77,17 +77,14 @@ impl Rule for GroupFilter {
     }
 
     fn filter(&mut self, group: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
-        let unified = group
-            .group_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("Unified"));
         let facts = group_filter_rule::Facts {
             display_name: group.display_name.as_deref(),
-            kind: group_filter_rule::Kind::classify(
-                unified,
-                group.mail_enabled,
-                group.security_enabled,
-            ),
+            kind: match group.kind() {
+                GroupKind::Microsoft365 => group_filter_rule::Kind::M365,
+                GroupKind::Security => group_filter_rule::Kind::Security,
+                GroupKind::MailEnabledSecurity => group_filter_rule::Kind::MailEnabledSecurity,
+                GroupKind::Distribution => group_filter_rule::Kind::Distribution,
+            },
             member_count: if self.filter.needs_member_count() {
                 u32::try_from(group.members.len()).unwrap_or(u32::MAX)
             } else {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use gwb_benches::scenario::{self, DEFAULT_OU};
-use gwb_benches::{lua, native};
+use gwb_benches::{lua, native, wasm};
 use gwb_model::{CloudGroup, Rule};
 use gwb_rules::Outcome;
 
@@ -74,6 +74,14 @@ fn lua_twins_match_the_native_rules() {
         outcomes(lua::chain().unwrap()),
         outcomes(native::chain().unwrap()),
     );
+}
+
+#[test]
+fn wasm_components_match_the_native_rules() {
+    let runtime = wasm::runtime(None).unwrap();
+    // A missing component fails here with "run scripts/build-plugins.sh first".
+    let chain = wasm::chain(&runtime).unwrap_or_else(|e| panic!("{e}"));
+    assert_same("wasm", outcomes(chain), outcomes(native::chain().unwrap()));
 }
 
 #[test]
