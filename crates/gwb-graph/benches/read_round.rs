@@ -56,6 +56,28 @@ async fn main() {
     config.authority = emulator.base_url().to_owned();
     config.graph_endpoint = emulator.base_url().to_owned();
     config.timeouts.request = Duration::from_secs(60);
+    let probe = gwb_graph::GraphClient::new(config.clone()).expect("client");
+    let mut probe_stats = gwb_graph::RequestStats::default();
+    let url = format!(
+        "{}/v1.0/users/delta?$select=userPrincipalName,onPremisesSecurityIdentifier,onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSyncEnabled,onPremisesSamAccountName",
+        emulator.base_url()
+    );
+    let page = probe
+        .get_json(&url, &mut probe_stats)
+        .await
+        .expect("first page");
+    let mut next = page["@odata.nextLink"].as_str().map(str::to_owned);
+    let started = Instant::now();
+    let mut pages = 0u32;
+    while let Some(url) = next.take().filter(|_| pages < 200) {
+        let page = probe.get_json(&url, &mut probe_stats).await.expect("page");
+        next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        pages += 1;
+    }
+    println!(
+        "users pages with anchors: {:.2?} per request over {pages} pages",
+        started.elapsed() / pages.max(1)
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let mut source = Source::open(
         config,

@@ -213,6 +213,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // Without it, delayed ACKs stall every response on loopback by tens of milliseconds.
+        let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(Arc::clone(&shared), req));
