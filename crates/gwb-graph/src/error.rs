@@ -90,6 +90,17 @@ pub enum GraphError {
         /// What is wrong with it.
         source: WireError,
     },
+    /// A link points away from the configured Graph endpoint.
+    #[error(
+        "refusing to follow {url}: it is not on the configured Graph endpoint {endpoint}, and \
+         the access token must not leave it"
+    )]
+    ForeignLink {
+        /// The link.
+        url: String,
+        /// The configured endpoint.
+        endpoint: String,
+    },
     /// The request could not be built (e.g. a bad URL in a link).
     #[error("cannot send a request to {url}: {reason}")]
     Request {

@@ -95,6 +95,13 @@ impl GraphClient {
 
     /// GETs a Graph URL and parses the JSON body, renewing the token once on 401.
     pub async fn get_json(&self, url: &str, stats: &mut RequestStats) -> Result<Value, GraphError> {
+        // Links come from the server; the bearer token must never go anywhere else.
+        if !same_origin(&self.config.graph_endpoint, url) {
+            return Err(GraphError::ForeignLink {
+                url: url.to_owned(),
+                endpoint: self.config.graph_endpoint.clone(),
+            });
+        }
         let mut renewed = false;
         loop {
             let token = self.bearer(stats, renewed).await?;
@@ -318,6 +325,14 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// True when `url` has the scheme, host and port of `endpoint`.
+fn same_origin(endpoint: &str, url: &str) -> bool {
+    match (url::Url::parse(endpoint), url::Url::parse(url)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// Graph's `error.code` and `error.message`, when the body has them.
 fn graph_error(body: &[u8]) -> (String, String) {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
@@ -330,4 +345,31 @@ fn graph_error(body: &[u8]) -> (String, String) {
             .to_owned()
     };
     (field("code"), field("message"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_must_stay_on_the_graph_endpoint() {
+        let graph = "https://graph.microsoft.com";
+        assert!(same_origin(
+            graph,
+            "https://graph.microsoft.com/v1.0/groups/delta?$skiptoken=x"
+        ));
+        assert!(same_origin(
+            "https://graph.microsoft.com/",
+            "https://graph.microsoft.com:443/v1.0"
+        ));
+        assert!(!same_origin(
+            graph,
+            "http://graph.microsoft.com/v1.0/groups/delta"
+        ));
+        assert!(!same_origin(
+            graph,
+            "https://graph.microsoft.com.evil.example/v1.0"
+        ));
+        assert!(!same_origin(graph, "not a url"));
+    }
 }
