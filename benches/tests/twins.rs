@@ -5,7 +5,7 @@
 use gwb_benches::scenario::{self, DEFAULT_OU};
 use gwb_benches::{lua, native, wasm};
 use gwb_model::{CloudGroup, Rule};
-use gwb_rules::Outcome;
+use gwb_rules::{Outcome, Rejection};
 
 const ID: &str = "6d3b1a58-2f43-4c8e-9b8e-1c2f4a7d9e10";
 
@@ -139,7 +139,7 @@ fn routes_and_skips_are_what_the_config_says() {
         other => panic!("case {i}: expected a write, got {other:?}"),
     };
     let skip = |i: usize| match &all[i] {
-        Outcome::Skipped { by, reason } => format!("{by}: {reason}"),
+        Outcome::Rejected(Rejection::Skipped { by, reason }) => format!("{by}: {reason}"),
         other => panic!("case {i}: expected a skip, got {other:?}"),
     };
     let ou = |name: &str| format!("OU={name},OU=Cloud Groups,DC=contoso,DC=com");
