@@ -53,6 +53,16 @@ impl Defaults {
         if let Some(deleted) = &group.deleted_date_time {
             return Err(format!("deleted in the cloud at {deleted}"));
         }
+        if group.security_enabled.is_none()
+            && group.mail_enabled.is_none()
+            && group.group_types.is_empty()
+        {
+            return Err(
+                "its kind is unknown: Graph returned none of securityEnabled, \
+                        mailEnabled and groupTypes (read groups with these properties selected)"
+                    .into(),
+            );
+        }
         let kind = group.kind();
         if kind == GroupKind::Distribution {
             return Err(

@@ -13,4 +13,4 @@ pub mod validate;
 
 pub use config::{ConfigError, FaultPolicy, PluginEntry, RulesFile};
 pub use defaults::{Defaults, NamingScheme};
-pub use pipeline::{Aborted, Outcome, Pipeline};
+pub use pipeline::{Aborted, Outcome, Pipeline, Rejection};

@@ -27,6 +27,14 @@ pub enum Outcome {
         /// Non-fatal remarks (e.g. a sAMAccountName longer than 20 characters).
         warnings: Vec<String>,
     },
+    /// Nothing is written for this group in this run.
+    Rejected(Rejection),
+}
+
+/// Why nothing is written for a group: a deliberate skip or a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Rejection {
     /// Deliberately not written back.
     Skipped {
         /// `defaults` or the plugin that skipped it.
@@ -34,7 +42,7 @@ pub enum Outcome {
         /// Why, in words for the report.
         reason: String,
     },
-    /// Could not be transformed; nothing is written for this group in this run.
+    /// Could not be transformed.
     Failed {
         /// `defaults` or the plugin at fault.
         by: String,
@@ -85,7 +93,7 @@ impl Pipeline {
     }
 
     /// Transforms one group. Errors only when a fault must abort the run; every other
-    /// problem is an [`Outcome::Failed`] for this group alone.
+    /// problem is a [`Rejection::Failed`] for this group alone.
     pub fn transform(&mut self, group: CloudGroup) -> Result<Outcome, Aborted> {
         let group = Arc::new(group);
         let outcome = match self.run(&group) {
@@ -98,15 +106,15 @@ impl Pipeline {
                 };
                 Outcome::Write { desired, warnings }
             }
-            Err(outcome) => outcome,
+            Err(rejection) => Outcome::Rejected(rejection),
         };
         match (&outcome, self.fault_policy) {
             (
-                Outcome::Failed {
+                Outcome::Rejected(Rejection::Failed {
                     fault: true,
                     message,
                     ..
-                },
+                }),
                 FaultPolicy::Abort,
             ) => Err(Aborted {
                 message: message.clone(),
@@ -118,16 +126,16 @@ impl Pipeline {
     // The error side is the group's final outcome (skip or failure), not an exceptional path,
     // so its size is the same as the success side's.
     #[allow(clippy::result_large_err)]
-    fn run(&mut self, group: &Arc<CloudGroup>) -> Result<(DesiredGroup, Vec<String>), Outcome> {
+    fn run(&mut self, group: &Arc<CloudGroup>) -> Result<(DesiredGroup, Vec<String>), Rejection> {
         let label = group.label();
-        let defaults_failed = |message: String| Outcome::Failed {
+        let defaults_failed = |message: String| Rejection::Failed {
             by: BY_DEFAULTS.into(),
             stage: None,
             message: format!("group {label}: {message}"),
             fault: false,
         };
         if let Err(reason) = self.defaults.eligibility(group) {
-            return Err(Outcome::Skipped {
+            return Err(Rejection::Skipped {
                 by: BY_DEFAULTS.into(),
                 reason,
             });
@@ -136,7 +144,7 @@ impl Pipeline {
             match rule.filter(group) {
                 Ok(FilterDecision::Write) => {}
                 Ok(FilterDecision::Skip(reason)) => {
-                    return Err(Outcome::Skipped {
+                    return Err(Rejection::Skipped {
                         by: rule.name().to_owned(),
                         reason,
                     });
@@ -206,7 +214,7 @@ fn check_final(desired: &DesiredGroup, managed_ous: &[Dn]) -> Result<(), String>
     Ok(())
 }
 
-fn stage_failed(rule: &dyn Rule, stage: Stage, label: &str, error: StageError) -> Outcome {
+fn stage_failed(rule: &dyn Rule, stage: Stage, label: &str, error: StageError) -> Rejection {
     let (message, fault) = match error {
         StageError::Rule(message) => (
             format!(
@@ -217,7 +225,7 @@ fn stage_failed(rule: &dyn Rule, stage: Stage, label: &str, error: StageError) -
         ),
         StageError::Fault(message) => (message, true),
     };
-    Outcome::Failed {
+    Rejection::Failed {
         by: rule.name().to_owned(),
         stage: Some(stage),
         message,
@@ -225,8 +233,8 @@ fn stage_failed(rule: &dyn Rule, stage: Stage, label: &str, error: StageError) -
     }
 }
 
-fn invalid_output(rule: &dyn Rule, stage: Stage, label: &str, problem: String) -> Outcome {
-    Outcome::Failed {
+fn invalid_output(rule: &dyn Rule, stage: Stage, label: &str, problem: String) -> Rejection {
+    Rejection::Failed {
         by: rule.name().to_owned(),
         stage: Some(stage),
         message: format!(

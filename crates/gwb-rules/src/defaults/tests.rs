@@ -252,6 +252,16 @@ fn eligibility_follows_domain_rules() {
             .contains("distribution list")
     );
 
+    let bare = CloudGroup {
+        id: ID.into(),
+        ..CloudGroup::default()
+    };
+    assert!(
+        d.eligibility(&bare)
+            .expect_err("unknown kind")
+            .contains("kind is unknown")
+    );
+
     let mut off = m365("off");
     off.writeback = Some(WritebackConfiguration {
         is_enabled: Some(false),

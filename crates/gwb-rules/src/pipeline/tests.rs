@@ -161,10 +161,10 @@ fn a_skip_stops_later_plugins_and_names_the_skipper() {
         .expect("no abort");
     assert_eq!(
         outcome,
-        Outcome::Skipped {
+        Outcome::Rejected(Rejection::Skipped {
             by: "a".into(),
             reason: "too small".into()
-        }
+        })
     );
     assert_eq!(*log.lock().expect("log"), ["a:filter"]);
 }
@@ -180,7 +180,7 @@ fn defaults_skip_before_any_plugin_runs() {
         .transform(synced)
         .expect("no abort");
     assert!(
-        matches!(outcome, Outcome::Skipped { ref by, .. } if by == BY_DEFAULTS),
+        matches!(outcome, Outcome::Rejected(Rejection::Skipped { ref by, .. }) if by == BY_DEFAULTS),
         "{outcome:?}"
     );
     assert!(log.lock().expect("log").is_empty());
@@ -205,12 +205,12 @@ fn only_declared_stages_are_called() {
 
 fn failed(outcome: Outcome) -> (String, Option<Stage>, String, bool) {
     match outcome {
-        Outcome::Failed {
+        Outcome::Rejected(Rejection::Failed {
             by,
             stage,
             message,
             fault,
-        } => (by, stage, message, fault),
+        }) => (by, stage, message, fault),
         other => panic!("expected a failure, got {other:?}"),
     }
 }
