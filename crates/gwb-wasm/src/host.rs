@@ -38,6 +38,12 @@ pub(crate) struct StoreData {
     pub(crate) members_copied: u64,
 }
 
+/// The empty group a store holds between calls (shared, so resetting costs no allocation).
+pub(crate) fn no_group() -> Arc<CloudGroup> {
+    static EMPTY: std::sync::LazyLock<Arc<CloudGroup>> = std::sync::LazyLock::new(Arc::default);
+    Arc::clone(&EMPTY)
+}
+
 impl StoreData {
     /// Fresh store state for `plugin` with `memory_bytes` of memory.
     pub(crate) fn new(plugin: Arc<str>, memory_bytes: usize) -> Self {
@@ -46,7 +52,7 @@ impl StoreData {
             table: ResourceTable::new(),
             limiter: Limiter::new(memory_bytes),
             plugin,
-            group: Arc::default(),
+            group: no_group(),
             proposal: DesiredGroup::default(),
             target: TargetCapabilities::default(),
             last_error: None,

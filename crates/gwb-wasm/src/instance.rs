@@ -191,6 +191,9 @@ impl PluginInstance {
             *lent.proposal = std::mem::take(&mut data.proposal);
         }
         self.stats.members_copied += std::mem::take(&mut data.members_copied);
+        // Hand the group back: with no store holding it, the pipeline can move its members
+        // into the proposal instead of copying them.
+        data.group = crate::host::no_group();
         match result {
             Ok(Ok(answer)) => {
                 self.live = Some(live);

@@ -46,3 +46,30 @@ fn plugins_that_do_not_ask_copy_no_members() {
     assert_eq!(filter.stats().members_copied, 0);
     assert_eq!(naming.stats().members_copied, 0);
 }
+
+#[test]
+fn an_instance_lets_go_of_the_group_after_each_call_so_members_can_move() {
+    let g = group_with_members("id", "Big", 50_000);
+    let mut filter = load("group_filter", r#"{"max_members": 100000}"#)
+        .instantiate()
+        .unwrap();
+    assert_eq!(filter.filter(&g), Ok(FilterDecision::Write));
+    assert_eq!(
+        std::sync::Arc::strong_count(&g),
+        1,
+        "the store must not keep the group, or the pipeline copies 50,000 members"
+    );
+    let mut naming = load(
+        "misbehave",
+        r#"{"stage": "naming", "mode": "endless-loop"}"#,
+    )
+    .instantiate()
+    .unwrap();
+    let mut proposal = DesiredGroup::default();
+    assert!(
+        naming
+            .naming(&g, &mut proposal, TargetCapabilities::default())
+            .is_err()
+    );
+    assert_eq!(std::sync::Arc::strong_count(&g), 1, "also after a trap");
+}
