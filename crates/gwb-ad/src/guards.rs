@@ -93,7 +93,9 @@ pub enum GuardError {
 
 /// Checks a plan against the guards.
 pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
-    if plan.desired_count == 0 && plan.owned_count > 0 && !guards.allow_empty_source {
+    // Only a full round says "this is everything": an incremental round without changes is
+    // empty by nature.
+    if plan.full && plan.desired_count == 0 && plan.owned_count > 0 && !guards.allow_empty_source {
         return Err(GuardError::EmptySource {
             owned: plan.owned_count,
         });
@@ -203,6 +205,15 @@ mod tests {
         };
         assert_eq!(check(&plan_with(0, 3, 0), &allowed), Ok(()));
         assert_eq!(check(&plan_with(0, 0, 0), &Guards::default()), Ok(()));
+        let incremental = Plan {
+            full: false,
+            ..plan_with(0, 3, 0)
+        };
+        assert_eq!(
+            check(&incremental, &Guards::default()),
+            Ok(()),
+            "an incremental round with no change is not an empty source"
+        );
     }
 
     #[test]

@@ -155,6 +155,7 @@ pub(crate) fn save(path: &Path, state: &SourceState) -> Result<(), StateError> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
+    std::fs::create_dir_all(&dir).map_err(io)?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(".tmp");
     let tmp = dir.join(tmp_name);
