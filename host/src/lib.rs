@@ -1,1 +1,18 @@
-//! gwb: writes cloud groups from Microsoft Entra ID back into Active Directory.
+//! gwb: writes cloud groups from Microsoft Entra ID back into Active Directory, with an
+//! organization's own rules running as sandboxed WebAssembly plugins.
+//!
+//! The library holds each subcommand's logic so integration tests can drive it; `main.rs`
+//! only parses arguments and maps results to exit codes.
+
+pub mod check;
+pub mod cli;
+pub mod connect;
+pub mod exit;
+pub mod logging;
+pub mod plugins;
+pub mod progress;
+pub mod report;
+pub mod rules_test;
+pub mod run;
+pub mod state;
+pub mod transform;

@@ -1,3 +1,87 @@
-//! The `gwb` command line.
+//! The `gwb` command line: argument parsing and exit codes only.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use gwb::cli::{Cli, Command, RulesCommand, RunArgs};
+use gwb::exit::Exit;
+use gwb::run::RunOptions;
+use gwb_rules::RulesFile;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    gwb::logging::init(cli.log_format, cli.verbose, cli.quiet);
+    match dispatch(&cli) {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            Exit::Error.into()
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> anyhow::Result<Exit> {
+    match &cli.command {
+        Command::Rules(RulesCommand::Test(args)) => gwb::rules_test::run(rules_path(cli)?, args),
+        Command::Sync(args) => run(cli, args, true),
+        Command::Plan(args) => run(cli, args, false),
+        Command::Check => block_on(gwb::check::run(rules_path(cli)?)),
+        Command::State(command) => gwb::state::run(&load(cli)?, command),
+    }
+}
+
+fn rules_path(cli: &Cli) -> anyhow::Result<&std::path::Path> {
+    cli.rules.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("this command needs a rules file: pass --rules FILE or set GWB_RULES")
+    })
+}
+
+fn load(cli: &Cli) -> anyhow::Result<RulesFile> {
+    Ok(RulesFile::load(rules_path(cli)?)?)
+}
+
+fn run(cli: &Cli, args: &RunArgs, apply: bool) -> anyhow::Result<Exit> {
+    let rules = load(cli)?;
+    let options = run_options(cli, &rules, args, apply)?;
+    block_on(gwb::run::run(&rules, &options))
+}
+
+fn run_options(
+    cli: &Cli,
+    rules: &RulesFile,
+    args: &RunArgs,
+    apply: bool,
+) -> anyhow::Result<RunOptions> {
+    let mut guards = rules.guards.clone();
+    if let Some(n) = args.max_deletes {
+        guards.max_deletes = n;
+    }
+    if let Some(p) = args.max_delete_percent {
+        guards.max_delete_percent = p;
+    }
+    if let Some(p) = args.max_member_removal_percent {
+        guards.max_member_removal_percent = p;
+    }
+    guards.allow_empty_source |= args.allow_empty_source;
+    if args.ldif.is_some() && apply {
+        anyhow::bail!("--ldif belongs to `gwb plan`; `gwb sync` writes to AD");
+    }
+    Ok(RunOptions {
+        apply,
+        force_full: args.full,
+        guards,
+        report: args.report.clone(),
+        ldif: args.ldif.clone(),
+        progress: !cli.quiet,
+    })
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<Exit>>>(
+    future: F,
+) -> anyhow::Result<Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?
+        .block_on(future)
+}

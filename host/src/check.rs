@@ -1,0 +1,168 @@
+//! `gwb check`: tries every piece a run needs — rules file, plugins and pins, credentials,
+//! Graph and AD reachability, rights on the managed OUs, the schema — and says what is fine
+//! and what is not, with a hint for each problem.
+
+use std::fmt::Display;
+use std::path::Path;
+
+use gwb_ad::Directory;
+use gwb_graph::{GraphClient, RequestStats};
+use gwb_rules::RulesFile;
+
+use crate::connect::{ad_config, ad_section, graph_config, graph_section};
+use crate::exit::Exit;
+use crate::plugins::PluginChain;
+
+/// Collects the lines of the check.
+#[derive(Default)]
+struct Checklist {
+    failures: usize,
+}
+
+impl Checklist {
+    fn ok(&mut self, what: impl Display) {
+        println!("ok    {what}");
+    }
+
+    fn fail(&mut self, what: impl Display, hint: &str) {
+        self.failures += 1;
+        println!("FAIL  {what}");
+        println!("      hint: {hint}");
+    }
+}
+
+/// Runs every check and prints one line per check.
+pub async fn run(rules_path: &Path) -> anyhow::Result<Exit> {
+    let mut list = Checklist::default();
+    let rules = match RulesFile::load(rules_path) {
+        Ok(rules) => rules,
+        Err(error) => {
+            list.fail(
+                format!("rules file: {error}"),
+                "fix the rules file; nothing else can be checked",
+            );
+            return Ok(Exit::Error);
+        }
+    };
+    list.ok(format!(
+        "rules file {}: {} plugin(s), {} managed OU(s)",
+        rules_path.display(),
+        rules.plugins.len(),
+        rules.managed_ous.len()
+    ));
+
+    match PluginChain::load(&rules).and_then(|chain| chain.instantiate().map(|_| chain)) {
+        Ok(chain) => {
+            for line in chain.describe() {
+                list.ok(format!("plugin {line}"));
+            }
+        }
+        Err(error) => list.fail(
+            format!("plugins: {error:#}"),
+            "build plugins with scripts/build-plugins.sh; after changing a pinned plugin, update its sha256",
+        ),
+    }
+
+    check_graph(&rules, &mut list).await;
+    check_ad(&rules, &mut list).await;
+
+    Ok(if list.failures == 0 {
+        Exit::Success
+    } else {
+        println!("{} check(s) failed", list.failures);
+        Exit::Error
+    })
+}
+
+async fn check_graph(rules: &RulesFile, list: &mut Checklist) {
+    let config = match graph_section(rules).and_then(graph_config) {
+        Ok(config) => config,
+        Err(error) => {
+            list.fail(
+                format!("graph: {error:#}"),
+                "see the README's [graph] table",
+            );
+            return;
+        }
+    };
+    let url = config.graph_url("/v1.0/groups?$select=id&$top=1");
+    let endpoint = config.graph_endpoint.clone();
+    let client = match GraphClient::new(config) {
+        Ok(client) => client,
+        Err(error) => {
+            list.fail(format!("graph: {error}"), "check authority and endpoint");
+            return;
+        }
+    };
+    match client.get_json(&url, &mut RequestStats::default()).await {
+        Ok(_) => list.ok(format!("graph: signed in and read groups at {endpoint}")),
+        Err(error) => list.fail(
+            format!("graph: {error}"),
+            "check tenant_id, client_id and the credential; the app needs the application \
+             permissions Group.Read.All and User.Read.All with admin consent",
+        ),
+    }
+}
+
+async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
+    let (section, config) = match ad_section(rules).and_then(|s| Ok((s, ad_config(s)?))) {
+        Ok(pair) => pair,
+        Err(error) => {
+            list.fail(format!("ad: {error:#}"), "see the README's [ad] table");
+            return;
+        }
+    };
+    let mut directory = match Directory::connect(&config).await {
+        Ok(directory) => directory,
+        Err(error) => {
+            list.fail(
+                format!("ad: cannot connect and bind to {}: {error}", section.url),
+                "check url, bind_dn, the password and ca_file (the DC's certificate must verify)",
+            );
+            return;
+        }
+    };
+    list.ok(format!(
+        "ad: bound to {} as {}",
+        section.url, section.bind_dn
+    ));
+    match directory.discover().await {
+        Ok(discovery) => {
+            let caps = discovery.capabilities;
+            list.ok(format!(
+                "ad: domain {} (functional level {}); msDS-ExternalDirectoryObjectId: {}; Exchange schema: {}",
+                discovery.default_naming_context,
+                discovery
+                    .domain_functionality
+                    .map_or("unknown".into(), |l| l.to_string()),
+                yes_no(caps.external_directory_object_id),
+                yes_no(caps.exchange_schema),
+            ));
+        }
+        Err(error) => list.fail(
+            format!("ad: discovery failed: {error}"),
+            "the bind account must be able to read the rootDSE and schema",
+        ),
+    }
+    for ou in &rules.managed_ous {
+        let dn = ou.to_string();
+        match directory.child_classes_allowed(&dn).await {
+            Ok(None) => list.fail(
+                format!("ad: managed OU {dn} does not exist"),
+                "create it, or set [sync] create_missing_ous = true and give gwb the right to create OUs",
+            ),
+            Ok(Some(classes)) if classes.iter().any(|c| c.eq_ignore_ascii_case("group")) => {
+                list.ok(format!("ad: may create groups in {dn}"));
+            }
+            Ok(Some(_)) => list.fail(
+                format!("ad: {} may not create groups in {dn}", section.bind_dn),
+                "delegate \"Create, delete and manage groups\" on this OU to the bind account",
+            ),
+            Err(error) => list.fail(format!("ad: cannot read {dn}: {error}"), "check the bind account's read rights"),
+        }
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}

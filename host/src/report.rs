@@ -1,0 +1,365 @@
+//! The run report: a closing summary for people and a JSON file with every operation and
+//! reason for programs (`--report FILE`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use gwb_ad::{ApplyReport, GroupAction, Operation, Outcome as ApplyOutcome, Plan};
+use gwb_graph::RoundStats;
+use serde::Serialize;
+
+use gwb_rules::Rejection;
+
+use crate::transform::{NoteKind, RuleNote};
+
+/// Everything one `plan` or `sync` run did, in the shape `--report` writes.
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    /// `plan` or `sync`.
+    pub mode: String,
+    /// How Graph was read.
+    pub source: SourceReport,
+    /// Groups the rules skipped, failed, or wrote with warnings.
+    pub rules: Vec<RuleNote>,
+    /// Per-group decisions of the reconcile, sorted by object id.
+    pub groups: Vec<GroupEntry>,
+    /// Objects in the way of a desired group (those groups are skipped).
+    pub conflicts: Vec<ConflictEntry>,
+    /// The planned operations in order, with their outcome after a sync.
+    pub operations: Vec<OperationEntry>,
+    /// The tripped guard's message, when one stopped the run.
+    pub guard: Option<String>,
+    /// Why the run was aborted, when a plugin fault aborted it.
+    pub aborted: Option<String>,
+    /// The counts of the closing summary.
+    pub summary: Summary,
+}
+
+/// How Graph was read.
+#[derive(Debug, Default, Serialize)]
+pub struct SourceReport {
+    /// A full round (every group) rather than delta.
+    pub full: bool,
+    /// Why the round was full.
+    pub full_reason: Option<String>,
+    /// HTTP requests, retries, pages, groups, deletes, users, member changes, resyncs.
+    pub requests: u64,
+    /// Retried requests.
+    pub retries: u64,
+    /// Pages read.
+    pub pages: u64,
+    /// Changed (or, on a full round, all) groups.
+    pub groups: u64,
+    /// Removed groups.
+    pub deletes: u64,
+    /// Users read.
+    pub users: u64,
+    /// Member additions and removals seen.
+    pub member_changes: u64,
+}
+
+impl SourceReport {
+    /// From a round's facts.
+    pub fn new(full: bool, full_reason: Option<String>, stats: &RoundStats) -> Self {
+        Self {
+            full,
+            full_reason,
+            requests: stats.requests,
+            retries: stats.retries,
+            pages: stats.pages,
+            groups: stats.groups,
+            deletes: stats.deletes,
+            users: stats.users,
+            member_changes: stats.member_changes,
+        }
+    }
+}
+
+/// One group's reconcile decision.
+#[derive(Debug, Serialize)]
+pub struct GroupEntry {
+    /// The cloud object id.
+    pub object_id: String,
+    /// The DN after the plan.
+    pub dn: String,
+    /// create, update, unchanged, adopt, delete, move-to-holding, keep, skipped.
+    pub action: String,
+    /// Members to add.
+    pub members_added: usize,
+    /// Members to remove.
+    pub members_removed: usize,
+    /// Cloud members with no AD object (cloud-only users, devices, ...), by object id.
+    pub members_without_ad_object: Vec<String>,
+    /// Anything worth telling.
+    pub problems: Vec<String>,
+}
+
+/// An object in the way.
+#[derive(Debug, Serialize)]
+pub struct ConflictEntry {
+    /// The cloud object id.
+    pub object_id: String,
+    /// What gwb wanted.
+    pub ours: String,
+    /// What is there.
+    pub theirs: String,
+    /// What clashes and what to do.
+    pub reason: String,
+}
+
+/// One planned operation.
+#[derive(Debug, Serialize)]
+pub struct OperationEntry {
+    /// A one-line description.
+    pub operation: String,
+    /// The cloud object id, if any.
+    pub object_id: Option<String>,
+    /// done, already-done, skipped or failed after a sync; absent in a plan.
+    pub outcome: Option<String>,
+    /// The server's or apply's words for anything but done.
+    pub detail: Option<String>,
+}
+
+/// The counts of the closing summary.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    /// Groups created.
+    pub created: usize,
+    /// Groups whose attributes or members change.
+    pub updated: usize,
+    /// Groups renamed or moved (modrdn).
+    pub renamed: usize,
+    /// Groups deleted.
+    pub deleted: usize,
+    /// Groups moved to the holding OU.
+    pub moved_to_holding: usize,
+    /// Groups taken over from Entra Connect.
+    pub adopted: usize,
+    /// Groups already as desired.
+    pub unchanged: usize,
+    /// Groups skipped, by who skipped them (`defaults`, a plugin, `reconcile`).
+    pub skipped: BTreeMap<String, usize>,
+    /// Conflicts.
+    pub conflicts: usize,
+    /// Cloud members skipped because they have no AD account.
+    pub members_without_ad_account: usize,
+    /// Plugin crashes and limit hits.
+    pub plugin_faults: usize,
+    /// Groups the rules could not transform (plugin errors, invalid output).
+    pub rule_failures: usize,
+    /// Operations the directory refused.
+    pub apply_failures: usize,
+}
+
+impl RunReport {
+    /// Fills groups, conflicts, operations and the counts from a plan.
+    pub fn add_plan(&mut self, plan: &Plan) {
+        for report in plan.groups.values() {
+            self.summary.members_without_ad_account += report.members_without_ad_object.len();
+            match report.action {
+                GroupAction::Create => self.summary.created += 1,
+                GroupAction::Update => self.summary.updated += 1,
+                GroupAction::Unchanged => self.summary.unchanged += 1,
+                GroupAction::Adopt => self.summary.adopted += 1,
+                GroupAction::Delete => self.summary.deleted += 1,
+                GroupAction::MoveToHolding => self.summary.moved_to_holding += 1,
+                GroupAction::Keep => {}
+                GroupAction::Skipped => {
+                    *self.summary.skipped.entry("reconcile".into()).or_default() += 1
+                }
+            }
+            self.groups.push(GroupEntry {
+                object_id: report.object_id.clone(),
+                dn: report.dn.clone(),
+                action: action_name(report.action).into(),
+                members_added: report.members_added,
+                members_removed: report.members_removed,
+                members_without_ad_object: report.members_without_ad_object.clone(),
+                problems: report.problems.clone(),
+            });
+        }
+        self.summary.renamed = plan
+            .operations
+            .iter()
+            .filter(|op| matches!(op, Operation::ModDn { removal: None, .. }))
+            .count();
+        self.summary.conflicts = plan.conflicts.len();
+        self.conflicts = plan
+            .conflicts
+            .iter()
+            .map(|c| ConflictEntry {
+                object_id: c.object_id.clone(),
+                ours: c.ours.clone(),
+                theirs: c.theirs.clone(),
+                reason: c.reason.clone(),
+            })
+            .collect();
+        self.operations = plan
+            .operations
+            .iter()
+            .map(|op| OperationEntry {
+                operation: op.summary(),
+                object_id: op.object_id().map(str::to_owned),
+                outcome: None,
+                detail: None,
+            })
+            .collect();
+    }
+
+    /// Counts the rules' notes.
+    pub fn add_rule_notes(&mut self, notes: Vec<RuleNote>) {
+        for note in &notes {
+            match &note.kind {
+                NoteKind::Rejected(Rejection::Skipped { by, .. }) => {
+                    *self.summary.skipped.entry(by.clone()).or_default() += 1;
+                }
+                NoteKind::Rejected(Rejection::Failed { fault: true, .. }) => {
+                    self.summary.plugin_faults += 1;
+                }
+                NoteKind::Rejected(Rejection::Failed { fault: false, .. }) => {
+                    self.summary.rule_failures += 1;
+                }
+                NoteKind::Warnings { .. } => {}
+            }
+        }
+        self.rules = notes;
+    }
+
+    /// Records the apply outcome of every operation.
+    pub fn add_apply(&mut self, applied: &ApplyReport) {
+        self.operations = applied
+            .operations
+            .iter()
+            .map(|op| {
+                let (outcome, detail) = match &op.outcome {
+                    ApplyOutcome::Done => ("done", None),
+                    ApplyOutcome::AlreadyDone(why) => ("already-done", Some(why.clone())),
+                    ApplyOutcome::Skipped(why) => ("skipped", Some(why.clone())),
+                    ApplyOutcome::Failed(why) => ("failed", Some(why.clone())),
+                };
+                OperationEntry {
+                    operation: op.operation.clone(),
+                    object_id: op.object_id.clone(),
+                    outcome: Some(outcome.into()),
+                    detail,
+                }
+            })
+            .collect();
+        self.summary.apply_failures = applied.failures().count();
+    }
+
+    /// True when some group failed in the rules or in the directory.
+    pub fn has_group_failures(&self) -> bool {
+        let s = &self.summary;
+        s.plugin_faults + s.rule_failures + s.apply_failures > 0
+            || self
+                .operations
+                .iter()
+                .any(|o| o.outcome.as_deref() == Some("skipped"))
+    }
+
+    /// The closing summary for people.
+    pub fn render_summary(&self) -> String {
+        let mut out = String::new();
+        let s = &self.summary;
+        let source = &self.source;
+        let round = match (&source.full, &source.full_reason) {
+            (true, Some(reason)) => format!("full round ({reason})"),
+            (true, None) => "full round".to_owned(),
+            (false, _) => "incremental round".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "gwb {}: {round}: {} group(s), {} removal(s), {} user(s) from Graph in {} request(s), {} retried",
+            self.mode, source.groups, source.deletes, source.users, source.requests, source.retries
+        );
+        if let Some(aborted) = &self.aborted {
+            let _ = writeln!(out, "  ABORTED: {aborted}");
+        }
+        if let Some(guard) = &self.guard {
+            let _ = writeln!(out, "  STOPPED BY A GUARD: {guard}");
+        }
+        let _ = writeln!(
+            out,
+            "  created {}, updated {}, renamed/moved {}, deleted {}, moved to holding OU {}, adopted {}, unchanged {}",
+            s.created, s.updated, s.renamed, s.deleted, s.moved_to_holding, s.adopted, s.unchanged
+        );
+        let skipped: usize = s.skipped.values().sum();
+        let by: Vec<String> = s
+            .skipped
+            .iter()
+            .map(|(who, n)| format!("{n} by {who}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  skipped {skipped}{}",
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by.join(", "))
+            }
+        );
+        let _ = writeln!(
+            out,
+            "  conflicts {}, plugin faults {}, rule failures {}, apply failures {}",
+            s.conflicts, s.plugin_faults, s.rule_failures, s.apply_failures
+        );
+        let groups_missing = self
+            .groups
+            .iter()
+            .filter(|g| !g.members_without_ad_object.is_empty())
+            .count();
+        let _ = writeln!(
+            out,
+            "  members skipped because they have no AD account: {} in {groups_missing} group(s)",
+            s.members_without_ad_account
+        );
+        for note in &self.rules {
+            let name = note.display_name.as_deref().unwrap_or("");
+            let line = match &note.kind {
+                NoteKind::Rejected(Rejection::Skipped { by, reason }) => {
+                    format!("skipped by {by}: {reason}")
+                }
+                NoteKind::Rejected(Rejection::Failed { message, .. }) => {
+                    format!("FAILED: {message}")
+                }
+                NoteKind::Warnings { warnings } => format!("warning: {}", warnings.join("; ")),
+            };
+            let _ = writeln!(out, "  - {} \"{name}\": {line}", note.object_id);
+        }
+        for conflict in &self.conflicts {
+            let _ = writeln!(
+                out,
+                "  - CONFLICT {}: {} vs {}: {}",
+                conflict.object_id, conflict.ours, conflict.theirs, conflict.reason
+            );
+        }
+        for op in self
+            .operations
+            .iter()
+            .filter(|o| matches!(o.outcome.as_deref(), Some("failed" | "skipped")))
+        {
+            let _ = writeln!(
+                out,
+                "  - {} {}: {}",
+                op.outcome.as_deref().unwrap_or_default().to_uppercase(),
+                op.operation,
+                op.detail.as_deref().unwrap_or_default()
+            );
+        }
+        out
+    }
+}
+
+fn action_name(action: GroupAction) -> &'static str {
+    match action {
+        GroupAction::Create => "create",
+        GroupAction::Update => "update",
+        GroupAction::Unchanged => "unchanged",
+        GroupAction::Adopt => "adopt",
+        GroupAction::Delete => "delete",
+        GroupAction::MoveToHolding => "move-to-holding",
+        GroupAction::Keep => "keep",
+        GroupAction::Skipped => "skipped",
+    }
+}

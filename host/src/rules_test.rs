@@ -1,0 +1,255 @@
+//! `gwb rules test`: cloud groups from a JSON file through the defaults and the plugin chain,
+//! printed as what each would become. No Graph, no AD: the plugin author's loop.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use gwb_graph::wire::{GroupItem, parse_groups_document};
+use gwb_model::TargetCapabilities;
+use gwb_rules::{Outcome, Pipeline, Rejection, RulesFile};
+use serde::Serialize;
+
+use crate::cli::{OutputFormat, RulesTestArgs};
+use crate::exit::Exit;
+use crate::plugins::PluginChain;
+
+/// What one item of the input became.
+#[derive(Debug, Serialize)]
+struct ItemReport {
+    /// 1-based position in the input.
+    item: usize,
+    id: Option<String>,
+    display_name: Option<String>,
+    #[serde(flatten)]
+    result: ItemResult,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+enum ItemResult {
+    Write {
+        dn: String,
+        sam_account_name: Option<String>,
+        attributes: BTreeMap<String, Vec<String>>,
+        members: usize,
+        warnings: Vec<String>,
+    },
+    Removed {
+        hard: bool,
+    },
+    Invalid {
+        error: String,
+    },
+    // Skipped or failed; serialized with the rejection's own `result` tag.
+    #[serde(untagged)]
+    Rejected(Rejection),
+}
+
+/// Runs the command and prints its report on stdout.
+pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
+    let rules = RulesFile::load(rules_path)?;
+    let text = std::fs::read_to_string(&args.groups)
+        .with_context(|| format!("cannot read the groups file {}", args.groups.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON; give a Graph response (with a `value` array) or one group object",
+            args.groups.display()
+        )
+    })?;
+    // A recorded exchange (`{"request": …, "response": {"body": …}}`, as in Microsoft's docs
+    // examples) is read for its body.
+    let document = match document.pointer("/response/body") {
+        Some(body) => body.clone(),
+        None => document,
+    };
+    if let Some(context) = document.get("@odata.context").and_then(|c| c.as_str())
+        && !context.contains("#groups")
+    {
+        anyhow::bail!(
+            "{} holds `{}` (@odata.context {context}), not groups; give a groups response",
+            args.groups.display(),
+            context.rsplit('#').next().unwrap_or(context)
+        );
+    }
+    let items = parse_groups_document(&document)
+        .with_context(|| format!("{} is not a Graph groups document", args.groups.display()))?;
+    // Collections of directoryObjects may mix users and groups: only groups are transformed.
+    let odata_types: Vec<Option<String>> = match document.get("value").and_then(|v| v.as_array()) {
+        Some(values) => values.iter().map(odata_type).collect(),
+        None => vec![odata_type(&document)],
+    };
+
+    let target = TargetCapabilities {
+        exchange_schema: args.exchange_schema,
+        external_directory_object_id: args.external_directory_object_id,
+    };
+    let chain = PluginChain::load(&rules)?;
+    let mut pipeline = Pipeline::new(
+        rules.defaults.clone(),
+        rules.managed_ous.clone(),
+        target,
+        chain.instantiate()?,
+        rules.on_plugin_fault,
+    );
+
+    let mut reports = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let not_a_group = odata_types
+            .get(index)
+            .cloned()
+            .flatten()
+            .filter(|t| t != "#microsoft.graph.group");
+        let (id, display_name, result) = match item {
+            _ if not_a_group.is_some() => (
+                None,
+                None,
+                ItemResult::Invalid {
+                    error: format!("a {} item, not a group", not_a_group.unwrap_or_default()),
+                },
+            ),
+            Err(error) => (
+                None,
+                None,
+                ItemResult::Invalid {
+                    error: error.to_string(),
+                },
+            ),
+            Ok(GroupItem::Removed(delete)) => (
+                Some(delete.id),
+                None,
+                ItemResult::Removed { hard: delete.hard },
+            ),
+            Ok(GroupItem::Group {
+                mut group,
+                members_added,
+                ..
+            }) => {
+                group.members = members_added;
+                let (id, name) = (group.id.clone(), group.display_name.clone());
+                (Some(id), name, describe(pipeline.transform(group)?))
+            }
+        };
+        reports.push(ItemReport {
+            item: index + 1,
+            id,
+            display_name,
+            result,
+        });
+    }
+
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
+        OutputFormat::Text => print!("{}", render_text(&reports)),
+    }
+    let failures = reports.iter().any(|r| {
+        matches!(
+            r.result,
+            ItemResult::Rejected(Rejection::Failed { .. }) | ItemResult::Invalid { .. }
+        )
+    });
+    Ok(if failures {
+        Exit::GroupFailures
+    } else {
+        Exit::Success
+    })
+}
+
+fn odata_type(item: &serde_json::Value) -> Option<String> {
+    item.get("@odata.type")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+}
+
+fn describe(outcome: Outcome) -> ItemResult {
+    match outcome {
+        Outcome::Write { desired, warnings } => ItemResult::Write {
+            dn: format!(
+                "CN={},{}",
+                gwb_rules::dn::escape_value(&desired.cn),
+                desired.parent_dn
+            ),
+            sam_account_name: desired.sam_account_name,
+            attributes: desired
+                .attributes
+                .iter()
+                .map(|(name, values)| (name.to_owned(), values.to_vec()))
+                .collect(),
+            members: desired.members.len(),
+            warnings,
+        },
+        Outcome::Rejected(rejection) => ItemResult::Rejected(rejection),
+    }
+}
+
+fn render_text(reports: &[ItemReport]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for report in reports {
+        let name = report
+            .display_name
+            .as_deref()
+            .map(|n| format!(" \"{n}\""))
+            .unwrap_or_default();
+        let id = report.id.as_deref().unwrap_or("(no id)");
+        let _ = writeln!(out, "[{}] {id}{name}", report.item);
+        let kind = match &report.result {
+            ItemResult::Write {
+                dn,
+                sam_account_name,
+                attributes,
+                members,
+                warnings,
+            } => {
+                let _ = writeln!(out, "    write {dn}");
+                let sam = sam_account_name.as_deref().unwrap_or("(generated by AD)");
+                let _ = writeln!(out, "      sAMAccountName: {sam}");
+                for (attr, values) in attributes {
+                    for value in values {
+                        let _ = writeln!(out, "      {attr}: {value}");
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "      member: {members} cloud member(s), resolved to AD objects when syncing"
+                );
+                for warning in warnings {
+                    let _ = writeln!(out, "    warning: {warning}");
+                }
+                "written"
+            }
+            ItemResult::Rejected(Rejection::Skipped { by, reason }) => {
+                let _ = writeln!(out, "    skipped by {by}: {reason}");
+                "skipped"
+            }
+            ItemResult::Rejected(Rejection::Failed { message, .. }) => {
+                let _ = writeln!(out, "    failed: {message}");
+                "failed"
+            }
+            ItemResult::Removed { hard } => {
+                let how = if *hard {
+                    "hard-deleted"
+                } else {
+                    "soft-deleted"
+                };
+                let _ = writeln!(
+                    out,
+                    "    removed in the cloud ({how}): nothing to transform"
+                );
+                "removed"
+            }
+            ItemResult::Invalid { error } => {
+                let _ = writeln!(out, "    invalid item: {error}");
+                "invalid"
+            }
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+    let summary: Vec<String> = ["written", "skipped", "failed", "removed", "invalid"]
+        .iter()
+        .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(out, "{} item(s): {}", reports.len(), summary.join(", "));
+    out
+}

@@ -1,0 +1,240 @@
+//! `gwb plan` and `gwb sync`: read Graph → transform → reconcile with AD → guard → print the
+//! LDIF (plan) or apply it (sync). Both take exactly the same path up to the writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use gwb_ad::{Directory, Guards, Policy, ReconcileInput, RemovalAction, guards, reconcile};
+use gwb_graph::{RoundOptions, Source, SourceOptions};
+use gwb_model::{MemberKind, UserAnchor};
+use gwb_rules::RulesFile;
+use gwb_rules::config::{GuardsSection, RemovalChoice};
+
+use crate::connect::{ad_config, ad_section, graph_config, graph_section};
+use crate::exit::Exit;
+use crate::plugins::PluginChain;
+use crate::progress::Progress;
+use crate::report::{RunReport, SourceReport};
+use crate::transform::transform_all;
+
+/// The file, inside `[graph] state_dir`, holding delta links, member lists and user anchors.
+pub const STATE_FILE: &str = "graph-state.json";
+
+/// Options shared by `plan` and `sync`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Write to AD (sync) or only print the plan (plan).
+    pub apply: bool,
+    /// Read every group from Graph instead of the changes since the last run.
+    pub force_full: bool,
+    /// The guards, after command-line overrides.
+    pub guards: GuardsSection,
+    /// Where to write the JSON report.
+    pub report: Option<PathBuf>,
+    /// Where to write the plan's LDIF (plan: stdout when absent).
+    pub ldif: Option<PathBuf>,
+    /// Show progress on stderr.
+    pub progress: bool,
+}
+
+/// Runs one plan or sync and prints its summary. The Graph state only advances after a
+/// sync whose every operation succeeded, so a crash or failure means reading again.
+pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit> {
+    let graph = graph_section(rules)?;
+    let ad = ad_section(rules)?;
+    // Plugins first: a bad plugin or pin should fail before any network traffic.
+    let chain = PluginChain::load(rules)?;
+    let progress = Progress::new(options.progress);
+    let mut report = RunReport {
+        mode: if options.apply { "sync" } else { "plan" }.into(),
+        ..RunReport::default()
+    };
+
+    let mut source = Source::open(
+        graph_config(graph)?,
+        graph.state_dir.join(STATE_FILE),
+        SourceOptions {
+            full_every_runs: (graph.full_every_runs > 0).then_some(graph.full_every_runs),
+            full_every: (graph.full_every_days > 0)
+                .then(|| Duration::from_secs(u64::from(graph.full_every_days) * 86_400)),
+            ..SourceOptions::default()
+        },
+    )
+    .context("cannot open the Graph source")?;
+    let reading = progress.spinner("reading Microsoft Graph");
+    let round = source
+        .read_round(RoundOptions {
+            force_full: options.force_full,
+        })
+        .await
+        .context("reading Microsoft Graph failed; nothing was written")?;
+    reading.finish_and_clear();
+    report.source = SourceReport::new(
+        round.full,
+        round.full_reason.as_ref().map(|r| format!("{r:?}")),
+        &round.stats,
+    );
+
+    let connecting = progress.spinner("connecting to Active Directory");
+    let mut directory = Directory::connect(&ad_config(ad)?)
+        .await
+        .with_context(|| format!("cannot connect to {}", ad.url))?;
+    let discovery = directory.discover().await.context("AD discovery failed")?;
+    connecting.finish_and_clear();
+    let caps = discovery.capabilities;
+
+    let transforming = progress.bar("transforming");
+    let transformed = tokio::task::block_in_place(|| {
+        transform_all(round.groups, rules, &chain, caps, &transforming)
+    })?;
+    transforming.finish_and_clear();
+    let transformed = match transformed {
+        Ok(transformed) => transformed,
+        Err(aborted) => {
+            report.aborted = Some(aborted.message.clone());
+            return finish(&report, options, Exit::Error);
+        }
+    };
+    report.add_rule_notes(transformed.notes);
+    let desired = transformed.desired;
+
+    let comparing = progress.spinner("reading and comparing Active Directory");
+    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
+    let policy = policy(rules);
+    let external_id = caps.external_directory_object_id;
+    let current = directory
+        .read_owned(&managed, &policy.read_attributes(&desired), external_id)
+        .await
+        .context("reading the groups gwb owns failed")?;
+    let (member_users, member_groups) = member_lookups(&desired, &round.users);
+    let index = directory
+        .member_index(
+            &discovery.default_naming_context,
+            member_users.values().copied(),
+            member_groups.iter().map(String::as_str),
+            external_id,
+        )
+        .await
+        .context("resolving members in AD failed")?;
+    let occupants = directory
+        .probe(&discovery.default_naming_context, &desired, external_id)
+        .await
+        .context("checking the target names in AD failed")?;
+    let plan = reconcile(
+        &ReconcileInput {
+            desired: &desired,
+            current: &current,
+            index: &index,
+            users: &round.users,
+            cloud_deletes: &round.deletes,
+            occupants: &occupants,
+            capabilities: caps,
+            full: round.full,
+        },
+        &policy,
+    );
+    comparing.finish_and_clear();
+    report.add_plan(&plan);
+
+    if let Err(tripped) = guards::check(&plan, &guards_from(&options.guards)) {
+        report.guard = Some(tripped.to_string());
+        return finish(&report, options, Exit::GuardStopped);
+    }
+
+    if !options.apply {
+        let ldif = plan.to_ldif();
+        match &options.ldif {
+            Some(path) => std::fs::write(path, ldif)
+                .with_context(|| format!("cannot write the LDIF to {}", path.display()))?,
+            None => print!("{ldif}"),
+        }
+    } else {
+        let applying = progress.spinner("applying to Active Directory");
+        let applied = directory
+            .apply(&plan)
+            .await
+            .context("applying the plan failed")?;
+        applying.finish_and_clear();
+        report.add_apply(&applied);
+        if applied.is_success() {
+            source.commit(round.checkpoint).await.context(
+                "saving the Graph state failed (the next run reads the same changes again)",
+            )?;
+        }
+    }
+    let exit = if report.has_group_failures() {
+        Exit::GroupFailures
+    } else {
+        Exit::Success
+    };
+    finish(&report, options, exit)
+}
+
+/// Prints the summary (stderr for plan, whose stdout is the LDIF) and writes the report.
+fn finish(report: &RunReport, options: &RunOptions, exit: Exit) -> anyhow::Result<Exit> {
+    let summary = report.render_summary();
+    if options.apply {
+        print!("{summary}");
+    } else {
+        eprint!("{summary}");
+    }
+    if let Some(path) = &options.report {
+        let json = serde_json::to_string_pretty(report)?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    Ok(exit)
+}
+
+/// The users and nested groups that the desired groups' members refer to.
+fn member_lookups<'a>(
+    desired: &[gwb_model::DesiredGroup],
+    users: &'a BTreeMap<String, UserAnchor>,
+) -> (BTreeMap<&'a str, &'a UserAnchor>, BTreeSet<String>) {
+    let mut member_users = BTreeMap::new();
+    let mut member_groups = BTreeSet::new();
+    for member in desired.iter().flat_map(|d| &d.members) {
+        match member.kind {
+            MemberKind::User => {
+                if let Some((id, anchor)) = users.get_key_value(&member.id) {
+                    member_users.insert(id.as_str(), anchor);
+                }
+            }
+            MemberKind::Group => {
+                member_groups.insert(member.id.clone());
+            }
+            _ => {}
+        }
+    }
+    (member_users, member_groups)
+}
+
+fn policy(rules: &RulesFile) -> Policy {
+    let sync = &rules.sync;
+    let action = |choice: RemovalChoice| match (choice, &sync.holding_ou) {
+        (RemovalChoice::Delete, _) => RemovalAction::Delete,
+        (RemovalChoice::Move, Some(ou)) => RemovalAction::MoveTo(ou.clone()),
+        // The rules file refuses `move` without a holding OU; keeping is the safe reading.
+        (RemovalChoice::Move, None) | (RemovalChoice::Keep, _) => RemovalAction::Keep,
+    };
+    Policy {
+        on_hard_delete: action(sync.on_hard_delete),
+        on_soft_delete: action(sync.on_soft_delete),
+        on_no_longer_desired: action(sync.on_no_longer_desired),
+        adopt: sync.adopt_connect_groups,
+        create_missing_ous: sync.create_missing_ous,
+        ..Policy::default()
+    }
+}
+
+fn guards_from(section: &GuardsSection) -> Guards {
+    Guards {
+        max_deletes: section.max_deletes,
+        max_delete_percent: section.max_delete_percent,
+        max_member_removal_percent: section.max_member_removal_percent,
+        allow_empty_source: section.allow_empty_source,
+        ..Guards::default()
+    }
+}

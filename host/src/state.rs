@@ -1,0 +1,34 @@
+//! `gwb state show|reset`: what the saved Graph state holds, and starting over with a full
+//! round.
+
+use anyhow::Context;
+use gwb_rules::RulesFile;
+
+use crate::cli::StateCommand;
+use crate::connect::graph_section;
+use crate::exit::Exit;
+use crate::run::STATE_FILE;
+
+/// Runs the subcommand.
+pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {
+    let path = graph_section(rules)?.state_dir.join(STATE_FILE);
+    match command {
+        StateCommand::Show => match gwb_graph::StateSummary::load(&path)
+            .with_context(|| format!("cannot read the state {}", path.display()))?
+        {
+            None => println!(
+                "no state at {}: the next run is a full round",
+                path.display()
+            ),
+            Some(summary) => println!("{}:\n{summary}", path.display()),
+        },
+        StateCommand::Reset => match std::fs::remove_file(&path) {
+            Ok(()) => println!("removed {}: the next run is a full round", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("no state at {}: nothing to reset", path.display());
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        },
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,331 @@
+//! The end-to-end test environment: a Graph emulator in this process, a private OU in the
+//! Samba AD DC named by the GWB_TEST_* variables (scripts/test.sh starts one), AD users that
+//! match the emulated tenant's synced users, and a rules file tying them together.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use graph_emulator::{App, Emulator, EmulatorConfig, Tenant};
+use gwb::exit::Exit;
+use gwb::run::RunOptions;
+use gwb_ad::{AdConfig, CurrentGroup, Directory, Secret};
+use gwb_rules::RulesFile;
+use serde_json::{Value, json};
+
+pub const APP_ID: &str = "11111111-aaaa-4bbb-8ccc-222222222222";
+const APP_SECRET: &str = "e2e-test-secret";
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the end-to-end tests need a Samba AD DC; run scripts/test.sh, \
+             or start one with: eval \"$(scripts/samba-dc.sh start)\""
+        )
+    })
+}
+
+/// The built example plugin `name` (crate name with underscores).
+pub fn plugin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-plugins.sh first",
+        path.display()
+    );
+    path
+}
+
+/// One synced user: its cloud id and its AD DN.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub dn: String,
+}
+
+/// One test's world.
+pub struct Env {
+    /// Distinguishes this test's object ids from any earlier run's on the same DC.
+    tag: String,
+    pub emulator: Emulator,
+    pub dir: tempfile::TempDir,
+    /// The test's own OU; groups go to `OU=Cloud,<root>`.
+    pub root: String,
+    pub cloud_ou: String,
+    pub users: Vec<User>,
+    /// A cloud-only user (no AD account).
+    pub cloud_only: String,
+    url: String,
+    bind_dn: String,
+    password_file: PathBuf,
+    ca_file: PathBuf,
+    plugins: String,
+}
+
+impl Env {
+    /// A tenant with `users` synced users (each with an AD account) and one cloud-only user;
+    /// no groups yet. `plugins` is the rules file's plugin chain (TOML), may be empty.
+    pub async fn new(name: &str, users: usize, plugins: &str) -> Env {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let tag = N.fetch_add(1, Ordering::SeqCst);
+        let base_dn = var("GWB_TEST_BASE_DN");
+        let root = format!("OU=e2e-{name}-{}-{tag},{base_dn}", std::process::id());
+        let cloud_ou = format!("OU=Cloud,{root}");
+        let mut env_users = Vec::new();
+        let mut tenant = Tenant::new("e2e00000-0000-4000-8000-000000000000");
+        tenant.register_app(App {
+            app_id: APP_ID.into(),
+            client_secret: Some(APP_SECRET.into()),
+            certificate_pem: None,
+        });
+        let mut ldif = String::new();
+        for dn in [&root, &cloud_ou, &format!("OU=Users,{root}")] {
+            let ou = dn[3..dn.find(',').unwrap_or(dn.len())].to_owned();
+            ldif += &format!(
+                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {ou}\n\n"
+            );
+        }
+        for i in 0..users {
+            let id = format!(
+                "{:08x}-0000-4000-8000-{:012x}",
+                std::process::id(),
+                tag as usize * 10_000 + i
+            );
+            let guid = guid_bytes(&id);
+            let sam = format!(
+                "e2e{:05x}{:04}",
+                std::process::id() & 0xfffff,
+                tag as usize * 100 + i
+            );
+            let dn = format!("CN=User {i},OU=Users,{root}");
+            ldif += &format!(
+                "dn: {dn}\nchangetype: add\nobjectClass: user\nsAMAccountName: {sam}\nmS-DS-ConsistencyGuid:: {}\n\n",
+                STANDARD.encode(guid)
+            );
+            tenant
+                .create_user(json!({
+                    "id": id,
+                    "displayName": format!("User {i}"),
+                    "userPrincipalName": format!("{sam}@gwb.test"),
+                    "onPremisesSyncEnabled": true,
+                    "onPremisesSamAccountName": sam,
+                    "onPremisesImmutableId": STANDARD.encode(guid),
+                }))
+                .expect("create user");
+            env_users.push(User { id, dn });
+        }
+        let cloud_only = format!("c10d0000-0000-4000-8000-{:012x}", tag);
+        tenant
+            .create_user(json!({"id": cloud_only, "displayName": "Cloud Only", "userPrincipalName": "co@gwb.test"}))
+            .expect("cloud-only user");
+
+        let env = Env {
+            tag: format!("{:08x}-{tag:04x}", std::process::id()),
+            emulator: Emulator::start(tenant, EmulatorConfig::default())
+                .await
+                .expect("emulator"),
+            dir: tempfile::tempdir().expect("tempdir"),
+            root,
+            cloud_ou,
+            users: env_users,
+            cloud_only,
+            url: var("GWB_TEST_LDAP_URL"),
+            bind_dn: var("GWB_TEST_BIND_DN"),
+            password_file: var("GWB_TEST_BIND_PASSWORD_FILE").into(),
+            ca_file: var("GWB_TEST_CA_FILE").into(),
+            plugins: plugins.to_owned(),
+        };
+        env.ldapmodify(&ldif);
+        env.write_rules("");
+        env
+    }
+
+    /// A group object id unique to this test run whose last 12 characters are `n` in hex
+    /// (so the default cn ends in `_<n as 12 hex digits>`).
+    pub fn gid(&self, n: u64) -> String {
+        format!("{}-4000-8000-{n:012x}", self.tag)
+    }
+
+    /// Writes the rules file; `extra` is appended (e.g. a [guards] table).
+    pub fn write_rules(&self, extra: &str) {
+        std::fs::write(self.dir.path().join("secret"), APP_SECRET).expect("secret");
+        let text = format!(
+            r#"
+[defaults]
+ou = "{cloud}"
+managed_ous = ["{cloud}"]
+
+[runtime]
+cache_dir = "cache"
+
+[graph]
+tenant_id = "e2e00000-0000-4000-8000-000000000000"
+client_id = "{APP_ID}"
+client_secret = {{ file = "secret" }}
+authority = "{base}"
+endpoint = "{base}"
+state_dir = "state"
+
+[ad]
+url = "{url}"
+bind_dn = "{bind}"
+password = {{ file = "{pw}" }}
+ca_file = "{ca}"
+
+{plugins}
+{extra}
+"#,
+            cloud = self.cloud_ou,
+            base = self.emulator.base_url(),
+            url = self.url,
+            bind = self.bind_dn,
+            pw = self.password_file.display(),
+            ca = self.ca_file.display(),
+            plugins = self.plugins,
+        );
+        std::fs::write(self.rules_path(), text).expect("rules file");
+    }
+
+    /// The rules file's path.
+    pub fn rules_path(&self) -> PathBuf {
+        self.dir.path().join("rules.toml")
+    }
+
+    /// Adds a security group to the tenant with these member ids (users or groups).
+    pub fn add_group(&self, id: &str, name: &str, members: &[&str]) {
+        self.emulator.tenant(|t| {
+            t.create_group(json!({
+                "id": id,
+                "displayName": name,
+                "description": format!("{name} (e2e)"),
+                "mailEnabled": false,
+                "securityEnabled": true,
+                "groupTypes": [],
+                "mailNickname": name.replace(' ', ""),
+            }))
+            .expect("create group");
+            for member in members {
+                t.add_member(id, member).expect("add member");
+            }
+        });
+    }
+
+    /// Replaces the plugin chain (TOML) and rewrites the rules file.
+    pub fn set_plugins(&mut self, plugins: &str) {
+        self.plugins = plugins.to_owned();
+        self.write_rules("");
+    }
+
+    /// Runs `gwb sync` (apply) or `gwb plan` in this process; returns the exit and the report.
+    pub async fn run(&self, apply: bool) -> (Exit, Value) {
+        self.run_with(apply, false).await
+    }
+
+    /// Like [`Env::run`] with a forced full round (`--full`).
+    pub async fn run_full(&self, apply: bool) -> (Exit, Value) {
+        self.run_with(apply, true).await
+    }
+
+    async fn run_with(&self, apply: bool, force_full: bool) -> (Exit, Value) {
+        let rules = RulesFile::load(&self.rules_path()).expect("rules file");
+        let report = self.dir.path().join("report.json");
+        let ldif = self.dir.path().join("plan.ldif");
+        let exit = gwb::run::run(
+            &rules,
+            &RunOptions {
+                apply,
+                force_full,
+                guards: rules.guards.clone(),
+                report: Some(report.clone()),
+                ldif: (!apply).then_some(ldif),
+                progress: false,
+            },
+        )
+        .await
+        .expect("run");
+        let text = std::fs::read_to_string(report).expect("report");
+        (exit, serde_json::from_str(&text).expect("report JSON"))
+    }
+
+    /// The LDIF the last plan wrote.
+    pub fn last_ldif(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("plan.ldif")).expect("plan.ldif")
+    }
+
+    /// The groups gwb owns in this test's OU, by cloud object id, as AD holds them.
+    pub async fn groups(&self) -> BTreeMap<String, CurrentGroup> {
+        let mut config = AdConfig::new(
+            &self.url,
+            &self.bind_dn,
+            Secret::from_file(&self.password_file).expect("password"),
+        );
+        config.ca_file = Some(self.ca_file.clone());
+        let mut dir = Directory::connect(&config).await.expect("connect");
+        let attrs: Vec<String> = ["description", "displayName", "groupType"]
+            .map(String::from)
+            .to_vec();
+        dir.read_owned(std::slice::from_ref(&self.root), &attrs, false)
+            .await
+            .expect("read owned")
+            .into_iter()
+            .map(|g| (g.object_id.clone(), g))
+            .collect()
+    }
+
+    /// Runs ldapmodify with `ldif` on stdin, as an administrator would.
+    pub fn ldapmodify(&self, ldif: &str) {
+        let mut child = Command::new("ldapmodify")
+            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
+            .arg(&self.password_file)
+            .env("LDAPTLS_CACERT", &self.ca_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldapmodify missing: apt-get install ldap-utils");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(ldif.as_bytes())
+            .expect("write ldif");
+        let out = child.wait_with_output().expect("ldapmodify");
+        assert!(
+            out.status.success(),
+            "ldapmodify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The 16 bytes of a GUID string, used as the user's mS-DS-ConsistencyGuid in AD and (in
+/// base64) as its onPremisesImmutableId in the tenant.
+fn guid_bytes(id: &str) -> [u8; 16] {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    let mut bytes = [0u8; 16];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    bytes
+}
+
+/// The summary counts of a report.
+pub fn summary(report: &Value) -> &Value {
+    &report["summary"]
+}
+
+/// The operations of a report, as their one-line descriptions.
+pub fn operations(report: &Value) -> Vec<String> {
+    report["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .map(|o| o["operation"].as_str().expect("operation").to_owned())
+        .collect()
+}

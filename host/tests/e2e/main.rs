@@ -1,0 +1,10 @@
+//! End-to-end tests of `gwb sync` and `gwb plan`: the Graph emulator, the real rules pipeline
+//! with WASM plugins, and a real Samba AD DC. One binary, one module per topic.
+
+mod common;
+
+mod changes;
+mod crash;
+mod first_sync;
+mod guard;
+mod plugin_chain;

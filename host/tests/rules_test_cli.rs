@@ -1,0 +1,286 @@
+//! `gwb rules test`, run as the binary a plugin author runs: Microsoft's docs fixtures through
+//! rules/contoso.toml (all three example plugins), and misbehaving plugins contained per group.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    let path = repo().join("../shared/fixtures/graph-docs").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing (shared/ lies beside the repo)",
+        path.display()
+    );
+    path
+}
+
+fn plugin(name: &str) -> PathBuf {
+    let path = repo()
+        .join("plugins/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-plugins.sh first",
+        path.display()
+    );
+    path
+}
+
+fn gwb(rules: &Path, groups: &Path, extra: &[&str]) -> Output {
+    plugin("group_filter");
+    Command::new(env!("CARGO_BIN_EXE_gwb"))
+        .arg("--rules")
+        .arg(rules)
+        .args(["rules", "test", "--groups"])
+        .arg(groups)
+        .args(extra)
+        .output()
+        .expect("run gwb")
+}
+
+fn contoso() -> PathBuf {
+    repo().join("rules/contoso.toml")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8")
+}
+
+#[test]
+fn a_docs_group_becomes_the_exact_ad_object() {
+    let out = gwb(&contoso(), &fixture("group-get.json"), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout(&out),
+        "[1] 02bd9fd6-8f93-4758-87c3-1fb73740a315 \"HR Taskforce\"
+    write CN=HR Taskforce_1fb73740a315,OU=Cloud Groups,OU=Groups,DC=contoso,DC=com
+      sAMAccountName: cg-HRTaskforc-f6662b
+      adminDescription: Group_02bd9fd6-8f93-4758-87c3-1fb73740a315
+      description: Welcome to the HR Taskforce team.
+      displayName: HR Taskforce
+      groupType: 8
+      member: 0 cloud member(s), resolved to AD objects when syncing
+1 item(s): 1 written, 0 skipped, 0 failed, 0 removed, 0 invalid
+"
+    );
+}
+
+#[test]
+fn exchange_schema_adds_mail_attributes_and_json_is_machine_readable() {
+    let out = gwb(
+        &contoso(),
+        &fixture("group-get.json"),
+        &[
+            "--exchange-schema",
+            "--external-directory-object-id",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let item = &report[0];
+    assert_eq!(item["result"], "write");
+    assert_eq!(item["attributes"]["mail"][0], "HRTaskforce@contoso.com");
+    assert_eq!(item["attributes"]["mailNickname"][0], "HRTaskforce");
+    assert_eq!(
+        item["attributes"]["msDS-ExternalDirectoryObjectId"][0],
+        "Group_02bd9fd6-8f93-4758-87c3-1fb73740a315"
+    );
+    assert!(
+        item["attributes"]["proxyAddresses"]
+            .as_array()
+            .expect("list")
+            .len()
+            >= 2
+    );
+}
+
+#[test]
+fn skips_are_reported_with_their_reason() {
+    let out = gwb(&contoso(), &fixture("groups-list.json"), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("[1] 45b7d2e7-b882-4a80-ba97-10b7a63b8fa4 \"Golf Assist\"\n    write CN=Golf Assist_10b7a63b8fa4,OU=Cloud Groups,OU=Groups,DC=contoso,DC=com\n"), "{text}");
+    assert!(text.contains("[2] d7797254-3084-44d0-99c9-a3b5ab149538 \"Golf Discussion\"\n    skipped by defaults: an Exchange Online distribution list"), "{text}");
+    assert!(
+        text.ends_with("2 item(s): 1 written, 1 skipped, 0 failed, 0 removed, 0 invalid\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn items_without_id_are_reported_not_crashed_on() {
+    for name in [
+        "groups-delta.json",
+        "groups-delta-select.json",
+        "groups-search.json",
+    ] {
+        let out = gwb(&contoso(), &fixture(name), &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{name}: exit 4 = finished with per-group failures"
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains("(no id)\n    invalid item: a group item has no `id`"),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn non_group_items_are_reported_as_such() {
+    let out = gwb(&contoso(), &fixture("group-transitive-members.json"), &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        stdout(&out),
+        "[1] (no id)\n    invalid item: a #microsoft.graph.user item, not a group\n\
+         1 item(s): 0 written, 0 skipped, 0 failed, 0 removed, 1 invalid\n"
+    );
+}
+
+#[test]
+fn every_docs_fixture_gets_an_answer_and_non_group_files_a_clear_error() {
+    let dir = repo().join("../shared/fixtures/graph-docs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        seen += 1;
+        let out = gwb(&contoso(), &path, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("users") || name == "group-members.json" || name == "group-owners.json"
+        {
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{name}: a collection of another type"
+            );
+            assert!(
+                stderr.contains("not groups; give a groups response"),
+                "{name}: {stderr}"
+            );
+        } else {
+            assert!(matches!(out.status.code(), Some(0 | 4)), "{name}: {stderr}");
+            assert!(stdout(&out).contains(" item(s): "), "{name}");
+        }
+    }
+    assert_eq!(seen, 12, "all docs fixtures were tried");
+}
+
+/// A rules file with one misbehaving plugin (misbehaving only for "Bad group") before the
+/// contoso router, over two groups: the bad one fails with the right message, the other is
+/// written normally by the same warm instance.
+fn misbehave(stage: &str, mode: &str, limits: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            r#"
+[defaults]
+ou = "OU=Cloud,DC=example,DC=com"
+[[plugins]]
+name = "bad"
+path = "{}"
+limits = {limits}
+config = {{ stage = "{stage}", mode = "{mode}", only = "Bad group" }}
+"#,
+            plugin("misbehave").display()
+        ),
+    )
+    .expect("rules");
+    let groups = dir.path().join("groups.json");
+    std::fs::write(
+        &groups,
+        r#"{"value": [
+  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
+  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
+]}"#,
+    )
+    .expect("groups");
+    let out = gwb(&rules, &groups, &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    // misbehave answers `ok <id>` for every other group: as the skip reason (filter), the cn
+    // (naming) or the description (mapping).
+    let second = text
+        .split("[2] ")
+        .nth(1)
+        .and_then(|rest| rest.split("\n2 item(s)").next())
+        .unwrap_or_default();
+    assert!(
+        second.starts_with("00000000-0000-4000-8000-00000000000c \"Good group\"")
+            && second.contains("ok 00000000-0000-4000-8000-00000000000c")
+            && !second.contains("failed"),
+        "the next group is processed normally by the same instance: {text}"
+    );
+    text
+}
+
+#[test]
+fn misbehaving_plugins_fail_only_their_group_with_the_cause_in_words() {
+    let cases = [
+        (
+            "filter",
+            "endless-loop",
+            "{ time_ms = 20 }",
+            "exceeded its 20 ms time budget",
+        ),
+        (
+            "naming",
+            "memory-bomb",
+            "{ memory_mib = 16 }",
+            "exceeded its 16 MiB memory limit",
+        ),
+        ("mapping", "panic", "{}", "panicked"),
+        ("naming", "deep-recursion", "{}", "overflowed its stack"),
+    ];
+    for (stage, mode, limits, cause) in cases {
+        let text = misbehave(stage, mode, limits);
+        let first = text.split("[2]").next().unwrap_or_default();
+        assert!(first.contains("failed: plugin bad"), "{mode}: {text}");
+        assert!(
+            first.contains(&format!("{stage} stage")),
+            "{mode}: names the stage: {text}"
+        );
+        assert!(
+            first.contains("\"Bad group\" (00000000-0000-4000-8000-00000000000b)"),
+            "{mode}: names the group: {text}"
+        );
+        assert!(first.contains(cause), "{mode}: says `{cause}`: {text}");
+    }
+}
+
+#[test]
+fn invalid_plugin_output_is_refused_for_that_group() {
+    let text = misbehave("mapping", "invalid-attribute", "{}");
+    assert!(
+        text.contains("plugin `bad` (mapping stage) gave invalid output for group \"Bad group\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("is not a valid LDAP attribute name"),
+        "{text}"
+    );
+    let text = misbehave("mapping", "huge-value", "{ memory_mib = 64 }");
+    assert!(text.contains("gwb accepts at most 65536"), "{text}");
+}
