@@ -2,7 +2,7 @@
 //! secrets from where the file points (never from the file itself unless explicitly allowed).
 
 use anyhow::{Context, bail};
-use gwb_ad::{AdConfig, Secret as AdSecret};
+use gwb_ad::AdConfig;
 use gwb_graph::{Credential, GraphConfig, Secret, SecretSource, SignatureAlg, Timeouts};
 use gwb_rules::RulesFile;
 use gwb_rules::config::{
@@ -76,11 +76,7 @@ pub fn graph_config(section: &GraphSection) -> anyhow::Result<GraphConfig> {
 /// The AD connection configuration, with the bind password loaded.
 pub fn ad_config(section: &AdSection) -> anyhow::Result<AdConfig> {
     let password = load(&section.password, "[ad] password")?;
-    let mut config = AdConfig::new(
-        section.url.clone(),
-        section.bind_dn.clone(),
-        AdSecret::new(password.expose()),
-    );
+    let mut config = AdConfig::new(section.url.clone(), section.bind_dn.clone(), password);
     config.ca_file = section.ca_file.clone();
     config.starttls = section.starttls;
     config.allow_plaintext = section.allow_plaintext;

@@ -1,60 +1,11 @@
 //! Connection settings for the AD target, with the bind password kept in a redacting wrapper.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use gwb_model::Secret;
+
 use crate::AdError;
-
-/// A secret string (the bind password). `Debug` and `Display` print `***`, so it never
-/// reaches logs or error messages by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// Reads the secret from the environment variable `name`.
-    pub fn from_env(name: &str) -> Result<Self, AdError> {
-        std::env::var(name).map(Self).map_err(|e| AdError::Secret {
-            origin: format!("environment variable {name}"),
-            reason: e.to_string(),
-        })
-    }
-
-    /// Reads the secret from a file; one trailing newline is dropped.
-    pub fn from_file(path: &Path) -> Result<Self, AdError> {
-        let text = std::fs::read_to_string(path).map_err(|e| AdError::Secret {
-            origin: format!("file {}", path.display()),
-            reason: e.to_string(),
-        })?;
-        let text = text
-            .strip_suffix("\r\n")
-            .or_else(|| text.strip_suffix('\n'))
-            .unwrap_or(&text);
-        Ok(Self(text.to_owned()))
-    }
-
-    /// The secret value, for the bind call only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// How to reach and bind to a domain controller.
 #[derive(Debug, Clone)]
@@ -114,7 +65,6 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");
         let cfg = AdConfig::new("ldaps://dc:636", "CN=a", s);
         assert!(!format!("{cfg:?}").contains("hunter2"));
     }
@@ -136,18 +86,5 @@ mod tests {
         cfg.check_transport().unwrap();
         let ldaps = AdConfig::new("LDAPS://dc", "CN=a", Secret::new("pw"));
         ldaps.check_transport().unwrap();
-    }
-
-    #[test]
-    fn password_file_drops_one_newline() {
-        let dir = std::env::temp_dir().join(format!("gwb-ad-secret-{}", std::process::id()));
-        std::fs::write(&dir, "pa ss\n").unwrap();
-        assert_eq!(Secret::from_file(&dir).unwrap().expose(), "pa ss");
-        std::fs::remove_file(&dir).unwrap();
-        let err = Secret::from_file(&dir).unwrap_err().to_string();
-        assert!(
-            err.contains("cannot read the LDAP bind password from file"),
-            "{err}"
-        );
     }
 }

@@ -7,14 +7,6 @@ use std::path::PathBuf;
 /// Messages name the thing at fault and what to do; they never contain the bind password.
 #[derive(Debug, thiserror::Error)]
 pub enum AdError {
-    /// The bind password could not be read.
-    #[error("cannot read the LDAP bind password from {origin}: {reason}")]
-    Secret {
-        /// Where it was looked for (an env var name or a file path).
-        origin: String,
-        /// Why it failed.
-        reason: String,
-    },
     /// A simple bind over an unencrypted connection was refused.
     #[error(
         "refusing a plaintext simple bind to {url}: the password would cross the network in clear; \

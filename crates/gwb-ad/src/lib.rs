@@ -25,11 +25,12 @@ mod rights;
 pub mod sid;
 
 pub use apply::{ApplyReport, OperationReport, Outcome};
-pub use config::{AdConfig, Secret};
+pub use config::AdConfig;
 pub use directory::{Directory, PAGE_SIZE};
 pub use discovery::{Discovery, EXCHANGE_ATTRIBUTES, EXTERNAL_ID_ATTRIBUTE};
 pub use error::AdError;
 pub use guards::{GuardError, Guards};
+pub use gwb_model::Secret;
 pub use index::{AdObject, MemberIndex, Resolved};
 pub use ldif::operation_to_ldif;
 pub use plan::{Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal};

@@ -13,7 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::config::SignatureAlg;
-use crate::secret::Secret;
+use gwb_model::Secret;
 
 /// How long an assertion is valid (Entra accepts at most 10 minutes).
 const LIFETIME_SECS: u64 = 300;

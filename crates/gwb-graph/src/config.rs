@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::secret::Secret;
+use gwb_model::Secret;
 
 /// The public cloud's authority.
 pub const PUBLIC_AUTHORITY: &str = "https://login.microsoftonline.com";

@@ -12,7 +12,7 @@ use crate::assertion::Signer256;
 use crate::config::{Credential, GraphConfig};
 use crate::error::GraphError;
 use crate::retry;
-use crate::secret::Secret;
+use gwb_model::Secret;
 
 /// Graph error codes that mean "drop the delta token and start over".
 const RESYNC_CODES: [&str; 3] = ["syncStateNotFound", "syncStateInvalid", "resyncRequired"];

@@ -27,7 +27,6 @@ mod config;
 mod error;
 mod http;
 mod retry;
-mod secret;
 mod source;
 mod state;
 mod summary;
@@ -39,8 +38,8 @@ pub use config::{
     SignatureAlg, Timeouts,
 };
 pub use error::GraphError;
+pub use gwb_model::{Secret, SecretError, SecretSource};
 pub use http::{GraphClient, RequestStats};
-pub use secret::{Secret, SecretError, SecretSource};
 pub use source::{
     Checkpoint, FullReason, Round, RoundOptions, RoundStats, Source, SourceError, SourceOptions,
 };

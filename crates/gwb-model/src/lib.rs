@@ -8,6 +8,7 @@ mod attributes;
 mod cloud;
 mod desired;
 mod rule;
+mod secret;
 mod user;
 
 pub use attributes::Attributes;
@@ -16,4 +17,5 @@ pub use desired::{
     ANCHOR_PREFIX, AttributeEdit, DesiredGroup, FilterDecision, Naming, TargetCapabilities,
 };
 pub use rule::{Rule, Stage, StageError, Stages};
+pub use secret::{Secret, SecretError, SecretSource};
 pub use user::{CloudDelete, UserAnchor};

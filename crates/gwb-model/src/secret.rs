@@ -1,4 +1,5 @@
-//! Secrets (client secrets, private keys): loaded from an environment variable or a file, never printed.
+//! Secrets (client secrets, private keys, bind passwords): loaded from an environment variable
+//! or a file, never printed. Shared by the Graph and AD sides so there is one redacting type.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -11,6 +12,16 @@ impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
+    }
+
+    /// Loads a secret from a file (one trailing newline is ignored).
+    pub fn from_file(path: impl Into<PathBuf>) -> Result<Self, SecretError> {
+        SecretSource::File(path.into()).load()
+    }
+
+    /// Loads a secret from an environment variable.
+    pub fn from_env(name: &str) -> Result<Self, SecretError> {
+        SecretSource::Env(name.to_owned()).load()
     }
 
     /// The value, for the one place that must send it.
