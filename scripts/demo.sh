@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*" >&2; }
-demo=.demo
+demo="$PWD/.demo"  # absolute: Samba wants absolute paths
 dc_ip=127.0.0.4
 graph_listen=127.0.0.1:8950
 tenant=testkit/graph-emulator/tenants/example.json
@@ -17,7 +17,8 @@ step "prerequisites and build"
 scripts/prereqs.sh
 scripts/build-plugins.sh
 cargo build --locked -p gwb -p graph-emulator
-gwb=target/debug/gwb
+bin="${CARGO_TARGET_DIR:-target}/debug"
+gwb="$bin/gwb"
 
 cleanup() {
     [ -n "${emulator_pid:-}" ] && kill "$emulator_pid" 2>/dev/null || true
@@ -47,10 +48,10 @@ for user in tenant["users"]:
     # onPremisesImmutableId is base64 of the GUID stored in mS-DS-ConsistencyGuid.
     print(f"mS-DS-ConsistencyGuid:: {user['onPremisesImmutableId']}\n")
 PY
-ldap ldapadd -q -f "$demo/users.ldif"
+ldap ldapadd -f "$demo/users.ldif" >/dev/null
 
 step "Graph emulator on $graph_listen serving $tenant"
-cargo run --locked -q -p graph-emulator -- --tenant "$tenant" --listen "$graph_listen" > "$demo/emulator.out" &
+"$bin/graph-emulator" --tenant "$tenant" --listen "$graph_listen" > "$demo/emulator.out" &
 emulator_pid=$!
 for _ in $(seq 50); do
     grep -q http "$demo/emulator.out" 2>/dev/null && break
