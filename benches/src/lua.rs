@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use gwb_model::{
-    AttributeEdit, CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, StageError, Stages,
-    TargetCapabilities,
+    CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, StageError, Stages, TargetCapabilities,
 };
 use mlua::{Function, Lua, LuaSerdeExt, MultiValue};
 
@@ -193,14 +192,5 @@ impl Rule for LuaRule {
                 })
             }
         }
-    }
-
-    fn mapping(
-        &mut self,
-        _: &Arc<CloudGroup>,
-        _: &mut DesiredGroup,
-        _: TargetCapabilities,
-    ) -> Result<Vec<AttributeEdit>, StageError> {
-        Ok(Vec::new())
     }
 }

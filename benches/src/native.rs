@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use gwb_model::{
-    AttributeEdit, CloudGroup, DesiredGroup, FilterDecision, GroupKind, Naming, Rule, StageError,
-    Stages, TargetCapabilities,
+    CloudGroup, DesiredGroup, FilterDecision, GroupKind, Naming, Rule, StageError, Stages,
+    TargetCapabilities,
 };
 use serde::de::DeserializeOwned;
 
@@ -96,24 +96,6 @@ impl Rule for GroupFilter {
             None => FilterDecision::Write,
         })
     }
-
-    fn naming(
-        &mut self,
-        _: &Arc<CloudGroup>,
-        _: &mut DesiredGroup,
-        _: TargetCapabilities,
-    ) -> Result<Naming, StageError> {
-        Ok(Naming::default())
-    }
-
-    fn mapping(
-        &mut self,
-        _: &Arc<CloudGroup>,
-        _: &mut DesiredGroup,
-        _: TargetCapabilities,
-    ) -> Result<Vec<AttributeEdit>, StageError> {
-        Ok(Vec::new())
-    }
 }
 
 /// The native ou-router: a naming stage that sets the parent DN.
@@ -141,10 +123,6 @@ impl Rule for OuRouter {
         }
     }
 
-    fn filter(&mut self, _: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
-        Ok(FilterDecision::Write)
-    }
-
     fn naming(
         &mut self,
         group: &Arc<CloudGroup>,
@@ -163,15 +141,6 @@ impl Rule for OuRouter {
             parent_dn: Some(ou.to_owned()),
             ..Naming::default()
         })
-    }
-
-    fn mapping(
-        &mut self,
-        _: &Arc<CloudGroup>,
-        _: &mut DesiredGroup,
-        _: TargetCapabilities,
-    ) -> Result<Vec<AttributeEdit>, StageError> {
-        Ok(Vec::new())
     }
 }
 
@@ -200,10 +169,6 @@ impl Rule for SamName {
         }
     }
 
-    fn filter(&mut self, _: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
-        Ok(FilterDecision::Write)
-    }
-
     fn naming(
         &mut self,
         group: &Arc<CloudGroup>,
@@ -217,15 +182,6 @@ impl Rule for SamName {
             sam_account_name: Some(name),
             ..Naming::default()
         })
-    }
-
-    fn mapping(
-        &mut self,
-        _: &Arc<CloudGroup>,
-        _: &mut DesiredGroup,
-        _: TargetCapabilities,
-    ) -> Result<Vec<AttributeEdit>, StageError> {
-        Ok(Vec::new())
     }
 }
 

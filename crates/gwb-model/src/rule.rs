@@ -54,7 +54,8 @@ pub enum StageError {
 }
 
 /// One rule (plugin) as the pipeline drives it. An instance belongs to one worker thread and is
-/// reused for many groups.
+/// reused for many groups. The pipeline calls only the stages [`Rule::stages`] declares; the
+/// others default to "no opinion" so an implementation writes only the stages it has.
 pub trait Rule: Send {
     /// The rule's name for reports (e.g. the plugin name from the rules file).
     fn name(&self) -> &str;
@@ -62,23 +63,33 @@ pub trait Rule: Send {
     /// The stages this rule implements.
     fn stages(&self) -> Stages;
 
-    /// The filter stage.
-    fn filter(&mut self, group: &Arc<CloudGroup>) -> Result<FilterDecision, StageError>;
+    /// The filter stage (default: write).
+    fn filter(&mut self, group: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
+        let _ = group;
+        Ok(FilterDecision::Write)
+    }
 
-    /// The naming stage. `proposal` is lent mutably only so an implementation can move it
-    /// somewhere cheaply for the call; it must be returned unchanged.
+    /// The naming stage (default: no change). `proposal` is lent mutably only so an
+    /// implementation can move it somewhere cheaply for the call; it must be returned unchanged.
     fn naming(
         &mut self,
         group: &Arc<CloudGroup>,
         proposal: &mut DesiredGroup,
         target: TargetCapabilities,
-    ) -> Result<Naming, StageError>;
+    ) -> Result<Naming, StageError> {
+        let _ = (group, proposal, target);
+        Ok(Naming::default())
+    }
 
-    /// The mapping stage; same contract for `proposal` as [`Rule::naming`].
+    /// The mapping stage (default: no edits); same contract for `proposal` as
+    /// [`Rule::naming`].
     fn mapping(
         &mut self,
         group: &Arc<CloudGroup>,
         proposal: &mut DesiredGroup,
         target: TargetCapabilities,
-    ) -> Result<Vec<AttributeEdit>, StageError>;
+    ) -> Result<Vec<AttributeEdit>, StageError> {
+        let _ = (group, proposal, target);
+        Ok(Vec::new())
+    }
 }
