@@ -85,7 +85,8 @@ async fn check_graph(rules: &RulesFile, list: &mut Checklist) {
             return;
         }
     };
-    let url = config.graph_url("/v1.0/groups?$select=id&$top=1");
+    // The first page of the groups delta: the same endpoint and permission a run uses.
+    let url = config.graph_url("v1.0/groups/delta?$select=id");
     let endpoint = config.graph_endpoint.clone();
     let client = match GraphClient::new(config) {
         Ok(client) => client,

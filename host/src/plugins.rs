@@ -48,7 +48,15 @@ impl PluginChain {
             .iter()
             .map(|plugin| {
                 let info = plugin.info();
-                format!("{} {} ({:?})", info.name, info.version, info.stages)
+                let stages: Vec<&str> = [
+                    (info.stages.filter, "filter"),
+                    (info.stages.naming, "naming"),
+                    (info.stages.mapping, "mapping"),
+                ]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+                format!("{} {} ({})", info.name, info.version, stages.join(", "))
             })
             .collect()
     }
