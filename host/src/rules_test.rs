@@ -166,7 +166,7 @@ fn describe(outcome: Outcome) -> ItemResult {
         Outcome::Write { desired, warnings } => ItemResult::Write {
             dn: format!(
                 "CN={},{}",
-                gwb_rules::dn::escape_value(&desired.cn),
+                gwb_model::escape_dn_value(&desired.cn),
                 desired.parent_dn
             ),
             sam_account_name: desired.sam_account_name,

@@ -1,26 +1,6 @@
 //! DN value escaping (RFC 4514), filter value escaping (RFC 4515) and DN normalisation.
 
-/// Escapes a string for use as an attribute value inside a DN (RFC 4514 section 2.4).
-///
-/// Escapes `"`, `+`, `,`, `;`, `<`, `>`, `\`, a leading `#` or space, a trailing space, and NUL
-/// (as `\00`). Other characters, including non-ASCII, are kept as UTF-8.
-pub fn escape_dn_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 4);
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            '\0' => out.push_str("\\00"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use gwb_model::escape_dn_value;
 
 /// Escapes a string for use as an assertion value in a search filter (RFC 4515 section 3):
 /// `*`, `(`, `)`, `\` and NUL become `\2a`, `\28`, `\29`, `\5c`, `\00`.

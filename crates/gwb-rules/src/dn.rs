@@ -90,7 +90,7 @@ impl fmt::Display for Dn {
                 if j > 0 {
                     f.write_str("+")?;
                 }
-                write!(f, "{attr}={}", escape_value(value))?;
+                write!(f, "{attr}={}", gwb_model::escape_dn_value(value))?;
             }
         }
         Ok(())
@@ -161,25 +161,6 @@ fn finish(mut bytes: Vec<u8>, escaped_len: usize) -> Result<String, String> {
         bytes.pop();
     }
     String::from_utf8(bytes).map_err(|_| "a hex escape is not valid UTF-8".into())
-}
-
-/// Escapes an attribute value for a DN string (RFC 4514 section 2.4).
-pub fn escape_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            '#' if i == 0 => out.push_str("\\#"),
-            '\0' => out.push_str("\\00"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
