@@ -340,6 +340,14 @@ impl Tenant {
         Ok(())
     }
 
+    /// Refuses an id that a group or user already has.
+    fn check_new_id(&self, id: &str) -> Result<(), TenantError> {
+        if self.groups.contains_key(id) || self.users.contains_key(id) {
+            return Err(TenantError::DuplicateId(id.to_owned()));
+        }
+        Ok(())
+    }
+
     /// Inserts a group without logging a change (loading and generating).
     pub(crate) fn insert_group(
         &mut self,
@@ -347,9 +355,7 @@ impl Tenant {
         props: Map<String, Value>,
         soft_deleted: bool,
     ) -> Result<(), TenantError> {
-        if self.groups.contains_key(&id) || self.users.contains_key(&id) {
-            return Err(TenantError::DuplicateId(id));
-        }
+        self.check_new_id(&id)?;
         self.groups.insert(
             id,
             GroupRecord {
@@ -368,9 +374,7 @@ impl Tenant {
         props: Map<String, Value>,
         soft_deleted: bool,
     ) -> Result<(), TenantError> {
-        if self.groups.contains_key(&id) || self.users.contains_key(&id) {
-            return Err(TenantError::DuplicateId(id));
-        }
+        self.check_new_id(&id)?;
         self.users.insert(
             id,
             UserRecord {
