@@ -73,7 +73,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     reading.finish_and_clear();
     report.source = SourceReport::new(
         round.full,
-        round.full_reason.as_ref().map(|r| format!("{r:?}")),
+        round.full_reason.as_ref().map(ToString::to_string),
         &round.stats,
     );
 

@@ -73,6 +73,23 @@ pub enum FullReason {
     Resync(String),
 }
 
+impl std::fmt::Display for FullReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoState => f.write_str("no saved state yet"),
+            Self::Forced => f.write_str("asked for with --full"),
+            Self::EveryRuns(runs) => write!(f, "full_every_runs = {runs} reached"),
+            Self::EveryDuration(every) => write!(
+                f,
+                "the last full round is older than {} day(s) (full_every_days)",
+                every.as_secs().div_ceil(86_400)
+            ),
+            Self::SelectionChanged => f.write_str("the properties read changed since the last run"),
+            Self::Resync(why) => write!(f, "Graph asked for a resync: {why}"),
+        }
+    }
+}
+
 /// Counters of one round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundStats {

@@ -17,6 +17,7 @@ async fn first_full_sync_then_a_second_run_writes_nothing() {
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
     assert_eq!(report["source"]["full"], true);
+    assert_eq!(report["source"]["full_reason"], "no saved state yet");
     assert_eq!(summary(&report)["created"], 2);
     assert_eq!(
         summary(&report)["members_without_ad_account"],
