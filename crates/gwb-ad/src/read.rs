@@ -1,11 +1,13 @@
 //! Reads of the groups gwb owns: paged searches of the managed OUs and ranged `member` reads.
 
+use std::collections::BTreeSet;
+
 use gwb_model::{ANCHOR_PREFIX, Attributes};
 use ldap3::{Scope, SearchEntry};
 
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
-use crate::escape::escape_filter_value;
+use crate::escape::{escape_filter_value, normalize_dn};
 use crate::sid::to_base64;
 use crate::{AdError, Directory};
 
@@ -84,6 +86,24 @@ fn member_range(entry: &SearchEntry) -> Option<(String, u64, Option<u64>)> {
     })
 }
 
+/// Anchors per search when reading owned groups by object id (two filter terms each).
+const IDS_PER_SEARCH: usize = 50;
+
+/// The filter term matching a `Group_<id>` anchor value (or, with `*`, any anchor) in the
+/// anchor attributes this schema has.
+fn anchor_term(value: &str, external_id: bool) -> String {
+    if external_id {
+        format!("(adminDescription={value})({EXTERNAL_ID_ATTRIBUTE}={value})")
+    } else {
+        format!("(adminDescription={value})")
+    }
+}
+
+/// `(&(objectClass=group)(|terms))`.
+fn group_filter(terms: &str) -> String {
+    format!("(&(objectClass=group)(|{terms}))")
+}
+
 impl Directory {
     /// Reads every group under `managed_ous` that carries a `Group_` anchor, with `attributes`
     /// (plus identity attributes) and all members.
@@ -97,14 +117,63 @@ impl Directory {
         attributes: &[String],
         external_id: bool,
     ) -> Result<Vec<CurrentGroup>, AdError> {
-        let prefix = escape_filter_value(ANCHOR_PREFIX);
-        let filter = if external_id {
-            format!(
-                "(&(objectClass=group)(|(adminDescription={prefix}*)({EXTERNAL_ID_ATTRIBUTE}={prefix}*)))"
-            )
-        } else {
-            format!("(&(objectClass=group)(adminDescription={prefix}*))")
-        };
+        let any = format!("{}*", escape_filter_value(ANCHOR_PREFIX));
+        let filters = [group_filter(&anchor_term(&any, external_id))];
+        self.read_matching(managed_ous, &filters, attributes, external_id)
+            .await
+    }
+
+    /// Like [`Directory::read_owned`], but only the groups anchored to these cloud object ids
+    /// (an incremental round reads just the groups that changed), in batched searches.
+    pub async fn read_owned_ids(
+        &mut self,
+        managed_ous: &[String],
+        object_ids: &BTreeSet<String>,
+        attributes: &[String],
+        external_id: bool,
+    ) -> Result<Vec<CurrentGroup>, AdError> {
+        let terms: Vec<String> = object_ids
+            .iter()
+            .map(|id| {
+                let anchor = escape_filter_value(&format!("{ANCHOR_PREFIX}{id}"));
+                anchor_term(&anchor, external_id)
+            })
+            .collect();
+        let filters: Vec<String> = terms
+            .chunks(IDS_PER_SEARCH)
+            .map(|chunk| group_filter(&chunk.concat()))
+            .collect();
+        self.read_matching(managed_ous, &filters, attributes, external_id)
+            .await
+    }
+
+    /// How many groups under `managed_ous` carry a `Group_` anchor: a search that returns
+    /// DNs only, for the delete guard of an incremental round.
+    pub async fn count_owned(
+        &mut self,
+        managed_ous: &[String],
+        external_id: bool,
+    ) -> Result<usize, AdError> {
+        let any = format!("{}*", escape_filter_value(ANCHOR_PREFIX));
+        let filter = group_filter(&anchor_term(&any, external_id));
+        let mut dns = BTreeSet::new();
+        for ou in managed_ous {
+            for entry in self.search(ou, Scope::Subtree, &filter, &["1.1"]).await? {
+                dns.insert(normalize_dn(&entry.dn));
+            }
+        }
+        Ok(dns.len())
+    }
+
+    /// The anchored groups under `managed_ous` matching any of `filters`, sorted by object id,
+    /// each once even when managed OUs nest.
+    async fn read_matching(
+        &mut self,
+        managed_ous: &[String],
+        filters: &[String],
+        attributes: &[String],
+        external_id: bool,
+    ) -> Result<Vec<CurrentGroup>, AdError> {
         let mut attrs: Vec<&str> = vec!["objectGUID", "sAMAccountName", "adminDescription"];
         let first_range = range_request(0);
         attrs.push(&first_range);
@@ -118,9 +187,11 @@ impl Directory {
         }
         let mut groups = Vec::new();
         for ou in managed_ous {
-            for entry in self.search(ou, Scope::Subtree, &filter, &attrs).await? {
-                if let Some(group) = self.current_group(entry, &attrs).await? {
-                    groups.push(group);
+            for filter in filters {
+                for entry in self.search(ou, Scope::Subtree, filter, &attrs).await? {
+                    if let Some(group) = self.current_group(entry, &attrs).await? {
+                        groups.push(group);
+                    }
                 }
             }
         }

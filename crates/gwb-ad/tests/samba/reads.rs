@@ -1,5 +1,7 @@
 //! Reads: ranged `member` reads past 1,500 values, chunked member writes.
 
+use std::collections::BTreeSet;
+
 use gwb_ad::escape::normalize_dn;
 use gwb_ad::{Guards, MEMBER_RANGE, Policy, guards};
 use gwb_model::MemberKind;
@@ -72,4 +74,64 @@ async fn groups_with_more_than_1500_members_are_read_whole() {
     )
     .await;
     assert!(again.is_empty());
+}
+
+#[tokio::test]
+async fn incremental_reads_fetch_only_the_named_groups_and_counts_see_all() {
+    let dc = dc();
+    let caps = dc.capabilities();
+    let ext = caps.external_directory_object_id;
+    let mut dir = dc.connect().await;
+    let ou = dc.test_ou("byid");
+    let parent = format!("OU=Groups,{ou}");
+    // More groups than one batched search names, so the ids span several searches.
+    let wanted: Vec<_> = (0..120)
+        .map(|i| desired(&format!("g{i:03}"), &format!("G{i}"), &parent, caps, &[]))
+        .collect();
+    let policy = Policy::default();
+    let users = users_map(vec![]);
+    let p = plan(
+        &mut dir,
+        std::slice::from_ref(&ou),
+        &wanted,
+        &users,
+        &[],
+        true,
+        &policy,
+    )
+    .await;
+    assert!(dir.apply(&p).await.unwrap().is_success());
+    dc.ldapmodify(&format!(
+        "dn: CN=Unanchored,{parent}\nchangetype: add\nobjectClass: group\n"
+    ));
+
+    let ids: BTreeSet<String> = ["g000", "g051", "g119", "missing", "*"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let read = policy.read_attributes(&[]);
+    let some = dir
+        .read_owned_ids(std::slice::from_ref(&ou), &ids, &read, ext)
+        .await
+        .unwrap();
+    let got: Vec<(&str, String)> = some
+        .iter()
+        .map(|g| (g.object_id.as_str(), normalize_dn(&g.dn)))
+        .collect();
+    let expected: Vec<(&str, String)> = [("g000", "G0"), ("g051", "G51"), ("g119", "G119")]
+        .into_iter()
+        .map(|(id, cn)| (id, normalize_dn(&format!("CN={cn},{parent}"))))
+        .collect();
+    assert_eq!(got, expected, "an id of `*` must not match every anchor");
+    let all = dir
+        .read_owned(std::slice::from_ref(&ou), &read, ext)
+        .await
+        .unwrap();
+    assert_eq!(some[1], all[51], "both reads see a group the same way");
+    assert_eq!(
+        dir.count_owned(std::slice::from_ref(&ou), ext)
+            .await
+            .unwrap(),
+        120
+    );
 }
