@@ -9,15 +9,15 @@ use anyhow::Context;
 use gwb_ad::{Directory, Guards, Policy, ReconcileInput, RemovalAction, guards, reconcile};
 use gwb_graph::{RoundOptions, Source, SourceOptions};
 use gwb_model::{MemberKind, UserAnchor};
-use gwb_rules::RulesFile;
 use gwb_rules::config::{GuardsSection, RemovalChoice};
+use gwb_rules::{Rejection, RulesFile};
 
 use crate::connect::{ad_config, ad_section, graph_config, graph_section};
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
-use crate::transform::transform_all;
+use crate::transform::{NoteKind, RuleNote, transform_all};
 
 /// The file, inside `[graph] state_dir`, holding delta links, member lists and user anchors.
 pub const STATE_FILE: &str = "graph-state.json";
@@ -97,6 +97,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             return finish(&report, options, Exit::Error);
         }
     };
+    let (rules_skipped, rules_failed) = rejected_ids(&transformed.notes);
     report.add_rule_notes(transformed.notes);
     let desired = transformed.desired;
 
@@ -104,10 +105,22 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
     let policy = policy(rules);
     let external_id = caps.external_directory_object_id;
-    let current = directory
-        .read_owned(&managed, &policy.read_attributes(&desired), external_id)
-        .await
-        .context("reading the groups gwb owns failed")?;
+    let read = policy.read_attributes(&desired);
+    let current = if round.full {
+        directory.read_owned(&managed, &read, external_id).await
+    } else {
+        // An incremental round only touches the groups it names: read just those.
+        let named: BTreeSet<String> = desired
+            .iter()
+            .map(|d| d.object_id.clone())
+            .chain(round.deletes.iter().map(|d| d.id.clone()))
+            .chain(rules_skipped.iter().cloned())
+            .collect();
+        directory
+            .read_owned_ids(&managed, &named, &read, external_id)
+            .await
+    }
+    .context("reading the groups gwb owns failed")?;
     let (member_users, member_groups) = member_lookups(&desired, &round.users);
     let index = directory
         .member_index(
@@ -122,7 +135,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .probe(&discovery.default_naming_context, &desired, external_id)
         .await
         .context("checking the target names in AD failed")?;
-    let plan = reconcile(
+    let mut plan = reconcile(
         &ReconcileInput {
             desired: &desired,
             current: &current,
@@ -132,9 +145,18 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             occupants: &occupants,
             capabilities: caps,
             full: round.full,
+            rules_skipped: &rules_skipped,
+            rules_failed: &rules_failed,
         },
         &policy,
     );
+    if !round.full && plan.removals() > 0 {
+        // The delete guard's share needs every owned group, not just the round's.
+        plan.owned_count = directory
+            .count_owned(&managed, external_id)
+            .await
+            .context("counting the groups gwb owns failed")?;
+    }
     comparing.finish_and_clear();
     report.add_plan(&plan);
 
@@ -186,6 +208,20 @@ fn finish(report: &RunReport, options: &RunOptions, exit: Exit) -> anyhow::Resul
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     Ok(exit)
+}
+
+/// The ids of the groups the rules skipped, and of those they failed on.
+fn rejected_ids(notes: &[RuleNote]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut skipped = BTreeSet::new();
+    let mut failed = BTreeSet::new();
+    for note in notes {
+        match &note.kind {
+            NoteKind::Rejected(Rejection::Skipped { .. }) => skipped.insert(note.object_id.clone()),
+            NoteKind::Rejected(Rejection::Failed { .. }) => failed.insert(note.object_id.clone()),
+            NoteKind::Warnings { .. } => false,
+        };
+    }
+    (skipped, failed)
 }
 
 /// The users and nested groups that the desired groups' members refer to.

@@ -31,7 +31,8 @@ pub enum Removal {
     HardDelete,
     /// Soft-deleted in the cloud (restorable for 30 days).
     SoftDelete,
-    /// No desired twin in a full round (out of scope, writeback disabled, filtered out).
+    /// No desired twin in a full round (out of scope, writeback disabled, filtered out), or
+    /// skipped by the rules in an incremental round.
     NoLongerDesired,
 }
 

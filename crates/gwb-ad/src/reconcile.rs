@@ -118,6 +118,12 @@ pub struct ReconcileInput<'a> {
     pub capabilities: TargetCapabilities,
     /// A full round: owned groups without a desired twin are removed per policy.
     pub full: bool,
+    /// Groups of this round the rules skipped (filtered out, not eligible): no longer desired,
+    /// even in an incremental round.
+    pub rules_skipped: &'a BTreeSet<String>,
+    /// Groups of this round the rules failed on (plugin fault, invalid output): left exactly as
+    /// they are in AD, even in a full round, until the rules decide them again.
+    pub rules_failed: &'a BTreeSet<String>,
 }
 
 fn group_type(attrs: &gwb_model::Attributes) -> Option<i32> {
@@ -277,13 +283,18 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
     let mut removals = Vec::new();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     for (id, c) in &current {
-        if plan.groups.contains_key(*id) || !(owned(c, caps) || policy.adopt) {
+        if plan.groups.contains_key(*id)
+            || input.rules_failed.contains(*id)
+            || !(owned(c, caps) || policy.adopt)
+        {
             continue;
         }
         let (removal, action) = match deletes.get(id) {
             Some(true) => (Removal::HardDelete, &policy.on_hard_delete),
             Some(false) => (Removal::SoftDelete, &policy.on_soft_delete),
-            None if input.full => (Removal::NoLongerDesired, &policy.on_no_longer_desired),
+            None if input.full || input.rules_skipped.contains(*id) => {
+                (Removal::NoLongerDesired, &policy.on_no_longer_desired)
+            }
             None => continue,
         };
         let mut report = GroupReport::new(id, &c.dn, GroupAction::Keep);

@@ -4,7 +4,9 @@
 mod common;
 
 mod changes;
+mod check;
 mod crash;
 mod first_sync;
 mod guard;
 mod plugin_chain;
+mod scope;

@@ -1,6 +1,6 @@
 //! Reconcile unit tests: exact plans from hand-built AD state, no DC.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::{
     Attributes, CloudDelete, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor,
@@ -107,6 +107,8 @@ struct Case {
     full: bool,
     external: bool,
     users: usize,
+    skipped: BTreeSet<String>,
+    failed: BTreeSet<String>,
 }
 
 impl Case {
@@ -119,6 +121,8 @@ impl Case {
             full: true,
             external: false,
             users: 5,
+            skipped: BTreeSet::new(),
+            failed: BTreeSet::new(),
         }
     }
 
@@ -134,6 +138,8 @@ impl Case {
                 occupants: &self.occupants,
                 capabilities: caps(self.external),
                 full: self.full,
+                rules_skipped: &self.skipped,
+                rules_failed: &self.failed,
             },
             policy,
         )
@@ -358,6 +364,36 @@ fn removals_follow_policy_and_round_kind() {
     );
     assert_eq!(plan.groups["s"].action, GroupAction::Keep);
     assert!(!plan.groups.contains_key("o"));
+}
+
+#[test]
+fn groups_the_rules_skip_go_at_once_and_groups_they_fail_on_stay() {
+    let current = vec![
+        have("f", "F", &[]),
+        have("s", "S", &[]),
+        have("q", "Q", &[]),
+    ];
+    let mut case = Case::new(vec![], current);
+    case.skipped = BTreeSet::from(["s".to_owned()]);
+    case.failed = BTreeSet::from(["f".to_owned()]);
+    let deleted = |id: &str, cn: &str| Operation::Delete {
+        object_id: id.into(),
+        dn: child_dn(cn, OU),
+        removal: Removal::NoLongerDesired,
+    };
+    // Full round: everything without a desired twin goes, except what the rules failed on.
+    let plan = case.run(&Policy::default());
+    assert_eq!(plan.operations, vec![deleted("q", "Q"), deleted("s", "S")]);
+    assert!(
+        !plan.groups.contains_key("f"),
+        "a failed group is not touched"
+    );
+    // Incremental round: only the group the rules skipped in this round goes.
+    case.full = false;
+    let plan = case.run(&Policy::default());
+    assert_eq!(plan.operations, vec![deleted("s", "S")]);
+    assert_eq!(plan.groups["s"].action, GroupAction::Delete);
+    assert!(!plan.groups.contains_key("f") && !plan.groups.contains_key("q"));
 }
 
 #[test]

@@ -253,6 +253,8 @@ pub async fn plan(
             occupants: &occupants,
             capabilities: caps,
             full,
+            rules_skipped: &Default::default(),
+            rules_failed: &Default::default(),
         },
         policy,
     )
