@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use test_dc::built_plugin;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -18,20 +20,8 @@ fn fixture(name: &str) -> PathBuf {
     path
 }
 
-fn plugin(name: &str) -> PathBuf {
-    let path = repo()
-        .join("plugins/target/wasm32-wasip2/release")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-plugins.sh first",
-        path.display()
-    );
-    path
-}
-
 fn gwb(rules: &Path, groups: &Path, extra: &[&str]) -> Output {
-    plugin("group_filter");
+    built_plugin("group_filter");
     Command::new(env!("CARGO_BIN_EXE_gwb"))
         .arg("--rules")
         .arg(rules)
@@ -204,7 +194,7 @@ path = "{}"
 limits = {limits}
 config = {{ stage = "{stage}", mode = "{mode}", only = "Bad group" }}
 "#,
-            plugin("misbehave").display()
+            built_plugin("misbehave").display()
         ),
     )
     .expect("rules");

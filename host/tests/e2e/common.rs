@@ -3,9 +3,7 @@
 //! match the emulated tenant's synced users, and a rules file tying them together.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine as _;
@@ -16,31 +14,13 @@ use gwb::run::RunOptions;
 use gwb_ad::{AdConfig, CurrentGroup, Directory, Secret};
 use gwb_rules::RulesFile;
 use serde_json::{Value, json};
+use test_dc::TestDc;
 
 pub const APP_ID: &str = "11111111-aaaa-4bbb-8ccc-222222222222";
 const APP_SECRET: &str = "e2e-test-secret";
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: the end-to-end tests need a Samba AD DC; run scripts/test.sh, \
-             or start one with: eval \"$(scripts/samba-dc.sh start)\""
-        )
-    })
-}
-
 /// The built example plugin `name` (crate name with underscores).
-pub fn plugin(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../plugins/target/wasm32-wasip2/release")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-plugins.sh first",
-        path.display()
-    );
-    path
-}
+pub use test_dc::built_plugin as plugin;
 
 /// One synced user: its cloud id and its AD DN.
 #[derive(Debug, Clone)]
@@ -61,10 +41,7 @@ pub struct Env {
     pub users: Vec<User>,
     /// A cloud-only user (no AD account).
     pub cloud_only: String,
-    url: String,
-    bind_dn: String,
-    password_file: PathBuf,
-    ca_file: PathBuf,
+    dc: TestDc,
     plugins: String,
 }
 
@@ -74,7 +51,8 @@ impl Env {
     pub async fn new(name: &str, users: usize, plugins: &str) -> Env {
         static N: AtomicU32 = AtomicU32::new(0);
         let tag = N.fetch_add(1, Ordering::SeqCst);
-        let base_dn = var("GWB_TEST_BASE_DN");
+        let dc = TestDc::from_env();
+        let base_dn = &dc.base_dn;
         let root = format!("OU=e2e-{name}-{}-{tag},{base_dn}", std::process::id());
         let cloud_ou = format!("OU=Cloud,{root}");
         let mut env_users = Vec::new();
@@ -84,13 +62,8 @@ impl Env {
             client_secret: Some(APP_SECRET.into()),
             certificate_pem: None,
         });
+        dc.add_ous(&[&root, &cloud_ou, &format!("OU=Users,{root}")]);
         let mut ldif = String::new();
-        for dn in [&root, &cloud_ou, &format!("OU=Users,{root}")] {
-            let ou = dn[3..dn.find(',').unwrap_or(dn.len())].to_owned();
-            ldif += &format!(
-                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {ou}\n\n"
-            );
-        }
         for i in 0..users {
             let id = format!(
                 "{:08x}-0000-4000-8000-{:012x}",
@@ -135,13 +108,12 @@ impl Env {
             cloud_ou,
             users: env_users,
             cloud_only,
-            url: var("GWB_TEST_LDAP_URL"),
-            bind_dn: var("GWB_TEST_BIND_DN"),
-            password_file: var("GWB_TEST_BIND_PASSWORD_FILE").into(),
-            ca_file: var("GWB_TEST_CA_FILE").into(),
+            dc,
             plugins: plugins.to_owned(),
         };
-        env.ldapmodify(&ldif);
+        if !ldif.is_empty() {
+            env.ldapmodify(&ldif);
+        }
         env.write_rules("");
         env
     }
@@ -183,10 +155,10 @@ ca_file = "{ca}"
 "#,
             cloud = self.cloud_ou,
             base = self.emulator.base_url(),
-            url = self.url,
-            bind = self.bind_dn,
-            pw = self.password_file.display(),
-            ca = self.ca_file.display(),
+            url = self.dc.url,
+            bind = self.dc.bind_dn,
+            pw = self.dc.password_file.display(),
+            ca = self.dc.ca_file.display(),
             plugins = self.plugins,
         );
         std::fs::write(self.rules_path(), text).expect("rules file");
@@ -261,11 +233,11 @@ ca_file = "{ca}"
     /// The groups gwb owns in this test's OU, by cloud object id, as AD holds them.
     pub async fn groups(&self) -> BTreeMap<String, CurrentGroup> {
         let mut config = AdConfig::new(
-            &self.url,
-            &self.bind_dn,
-            Secret::from_file(&self.password_file).expect("password"),
+            &self.dc.url,
+            &self.dc.bind_dn,
+            Secret::from_file(&self.dc.password_file).expect("password"),
         );
-        config.ca_file = Some(self.ca_file.clone());
+        config.ca_file = Some(self.dc.ca_file.clone());
         let mut dir = Directory::connect(&config).await.expect("connect");
         let attrs: Vec<String> = ["description", "displayName", "groupType"]
             .map(String::from)
@@ -280,27 +252,7 @@ ca_file = "{ca}"
 
     /// Runs ldapmodify with `ldif` on stdin, as an administrator would.
     pub fn ldapmodify(&self, ldif: &str) {
-        let mut child = Command::new("ldapmodify")
-            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
-            .arg(&self.password_file)
-            .env("LDAPTLS_CACERT", &self.ca_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ldapmodify missing: apt-get install ldap-utils");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(ldif.as_bytes())
-            .expect("write ldif");
-        let out = child.wait_with_output().expect("ldapmodify");
-        assert!(
-            out.status.success(),
-            "ldapmodify failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.dc.ldapmodify(ldif);
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use graph_emulator::SplitMix;
 use gwb::exit::Exit;
 use serde_json::json;
 
@@ -15,19 +16,6 @@ const TRIALS: usize = 10;
 
 fn group_id(i: usize) -> String {
     format!("c4a50000-0000-4000-8000-{i:012x}")
-}
-
-/// A small deterministic generator for kill delays (no wall-clock randomness in tests).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -42,7 +30,8 @@ async fn killed_syncs_converge_entry_by_entry() {
         env.add_group(&group_id(i), &format!("Crash {i}"), &ids);
         truth.insert(group_id(i), (format!("Crash {i}"), members));
     }
-    let mut rng = SplitMix(42);
+    // Seeded, so every run kills at the same moments (no wall-clock randomness in tests).
+    let mut rng = SplitMix::new(42);
     for trial in 0..TRIALS {
         // Change a third of the groups: rename, swap a member.
         env.emulator.tenant(|t| {
@@ -62,7 +51,7 @@ async fn killed_syncs_converge_entry_by_entry() {
             }
         });
         // Kill a real `gwb sync` process at a random moment.
-        let delay = Duration::from_millis(50 + rng.next() % 1500);
+        let delay = Duration::from_millis(50 + rng.next_u64() % 1500);
         let mut child = Command::new(env!("CARGO_BIN_EXE_gwb"))
             .args(["--quiet", "--rules"])
             .arg(env.rules_path())

@@ -13,12 +13,19 @@ pub const BASE_DN: &str = "DC=gwb,DC=test";
 /// Every tenth generated user is cloud-only (no on-premises anchors).
 const CLOUD_ONLY_EVERY: usize = 10;
 
-/// SplitMix64: small, fast, and stable across crate versions, so a seed always means the same tenant.
-struct SplitMix(u64);
+/// SplitMix64: small, fast, and stable across crate versions, so a seed always means the same
+/// tenant (and a test's "random" choices are the same on every run).
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
 
 impl SplitMix {
+    /// A generator whose sequence is fixed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
     /// The next 64 random bits.
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -26,16 +33,16 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    /// A number below `bound`.
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
+    /// A number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound.max(1) as u64) as usize
     }
 
     /// 16 random bytes shaped as a version-4 GUID.
     fn guid_bytes(&mut self) -> [u8; 16] {
         let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.next().to_be_bytes());
-        bytes[8..].copy_from_slice(&self.next().to_be_bytes());
+        bytes[..8].copy_from_slice(&self.next_u64().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.next_u64().to_be_bytes());
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         bytes
@@ -89,7 +96,7 @@ impl Tenant {
         users: usize,
         big_group_members: usize,
     ) -> Result<Tenant, TenantError> {
-        let mut rng = SplitMix(seed);
+        let mut rng = SplitMix::new(seed);
         let mut tenant = Tenant::new(rng.guid());
         let mut user_ids = Vec::with_capacity(users);
         for index in 0..users {
@@ -152,10 +159,10 @@ fn group_props(index: usize, rng: &mut SplitMix) -> Map<String, Value> {
     };
     let sid = format!(
         "S-1-12-1-{}-{}-{}-{}",
-        rng.next() as u32,
-        rng.next() as u32,
-        rng.next() as u32,
-        rng.next() as u32
+        rng.next_u64() as u32,
+        rng.next_u64() as u32,
+        rng.next_u64() as u32,
+        rng.next_u64() as u32
     );
     let created = crate::tenant::iso_from_unix(1_600_000_000 + index as u64 * 60);
     let mail = format!("{nick}@gwbtest.onmicrosoft.com");

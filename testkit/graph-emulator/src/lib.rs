@@ -21,6 +21,6 @@ mod server;
 mod tenant;
 
 pub use faults::{Fault, FaultRule};
-pub use generate::{BASE_DN, DOMAIN_SID, synced_user_props};
+pub use generate::{BASE_DN, DOMAIN_SID, SplitMix, synced_user_props};
 pub use server::{Emulator, EmulatorConfig, EmulatorError, RequestRecord};
 pub use tenant::{App, Tenant, TenantError};

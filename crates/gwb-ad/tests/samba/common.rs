@@ -1,43 +1,25 @@
 //! Shared test setup: the DC from GWB_TEST_* variables, a private OU per test, test users.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use gwb_ad::escape::escape_dn_value;
 use gwb_ad::{AdConfig, AdObject, Directory, Secret};
 use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
+use test_dc::TestDc;
 
-/// The DC the tests run against.
-pub struct Dc {
-    pub url: String,
-    pub base_dn: String,
-    pub bind_dn: String,
-    pub password_file: PathBuf,
-    pub ca_file: PathBuf,
-    pub profile: String,
-}
+/// The DC the tests run against, with the gwb-ad-specific helpers.
+pub struct Dc(TestDc);
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: these tests need a Samba AD DC; start one with: \
-             eval $(scripts/samba-dc.sh start)   (or --profile exchange)"
-        )
-    })
+impl std::ops::Deref for Dc {
+    type Target = TestDc;
+
+    fn deref(&self) -> &TestDc {
+        &self.0
+    }
 }
 
 pub fn dc() -> Dc {
-    Dc {
-        url: var("GWB_TEST_LDAP_URL"),
-        base_dn: var("GWB_TEST_BASE_DN"),
-        bind_dn: var("GWB_TEST_BIND_DN"),
-        password_file: var("GWB_TEST_BIND_PASSWORD_FILE").into(),
-        ca_file: var("GWB_TEST_CA_FILE").into(),
-        profile: std::env::var("GWB_TEST_SAMBA_PROFILE").unwrap_or_else(|_| "base".into()),
-    }
+    Dc(TestDc::from_env())
 }
 
 impl Dc {
@@ -57,60 +39,25 @@ impl Dc {
 
     /// The schema capabilities the profile promises.
     pub fn capabilities(&self) -> TargetCapabilities {
-        let exchange = self.profile == "exchange";
+        let exchange = self.is_exchange();
         TargetCapabilities {
             exchange_schema: exchange,
             external_directory_object_id: exchange,
         }
     }
 
-    /// Runs `ldapmodify` (as an administrator would) with LDIF on stdin.
-    pub fn ldapmodify(&self, ldif: &str) {
-        let mut child = Command::new("ldapmodify")
-            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
-            .arg(&self.password_file)
-            .env("LDAPTLS_CACERT", &self.ca_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ldapmodify missing: apt-get install ldap-utils");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(ldif.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "ldapmodify failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// A fresh OU for one test: `OU=<name>-<pid>-<n>,<base>`, with sub-OUs `Groups` and `Users`.
+    /// A fresh OU for one test: `OU=<name>-<pid>-<n>,<base>`, with sub-OUs `Groups` and `Users`
+    /// (`name`: letters, digits and dashes).
     pub fn test_ou(&self, name: &str) -> String {
         static N: AtomicU32 = AtomicU32::new(0);
         let ou = format!(
             "OU={}-{}-{},{}",
-            escape_dn_value(name),
+            name,
             std::process::id(),
             N.fetch_add(1, Ordering::SeqCst),
             self.base_dn
         );
-        let mut ldif = String::new();
-        for dn in [
-            ou.clone(),
-            format!("OU=Groups,{ou}"),
-            format!("OU=Users,{ou}"),
-        ] {
-            let value = gwb_ad::escape::first_rdn_value(&dn).unwrap();
-            ldif.push_str(&format!(
-                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {value}\n\n"
-            ));
-        }
-        self.ldapmodify(&ldif);
+        self.add_ous(&[&ou, &format!("OU=Groups,{ou}"), &format!("OU=Users,{ou}")]);
         ou
     }
 

@@ -1,0 +1,112 @@
+//! Test support shared by the Samba-backed test suites (gwb-ad's, the end-to-end tests, the
+//! incremental bench): the domain controller that `scripts/samba-dc.sh start` describes in
+//! `GWB_TEST_*` variables, LDIF applied to it the way an administrator would, and the paths of
+//! the plugins `scripts/build-plugins.sh` built.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The Samba AD DC the tests run against.
+#[derive(Debug, Clone)]
+pub struct TestDc {
+    /// `ldaps://` URL.
+    pub url: String,
+    /// The domain's base DN.
+    pub base_dn: String,
+    /// The administrator's DN.
+    pub bind_dn: String,
+    /// A file holding the administrator's password.
+    pub password_file: PathBuf,
+    /// The CA certificate the DC's LDAPS certificate verifies against.
+    pub ca_file: PathBuf,
+    /// `base` or `exchange` (the schema extensions loaded).
+    pub profile: String,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: these tests need a Samba AD DC; run scripts/test.sh, or start \
+             one with: eval \"$(scripts/samba-dc.sh start)\" (add --profile exchange for the \
+             Exchange schema)"
+        )
+    })
+}
+
+impl TestDc {
+    /// The DC named by `GWB_TEST_LDAP_URL`, `GWB_TEST_BASE_DN`, `GWB_TEST_BIND_DN`,
+    /// `GWB_TEST_BIND_PASSWORD_FILE`, `GWB_TEST_CA_FILE` and `GWB_TEST_SAMBA_PROFILE`
+    /// (default `base`). Panics, saying how to start one, when a variable is missing.
+    pub fn from_env() -> Self {
+        Self {
+            url: var("GWB_TEST_LDAP_URL"),
+            base_dn: var("GWB_TEST_BASE_DN"),
+            bind_dn: var("GWB_TEST_BIND_DN"),
+            password_file: var("GWB_TEST_BIND_PASSWORD_FILE").into(),
+            ca_file: var("GWB_TEST_CA_FILE").into(),
+            profile: std::env::var("GWB_TEST_SAMBA_PROFILE").unwrap_or_else(|_| "base".into()),
+        }
+    }
+
+    /// True when the DC has the Exchange and msDS-ExternalDirectoryObjectId schema extensions.
+    pub fn is_exchange(&self) -> bool {
+        self.profile == "exchange"
+    }
+
+    /// Applies `ldif` with `ldapmodify` as the administrator, the way an admin changes AD
+    /// behind gwb's back. Panics with ldapmodify's message when it fails.
+    pub fn ldapmodify(&self, ldif: &str) {
+        let mut child = Command::new("ldapmodify")
+            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
+            .arg(&self.password_file)
+            .env("LDAPTLS_CACERT", &self.ca_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldapmodify missing: apt-get install ldap-utils");
+        child
+            .stdin
+            .take()
+            .expect("ldapmodify stdin")
+            .write_all(ldif.as_bytes())
+            .expect("write LDIF to ldapmodify");
+        let out = child.wait_with_output().expect("wait for ldapmodify");
+        assert!(
+            out.status.success(),
+            "ldapmodify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Creates these OUs, parents first (each DN's first RDN must be `OU=<plain value>`).
+    pub fn add_ous(&self, dns: &[&str]) {
+        let mut ldif = String::new();
+        for dn in dns {
+            let first = dn.split(',').next().unwrap_or_default();
+            let ou = first
+                .strip_prefix("OU=")
+                .or_else(|| first.strip_prefix("ou="))
+                .unwrap_or_else(|| panic!("{dn} is not an OU"));
+            ldif.push_str(&format!(
+                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {ou}\n\n"
+            ));
+        }
+        self.ldapmodify(&ldif);
+    }
+}
+
+/// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.
+/// Panics, saying what to run, when it has not been built.
+pub fn built_plugin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-plugins.sh first",
+        path.display()
+    );
+    path
+}
