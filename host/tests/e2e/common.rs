@@ -14,13 +14,13 @@ use gwb::run::RunOptions;
 use gwb_ad::{AdConfig, CurrentGroup, Directory, Secret};
 use gwb_rules::RulesFile;
 use serde_json::{Value, json};
-use test_dc::TestDc;
+use test_support::TestDc;
 
 pub const APP_ID: &str = "11111111-aaaa-4bbb-8ccc-222222222222";
 const APP_SECRET: &str = "e2e-test-secret";
 
 /// The built example plugin `name` (crate name with underscores).
-pub use test_dc::built_plugin as plugin;
+pub use test_support::built_plugin as plugin;
 
 /// One synced user: its cloud id and its AD DN.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use gwb_ad::{AdConfig, AdObject, Directory, Secret};
 use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
-use test_dc::TestDc;
+use test_support::TestDc;
 
 /// The DC the tests run against, with the gwb-ad-specific helpers.
 pub struct Dc(TestDc);

@@ -227,3 +227,56 @@ fn memory_limits_are_per_plugin() {
         "exceeded its 3 MiB memory limit",
     );
 }
+
+/// A `MakeWriter` that keeps what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("capture lock")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn plugin_log_lines_reach_tracing_at_their_level_naming_plugin_and_group() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let mut plugin = instance("filter", "log");
+    let answer =
+        tracing::subscriber::with_default(subscriber, || run(&mut plugin, "filter", BAD_ID, BAD));
+    assert_eq!(
+        answer,
+        Ok(format!("logged {BAD_ID}")),
+        "logging does not fail the stage"
+    );
+    let text = String::from_utf8(captured.0.lock().expect("capture lock").clone()).expect("UTF-8");
+    for (level, message) in [
+        ("DEBUG", "misbehave debug"),
+        ("INFO", "misbehave info"),
+        ("WARN", "misbehave warn"),
+        ("ERROR", "misbehave error"),
+    ] {
+        let line = text
+            .lines()
+            .find(|line| line.contains(message))
+            .unwrap_or_else(|| panic!("no line for {message:?} in:\n{text}"));
+        assert!(line.trim_start().starts_with(level), "{line}");
+        assert!(line.contains(r#"plugin="misbehave""#), "{line}");
+        assert!(line.contains(&format!("group=\"{BAD_ID}\"")), "{line}");
+    }
+}

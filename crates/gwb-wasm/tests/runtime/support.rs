@@ -1,23 +1,11 @@
 //! Shared helpers: plugin paths, one runtime per test process, test groups.
 
-use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use gwb_model::{CloudGroup, Member, MemberKind};
 use gwb_wasm::{Limits, Plugin, PluginSpec, Runtime, RuntimeOptions};
 
-/// The built plugin `<crate_name>.wasm`; fails with how to build it when it is missing.
-pub fn wasm(crate_name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../plugins/target/wasm32-wasip2/release")
-        .join(format!("{crate_name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/build-plugins.sh first",
-        path.display()
-    );
-    path
-}
+pub use test_support::built_plugin as wasm;
 
 static CACHE: LazyLock<tempfile::TempDir> =
     LazyLock::new(|| tempfile::tempdir().expect("a temporary cache directory"));
