@@ -150,7 +150,8 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         },
         &policy,
     );
-    if !round.full && plan.removals() > 0 {
+    let guards = guards_from(&options.guards);
+    if !round.full && guards.need_owned_count(&plan) {
         // The delete guard's share needs every owned group, not just the round's.
         plan.owned_count = directory
             .count_owned(&managed, external_id)
@@ -160,7 +161,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     comparing.finish_and_clear();
     report.add_plan(&plan);
 
-    if let Err(tripped) = guards::check(&plan, &guards_from(&options.guards)) {
+    if let Err(tripped) = guards::check(&plan, &guards) {
         report.guard = Some(tripped.to_string());
         return finish(&report, options, Exit::GuardStopped);
     }

@@ -35,6 +35,15 @@ impl Default for Guards {
     }
 }
 
+impl Guards {
+    /// True when checking `plan` needs the number of owned groups: the percentage guard only
+    /// looks at plans that remove at least [`Guards::percent_floor`] groups. An incremental
+    /// round reads only its own groups, so it counts the owned ones only then.
+    pub fn need_owned_count(&self, plan: &Plan) -> bool {
+        plan.removals() >= self.percent_floor
+    }
+}
+
 /// A tripped guard: what it saw and the option that overrides it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GuardError {
@@ -107,7 +116,7 @@ pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
             limit: guards.max_deletes,
         });
     }
-    if removals >= guards.percent_floor && plan.owned_count > 0 {
+    if guards.need_owned_count(plan) && plan.owned_count > 0 {
         let percent = removals as f64 * 100.0 / plan.owned_count as f64;
         if percent > guards.max_delete_percent {
             return Err(GuardError::TooManyDeletesPercent {
@@ -157,6 +166,13 @@ mod tests {
             full: true,
             ..Plan::default()
         }
+    }
+
+    #[test]
+    fn the_owned_count_is_needed_from_the_percentage_floor_on() {
+        let g = Guards::default();
+        assert!(!g.need_owned_count(&plan_with(9, 0, 1)));
+        assert!(g.need_owned_count(&plan_with(10, 0, 1)));
     }
 
     #[test]
