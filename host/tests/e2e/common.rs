@@ -232,13 +232,7 @@ ca_file = "{ca}"
 
     /// The groups gwb owns in this test's OU, by cloud object id, as AD holds them.
     pub async fn groups(&self) -> BTreeMap<String, CurrentGroup> {
-        let mut config = AdConfig::new(
-            &self.dc.url,
-            &self.dc.bind_dn,
-            Secret::from_file(&self.dc.password_file).expect("password"),
-        );
-        config.ca_file = Some(self.dc.ca_file.clone());
-        let mut dir = Directory::connect(&config).await.expect("connect");
+        let mut dir = self.directory().await;
         let attrs: Vec<String> = ["description", "displayName", "groupType"]
             .map(String::from)
             .to_vec();
@@ -248,6 +242,17 @@ ca_file = "{ca}"
             .into_iter()
             .map(|g| (g.object_id.clone(), g))
             .collect()
+    }
+
+    /// A connection to the test DC as its administrator.
+    pub async fn directory(&self) -> Directory {
+        let mut config = AdConfig::new(
+            &self.dc.url,
+            &self.dc.bind_dn,
+            Secret::from_file(&self.dc.password_file).expect("password"),
+        );
+        config.ca_file = Some(self.dc.ca_file.clone());
+        Directory::connect(&config).await.expect("connect")
     }
 
     /// Runs ldapmodify with `ldif` on stdin, as an administrator would.
