@@ -37,6 +37,10 @@ pub struct SourceOptions {
     pub full_every: Option<Duration>,
     /// The wall clock (injected in tests).
     pub clock: fn() -> SystemTime,
+    /// An opaque fingerprint of how the caller uses what it reads (its rules). When it differs
+    /// from the one committed with the state, the round is full, so new rules reach every
+    /// group and not only the ones that change.
+    pub rules_fingerprint: String,
 }
 
 impl Default for SourceOptions {
@@ -45,6 +49,7 @@ impl Default for SourceOptions {
             full_every_runs: None,
             full_every: None,
             clock: SystemTime::now,
+            rules_fingerprint: String::new(),
         }
     }
 }
@@ -69,6 +74,8 @@ pub enum FullReason {
     EveryDuration(Duration),
     /// The properties read changed since the state was saved.
     SelectionChanged,
+    /// The caller's rules changed since the state was saved.
+    RulesChanged,
     /// Graph refused the delta link (410 Gone, `syncStateNotFound`, `resyncRequired`).
     Resync(String),
 }
@@ -85,6 +92,7 @@ impl std::fmt::Display for FullReason {
                 every.as_secs().div_ceil(86_400)
             ),
             Self::SelectionChanged => f.write_str("the properties read changed since the last run"),
+            Self::RulesChanged => f.write_str("the rules changed since the last run"),
             Self::Resync(why) => write!(f, "Graph asked for a resync: {why}"),
         }
     }
@@ -210,6 +218,7 @@ impl Source {
         stats.token_requests = requests.token_requests;
         let (mut change, entries) = result?;
         change.selection = selection;
+        change.rules_fingerprint = self.options.rules_fingerprint.clone();
         change.now_unix = unix((self.options.clock)());
         let full = change.full_groups;
 
@@ -574,6 +583,9 @@ impl Source {
         }
         if state.selection != selection || state.groups_delta_link.is_none() {
             return Some(FullReason::SelectionChanged);
+        }
+        if state.rules_fingerprint != self.options.rules_fingerprint {
+            return Some(FullReason::RulesChanged);
         }
         if let Some(every) = self.options.full_every_runs
             && state.runs_since_full.saturating_add(1) >= every

@@ -17,6 +17,10 @@ pub(crate) struct SourceState {
     pub version: u32,
     /// Fingerprint of the properties read; a change forces a full round.
     pub selection: String,
+    /// Fingerprint of the caller's rules; a change forces a full round. Absent in states
+    /// written before it existed, which therefore start with one full round.
+    #[serde(default)]
+    pub rules_fingerprint: String,
     /// The groups deltaLink of the last committed round.
     pub groups_delta_link: Option<String>,
     /// The users deltaLink of the last committed round.
@@ -64,6 +68,8 @@ pub enum StateError {
 pub(crate) struct StateChange {
     /// The selection fingerprint of the round.
     pub selection: String,
+    /// The rules fingerprint of the round.
+    pub rules_fingerprint: String,
     /// Users were read in full: `users` replaces the index.
     pub full_users: bool,
     /// Groups were read in full: `members` replaces the member lists.
@@ -85,6 +91,7 @@ impl SourceState {
     pub(crate) fn apply(&mut self, change: StateChange) {
         self.version = STATE_VERSION;
         self.selection = change.selection;
+        self.rules_fingerprint = change.rules_fingerprint;
         if change.full_users {
             self.users.clear();
         }

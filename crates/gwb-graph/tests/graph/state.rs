@@ -121,6 +121,33 @@ async fn every_n_runs_a_full_round_reconciles() {
     );
 }
 
+#[tokio::test]
+async fn changed_rules_make_the_next_round_full_and_same_rules_do_not() {
+    let emu = emulator(tenant(0), 10, 500).await;
+    let (_dir, path) = state_dir();
+    let with_rules = |fingerprint: &str| SourceOptions {
+        rules_fingerprint: fingerprint.to_owned(),
+        ..SourceOptions::default()
+    };
+    let mut reasons = Vec::new();
+    for fingerprint in ["rules-a", "rules-a", "rules-b", "rules-b"] {
+        // A fresh Source each time, as each gwb run opens the saved state anew.
+        let mut source = Source::open(config(&emu), &path, with_rules(fingerprint)).unwrap();
+        let round = source.read_round(RoundOptions::default()).await.unwrap();
+        reasons.push((round.full_reason.clone(), round.groups.len()));
+        source.commit(round.checkpoint).await.unwrap();
+    }
+    assert_eq!(
+        reasons,
+        [
+            (Some(FullReason::NoState), 7),
+            (None, 0),
+            (Some(FullReason::RulesChanged), 7),
+            (None, 0)
+        ]
+    );
+}
+
 /// The test clock, in seconds since the epoch.
 static NOW: AtomicU64 = AtomicU64::new(1_800_000_000);
 
