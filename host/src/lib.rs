@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod exit;
+pub mod fingerprint;
 pub mod logging;
 pub mod plugins;
 pub mod progress;

@@ -61,6 +61,13 @@ impl PluginChain {
             .collect()
     }
 
+    /// The SHA-256 of each plugin's file, in chain order.
+    pub fn file_hashes(&self) -> impl Iterator<Item = &str> {
+        self.plugins
+            .iter()
+            .map(|plugin| plugin.info().sha256.as_str())
+    }
+
     /// One warm instance of every plugin, in chain order, for one worker.
     pub fn instantiate(&self) -> anyhow::Result<Vec<Box<dyn Rule>>> {
         self.plugins

@@ -31,6 +31,8 @@ pub struct RunReport {
     pub guard: Option<String>,
     /// Why the run was aborted, when a plugin fault aborted it.
     pub aborted: Option<String>,
+    /// Why a sync did not advance the Graph state (its changes are read again next run).
+    pub state_kept: Option<String>,
     /// The counts of the closing summary.
     pub summary: Summary,
 }
@@ -278,6 +280,9 @@ impl RunReport {
         }
         if let Some(guard) = &self.guard {
             let _ = writeln!(out, "  STOPPED BY A GUARD: {guard}");
+        }
+        if let Some(kept) = &self.state_kept {
+            let _ = writeln!(out, "  Graph state not advanced: {kept}");
         }
         let _ = writeln!(
             out,

@@ -14,6 +14,7 @@ use gwb_rules::{Rejection, RulesFile};
 
 use crate::connect::{ad_config, ad_section, graph_config, graph_section};
 use crate::exit::Exit;
+use crate::fingerprint::rules_fingerprint;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
@@ -40,7 +41,8 @@ pub struct RunOptions {
 }
 
 /// Runs one plan or sync and prints its summary. The Graph state only advances after a
-/// sync whose every operation succeeded, so a crash or failure means reading again.
+/// sync in which the rules decided every group and every operation succeeded, so a crash or
+/// a failure means reading the same changes again.
 pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit> {
     let graph = graph_section(rules)?;
     let ad = ad_section(rules)?;
@@ -59,6 +61,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             full_every_runs: (graph.full_every_runs > 0).then_some(graph.full_every_runs),
             full_every: (graph.full_every_days > 0)
                 .then(|| Duration::from_secs(u64::from(graph.full_every_days) * 86_400)),
+            rules_fingerprint: rules_fingerprint(rules, &chain),
             ..SourceOptions::default()
         },
     )
@@ -181,7 +184,18 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             .context("applying the plan failed")?;
         applying.finish_and_clear();
         report.add_apply(&applied);
-        if applied.is_success() {
+        // Advancing past a group that failed would forget it until the next full round.
+        report.state_kept = if !rules_failed.is_empty() {
+            Some(format!(
+                "the rules failed on {} group(s); the next run reads these changes again",
+                rules_failed.len()
+            ))
+        } else if !applied.is_success() {
+            Some("some operations failed; the next run reads these changes again".into())
+        } else {
+            None
+        };
+        if report.state_kept.is_none() {
             source.commit(round.checkpoint).await.context(
                 "saving the Graph state failed (the next run reads the same changes again)",
             )?;

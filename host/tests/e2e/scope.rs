@@ -69,9 +69,15 @@ only = "Broken"
     env.emulator
         .tenant(|t| t.remove_member(&broken, &u1.id))
         .expect("remove member");
-    let (exit, report) = env.run_full(true).await;
+    let state = env.dir.path().join("state/graph-state.json");
+    let saved = std::fs::read(&state).expect("state after the first sync");
+    // Not forced: the new plugin chain alone makes the round full.
+    let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::GroupFailures, "{report:#}");
-    assert_eq!(report["source"]["full_reason"], "asked for with --full");
+    assert_eq!(
+        report["source"]["full_reason"],
+        "the rules changed since the last run"
+    );
     assert!(
         operations(&report).iter().all(|op| !op.contains("Broken")),
         "nothing touches the group the rules failed on: {:?}",
@@ -82,5 +88,28 @@ only = "Broken"
         env.groups().await[&broken],
         before,
         "entry unchanged, members and all"
+    );
+    assert!(
+        report["state_kept"]
+            .as_str()
+            .is_some_and(|why| why.contains("the rules failed on 1 group(s)")),
+        "{report:#}"
+    );
+    assert_eq!(
+        std::fs::read(&state).expect("state"),
+        saved,
+        "the Graph state did not advance past the failed group"
+    );
+
+    // Back to the old rules: the same changes are read again (an incremental round from the
+    // old delta link) and the member removal the failed run could not write arrives now.
+    env.set_plugins("");
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::Success, "{report:#}");
+    assert_eq!(report["source"]["full"], false);
+    assert_eq!(
+        env.groups().await[&broken].members,
+        vec![u0.dn.clone()],
+        "the retried change reached AD"
     );
 }
