@@ -339,6 +339,13 @@ impl RunReport {
                 conflict.object_id, conflict.ours, conflict.theirs, conflict.reason
             );
         }
+        if !self.conflicts.is_empty() {
+            let _ = writeln!(
+                out,
+                "  once the conflicts are resolved, `gwb sync --full` writes those groups (or \
+                 the next full round does)"
+            );
+        }
         for op in self
             .operations
             .iter()
@@ -366,5 +373,53 @@ fn action_name(action: GroupAction) -> &'static str {
         GroupAction::MoveToHolding => "move-to-holding",
         GroupAction::Keep => "keep",
         GroupAction::Skipped => "skipped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_why_the_round_was_full_what_clashed_and_that_the_state_was_kept() {
+        let report = RunReport {
+            mode: "sync".into(),
+            source: SourceReport {
+                full: true,
+                full_reason: Some("the rules changed since the last run".into()),
+                requests: 4,
+                groups: 2,
+                users: 3,
+                ..SourceReport::default()
+            },
+            conflicts: vec![ConflictEntry {
+                object_id: "g1".into(),
+                ours: "CN=Team,OU=Cloud,DC=x (Group_g1)".into(),
+                theirs: "CN=Team,OU=Cloud,DC=x (objectGUID abc)".into(),
+                reason: "DN: another object already has this DN".into(),
+            }],
+            state_kept: Some(
+                "the rules failed on 1 group(s); the next run reads these changes again".into(),
+            ),
+            summary: Summary {
+                created: 1,
+                conflicts: 1,
+                rule_failures: 1,
+                ..Summary::default()
+            },
+            ..RunReport::default()
+        };
+        assert_eq!(
+            report.render_summary(),
+            "gwb sync: full round (the rules changed since the last run): 2 group(s), 0 removal(s), 3 user(s) from Graph in 4 request(s), 0 retried
+  Graph state not advanced: the rules failed on 1 group(s); the next run reads these changes again
+  created 1, updated 0, renamed/moved 0, deleted 0, moved to holding OU 0, adopted 0, unchanged 0
+  skipped 0
+  conflicts 1, plugin faults 0, rule failures 1, apply failures 0
+  members skipped because they have no AD account: 0 in 0 group(s)
+  - CONFLICT g1: CN=Team,OU=Cloud,DC=x (Group_g1) vs CN=Team,OU=Cloud,DC=x (objectGUID abc): DN: another object already has this DN
+  once the conflicts are resolved, `gwb sync --full` writes those groups (or the next full round does)
+"
+        );
     }
 }
