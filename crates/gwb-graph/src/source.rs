@@ -1,7 +1,7 @@
 //! One round of reading: groups and users (full or incremental), merged into complete groups,
 //! plus the checkpoint the caller commits once the round's data is safely used.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,8 +25,8 @@ const USER_PROPERTIES: &str = "userPrincipalName,onPremisesSecurityIdentifier,\
 onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSyncEnabled,onPremisesSamAccountName";
 /// Up to this many changed groups, `writebackConfiguration` is read by id; above, by listing.
 const WRITEBACK_BY_ID_LIMIT: usize = 150;
-/// Ids per `$filter=id in (...)` request.
-const WRITEBACK_IDS_PER_REQUEST: usize = 15;
+/// Ids per `$filter=id in (...)` request (Graph's limit for `in` is 15 values).
+const IDS_PER_REQUEST: usize = 15;
 
 /// When the source runs a full round on its own.
 #[derive(Debug, Clone)]
@@ -119,6 +119,19 @@ pub struct RoundStats {
     pub member_changes: u64,
     /// Delta links Graph refused (each turned into a full read).
     pub resyncs: u64,
+    /// Groups read again by id on an incremental round: those the caller asked to see again
+    /// ([`Checkpoint::read_again_next_round`]) and those with a member whose on-premises
+    /// anchors changed.
+    pub read_again: u64,
+}
+
+impl RoundStats {
+    /// Copies the HTTP counters.
+    fn count_requests(&mut self, requests: &RequestStats) {
+        self.requests = requests.requests;
+        self.retries = requests.retries;
+        self.token_requests = requests.token_requests;
+    }
 }
 
 /// The state to save once the round's data has been used.
@@ -128,6 +141,15 @@ pub struct Checkpoint {
     change: StateChange,
     /// The generation of the state this round started from.
     base_generation: u64,
+}
+
+impl Checkpoint {
+    /// Asks for these groups again in the next round even if they do not change (groups the
+    /// caller could not finish: a rule failure, a conflict). The next incremental round reads
+    /// them by id; a full round reads them anyway.
+    pub fn read_again_next_round(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.change.read_again.extend(ids);
+    }
 }
 
 /// What one round read.
@@ -213,14 +235,33 @@ impl Source {
         let result = self
             .read_collections(known, &mut full_reason, &mut stats, &mut requests)
             .await;
-        stats.requests = requests.requests;
-        stats.retries = requests.retries;
-        stats.token_requests = requests.token_requests;
-        let (mut change, entries) = result?;
+        stats.count_requests(&requests);
+        let (mut change, mut entries) = result?;
         change.selection = selection;
         change.rules_fingerprint = self.options.rules_fingerprint.clone();
         change.now_unix = unix((self.options.clock)());
         let full = change.full_groups;
+        if !full {
+            let again = groups_to_read_again(known, &change, &entries);
+            if !again.is_empty() {
+                let result = self
+                    .read_groups_by_id(&again, &mut requests, &mut stats)
+                    .await;
+                stats.count_requests(&requests);
+                for group in result? {
+                    stats.read_again += 1;
+                    let id = group.id.clone();
+                    let group = Box::new(group);
+                    entries.insert(
+                        id,
+                        GroupEntry::Live {
+                            group,
+                            ops: Vec::new(),
+                        },
+                    );
+                }
+            }
+        }
 
         let mut groups = Vec::new();
         let mut deletes = Vec::new();
@@ -267,9 +308,7 @@ impl Source {
             let result = self
                 .read_writeback(&mut groups, full, &mut requests, &mut stats)
                 .await;
-            stats.requests = requests.requests;
-            stats.retries = requests.retries;
-            stats.token_requests = requests.token_requests;
+            stats.count_requests(&requests);
             result?;
         }
         let (users, removed_users) = self.round_users(&groups, &change, known);
@@ -492,7 +531,8 @@ impl Source {
         }
     }
 
-    /// Reads beta `writebackConfiguration` for the round's groups.
+    /// Fills in `writebackConfiguration` (beta only): by id for a few changed groups, else by
+    /// listing every group.
     async fn read_writeback(
         &self,
         groups: &mut [CloudGroup],
@@ -504,40 +544,68 @@ impl Source {
         let urls: Vec<String> = if full || groups.len() > WRITEBACK_BY_ID_LIMIT {
             vec![self.client.config().graph_url(base)]
         } else {
-            groups
-                .chunks(WRITEBACK_IDS_PER_REQUEST)
-                .map(|chunk| {
-                    // Object ids are GUIDs; quotes, spaces and parentheses are percent-encoded.
-                    let ids: Vec<String> =
-                        chunk.iter().map(|g| format!("%27{}%27", g.id)).collect();
-                    let encoded = format!("id%20in%20%28{}%29", ids.join(","));
-                    self.client
-                        .config()
-                        .graph_url(&format!("{base}&$filter={encoded}"))
-                })
-                .collect()
+            self.by_id_urls(base, groups.iter().map(|g| g.id.as_str()))
         };
-        let mut found: BTreeMap<String, Option<WritebackConfiguration>> = BTreeMap::new();
+        let mut found: BTreeMap<String, Option<WritebackConfiguration>> = self
+            .list_groups(urls, requests, stats)
+            .await?
+            .into_iter()
+            .map(|group| (group.id, group.writeback))
+            .collect();
+        for group in groups {
+            group.writeback = found.remove(&group.id).flatten();
+        }
+        Ok(())
+    }
+
+    /// The properties (no members) of these groups; a group Graph no longer has is left out
+    /// (its removal arrives through the delta).
+    async fn read_groups_by_id(
+        &self,
+        ids: &BTreeSet<String>,
+        requests: &mut RequestStats,
+        stats: &mut RoundStats,
+    ) -> Result<Vec<CloudGroup>, GraphError> {
+        let base = format!("v1.0/groups?$select=id,{}", self.group_properties());
+        let urls = self.by_id_urls(&base, ids.iter().map(String::as_str));
+        self.list_groups(urls, requests, stats).await
+    }
+
+    /// `base` with `$filter=id in (...)`, [`IDS_PER_REQUEST`] ids per URL.
+    fn by_id_urls<'a>(&self, base: &str, ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+        let ids: Vec<&str> = ids.collect();
+        ids.chunks(IDS_PER_REQUEST)
+            .map(|chunk| {
+                // Object ids are GUIDs; quotes, spaces and parentheses are percent-encoded.
+                let quoted: Vec<String> = chunk.iter().map(|id| format!("%27{id}%27")).collect();
+                let filter = format!("id%20in%20%28{}%29", quoted.join(","));
+                self.client
+                    .config()
+                    .graph_url(&format!("{base}&$filter={filter}"))
+            })
+            .collect()
+    }
+
+    /// GETs each URL and its nextLinks; the groups listed (removed items ignored).
+    async fn list_groups(
+        &self,
+        urls: Vec<String>,
+        requests: &mut RequestStats,
+        stats: &mut RoundStats,
+    ) -> Result<Vec<CloudGroup>, GraphError> {
+        let mut groups = Vec::new();
         for first in urls {
             let mut url = first;
             loop {
                 let body = self.client.get_json(&url, requests).await?;
                 stats.pages += 1;
-                let items = crate::wire::parse_groups_document(&body).map_err(|source| {
-                    GraphError::Item {
-                        url: url.clone(),
-                        source,
-                    }
-                })?;
-                for item in items {
-                    match item.map_err(|source| GraphError::Item {
-                        url: url.clone(),
-                        source,
-                    })? {
-                        crate::wire::GroupItem::Group { group, .. } => {
-                            found.insert(group.id, group.writeback);
-                        }
-                        crate::wire::GroupItem::Removed(_) => {}
+                let item_error = |source| GraphError::Item {
+                    url: url.clone(),
+                    source,
+                };
+                for item in crate::wire::parse_groups_document(&body).map_err(item_error)? {
+                    if let crate::wire::GroupItem::Group { group, .. } = item.map_err(item_error)? {
+                        groups.push(group);
                     }
                 }
                 match body.get("@odata.nextLink").and_then(Value::as_str) {
@@ -546,22 +614,25 @@ impl Source {
                 }
             }
         }
-        for group in groups {
-            group.writeback = found.remove(&group.id).flatten();
-        }
-        Ok(())
+        Ok(groups)
     }
 
     /// The first URL of a full groups round.
     fn groups_start_url(&self) -> String {
-        let config = self.client.config();
+        let select = self.group_properties();
+        self.client
+            .config()
+            .graph_url(&format!("v1.0/groups/delta?$select={select},members"))
+    }
+
+    /// The group properties read, directory extensions included.
+    fn group_properties(&self) -> String {
         let mut select = GROUP_PROPERTIES.to_owned();
-        for extension in &config.directory_extensions {
+        for extension in &self.client.config().directory_extensions {
             select.push(',');
             select.push_str(extension);
         }
-        select.push_str(",members");
-        config.graph_url(&format!("v1.0/groups/delta?$select={select}"))
+        select
     }
 
     /// A fingerprint of what is read; a change means the saved state no longer fits.
@@ -599,6 +670,35 @@ impl Source {
         }
         None
     }
+}
+
+/// The known groups an incremental round must deliver although the delta did not list them:
+/// those the last commit asked for again, and those with a member whose AD lookup keys changed
+/// in this round (a cloud-only user that became synced can now be written as a member).
+fn groups_to_read_again(
+    known: &SourceState,
+    change: &StateChange,
+    entries: &BTreeMap<String, GroupEntry>,
+) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = known.read_again.clone();
+    let moved: BTreeSet<&str> = change
+        .users
+        .iter()
+        .filter(|(id, anchor)| {
+            let before = known.users.get(*id).map(UserAnchor::ad_lookup_keys);
+            before != anchor.as_ref().map(UserAnchor::ad_lookup_keys)
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !moved.is_empty() {
+        for (group, members) in &known.members {
+            if members.keys().any(|member| moved.contains(member.as_str())) {
+                ids.insert(group.clone());
+            }
+        }
+    }
+    ids.retain(|id| !entries.contains_key(id) && known.members.contains_key(id));
+    ids
 }
 
 /// Seconds since the Unix epoch.

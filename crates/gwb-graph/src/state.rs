@@ -1,6 +1,6 @@
 //! The source's saved state (delta links, member lists, user anchors), written crash-safely.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,10 @@ pub(crate) struct SourceState {
     pub members: BTreeMap<String, BTreeMap<String, MemberKind>>,
     /// On-premises anchors of every known user, by id.
     pub users: BTreeMap<String, UserAnchor>,
+    /// Groups to deliver again next round although they may not change (asked for by the
+    /// caller at the last commit).
+    #[serde(default)]
+    pub read_again: BTreeSet<String>,
     /// Incremental rounds committed since the last full round.
     pub runs_since_full: u32,
     /// When the last full round was committed (seconds since the Unix epoch).
@@ -84,6 +88,8 @@ pub(crate) struct StateChange {
     pub members: BTreeMap<String, Option<BTreeMap<String, MemberKind>>>,
     /// When the round was read (seconds since the Unix epoch).
     pub now_unix: u64,
+    /// Groups the caller wants delivered again next round.
+    pub read_again: BTreeSet<String>,
 }
 
 impl SourceState {
@@ -114,6 +120,7 @@ impl SourceState {
                 None => self.members.remove(&id),
             };
         }
+        self.read_again = change.read_again;
         self.users_delta_link = Some(change.users_delta_link);
         self.groups_delta_link = Some(change.groups_delta_link);
     }

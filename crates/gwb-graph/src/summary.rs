@@ -18,6 +18,8 @@ pub struct StateSummary {
     pub memberships: usize,
     /// Users whose on-premises anchors are remembered.
     pub users: usize,
+    /// Groups the next round reads again (the last run failed on or skipped them).
+    pub read_again: usize,
     /// Incremental rounds committed since the last full one.
     pub runs_since_full: u32,
     /// When the last full round was committed, seconds since the Unix epoch.
@@ -33,6 +35,7 @@ impl StateSummary {
             groups: s.members.len(),
             memberships: s.members.values().map(|m| m.len()).sum(),
             users: s.users.len(),
+            read_again: s.read_again.len(),
             runs_since_full: s.runs_since_full,
             last_full_unix: s.last_full_unix,
         }))
@@ -58,6 +61,11 @@ impl fmt::Display for StateSummary {
             self.groups, self.memberships
         )?;
         writeln!(f, "  users with on-premises anchors: {}", self.users)?;
+        writeln!(
+            f,
+            "  groups the next run reads again (failed or skipped last time): {}",
+            self.read_again
+        )?;
         writeln!(
             f,
             "  incremental rounds since the last full one: {}",

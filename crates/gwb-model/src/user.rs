@@ -24,6 +24,21 @@ pub struct UserAnchor {
     pub on_premises_sync_enabled: Option<bool>,
 }
 
+impl UserAnchor {
+    /// What finds the user's AD object, in the order gwb tries it: the SID, the immutable id,
+    /// and only when both are absent the DN (a DN alone goes stale when the user moves in AD,
+    /// and AD follows such moves in group memberships by itself). When these change, the
+    /// user may become (or stop being) a member gwb can write.
+    pub fn ad_lookup_keys(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        let sid = self.on_premises_security_identifier.as_deref();
+        let immutable = self.on_premises_immutable_id.as_deref();
+        let dn = (sid.is_none() && immutable.is_none())
+            .then_some(self.on_premises_distinguished_name.as_deref())
+            .flatten();
+        (sid, immutable, dn)
+    }
+}
+
 /// A group that Graph reports as removed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CloudDelete {
@@ -32,4 +47,26 @@ pub struct CloudDelete {
     /// `true` for `@removed.reason = "deleted"` (gone for good), `false` for `"changed"`
     /// (soft-deleted, restorable for 30 days).
     pub hard: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dn_is_a_lookup_key_only_without_sid_and_immutable_id() {
+        let mut user = UserAnchor {
+            on_premises_distinguished_name: Some("CN=u,DC=x".into()),
+            ..UserAnchor::default()
+        };
+        assert_eq!(user.ad_lookup_keys(), (None, None, Some("CN=u,DC=x")));
+        user.on_premises_security_identifier = Some("S-1-5-21-1".into());
+        assert_eq!(user.ad_lookup_keys(), (Some("S-1-5-21-1"), None, None));
+        user.on_premises_distinguished_name = Some("CN=u,OU=Moved,DC=x".into());
+        assert_eq!(
+            user.ad_lookup_keys(),
+            (Some("S-1-5-21-1"), None, None),
+            "a move changes nothing"
+        );
+    }
 }

@@ -341,9 +341,13 @@ async fn route(
                 ("v1.0", ["delta"]) => {
                     delta_page(&mut state, &shared.base_url, resource, &query, request_id)
                 }
-                ("beta", []) if resource == Resource::Groups => {
-                    beta_groups_page(&mut state, &shared.base_url, &query, request_id)
-                }
+                (version, []) if resource == Resource::Groups => groups_page(
+                    &mut state,
+                    &shared.base_url,
+                    version == "beta",
+                    &query,
+                    request_id,
+                ),
                 _ => not_found(path_and_query, request_id),
             }
         }
@@ -452,10 +456,12 @@ fn delta_page(
     render_page(base_url, round, &snapshot, 0, request_id)
 }
 
-/// Serves one page of `/beta/groups?$select=id,writebackConfiguration[&$filter=id in (...)]`.
-fn beta_groups_page(
+/// Serves one page of `/v1.0/groups` or `/beta/groups` (`writebackConfiguration` on beta only),
+/// with `$select` and optionally `$filter=id in (...)`.
+fn groups_page(
     state: &mut State,
     base_url: &str,
+    beta: bool,
     query: &BTreeMap<String, String>,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
@@ -476,10 +482,10 @@ fn beta_groups_page(
         .groups
         .iter()
         .filter(|(id, g)| !g.soft_deleted && wanted.as_ref().is_none_or(|w| w.contains(id)))
-        .map(|(id, g)| Value::Object(selection.project(id, &g.props, true)))
+        .map(|(id, g)| Value::Object(selection.project(id, &g.props, beta)))
         .collect();
     let (round, snapshot) = state.rounds.start(Snapshot {
-        path: "/beta/groups".into(),
+        path: if beta { "/beta/groups" } else { "/v1.0/groups" }.into(),
         context: "groups",
         items,
         page_size: state.config.page_size,

@@ -254,3 +254,77 @@ async fn forced_full_round_reports_groups_that_vanished_as_soft_deletes() {
         }]
     );
 }
+
+#[tokio::test]
+async fn groups_asked_for_again_come_back_once_by_id_with_their_members() {
+    let emu = emulator(tenant(0), 3, 500).await;
+    let (_dir, path) = state_dir();
+    let mut source = source(config(&emu), &path);
+    let mut round = source.read_round(RoundOptions::default()).await.unwrap();
+    round
+        .checkpoint
+        .read_again_next_round(["g3".to_owned(), "g5".to_owned(), "gone".to_owned()]);
+    source.commit(round.checkpoint).await.unwrap();
+
+    // Nothing changed in the cloud: the two known groups come back, read by id.
+    let before = emu.requests().len();
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert!(!round.full);
+    assert_eq!(ids(&round.groups), ["g3", "g5"]);
+    assert_eq!(
+        group(&round.groups, "g3").display_name.as_deref(),
+        Some("Sales")
+    );
+    assert_eq!(member_ids(group(&round.groups, "g5")), ["g6", "u6"]);
+    assert_eq!(
+        round.users["u6"].on_premises_sam_account_name.as_deref(),
+        Some("user6")
+    );
+    assert_eq!(round.stats.read_again, 2);
+    let by_id: Vec<String> = emu.requests()[before..]
+        .iter()
+        .map(|r| r.path_and_query.clone())
+        .filter(|p| p.starts_with("/v1.0/groups?"))
+        .collect();
+    assert_eq!(by_id.len(), 1, "one request for both: {by_id:?}");
+    assert!(
+        by_id[0].contains("%27g3%27") && by_id[0].contains("%27g5%27"),
+        "{by_id:?}"
+    );
+    source.commit(round.checkpoint).await.unwrap();
+
+    // Not asked for again: a quiet round is empty.
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert!(round.groups.is_empty());
+    assert_eq!(round.stats.read_again, 0);
+}
+
+#[tokio::test]
+async fn a_member_that_becomes_synced_brings_its_groups_back() {
+    let emu = emulator(tenant(0), 3, 500).await;
+    let (_dir, path) = state_dir();
+    let mut source = source(config(&emu), &path);
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    source.commit(round.checkpoint).await.unwrap();
+
+    // c1 (cloud-only, a member of g2) gets on-premises anchors; g2 itself does not change.
+    emu.tenant(|t| {
+        t.update_user(
+            "c1",
+            json!({"onPremisesSyncEnabled": true, "onPremisesSecurityIdentifier": "S-1-5-21-1-2-3-1999"}),
+        )
+    })
+    .unwrap();
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert!(!round.full);
+    assert_eq!(ids(&round.groups), ["g2"]);
+    assert_eq!(
+        member_ids(group(&round.groups, "g2")),
+        ["c1", "u1", "u2", "u3"]
+    );
+    assert_eq!(
+        round.users["c1"].on_premises_security_identifier.as_deref(),
+        Some("S-1-5-21-1-2-3-1999")
+    );
+    assert_eq!(round.stats.read_again, 1);
+}
