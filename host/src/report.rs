@@ -33,6 +33,9 @@ pub struct RunReport {
     pub aborted: Option<String>,
     /// Why a sync did not advance the Graph state (its changes are read again next run).
     pub state_kept: Option<String>,
+    /// Groups the next run reads again although they may not change (rule failures, groups
+    /// reconcile skipped).
+    pub read_again_next_run: usize,
     /// The counts of the closing summary.
     pub summary: Summary,
 }
@@ -58,6 +61,8 @@ pub struct SourceReport {
     pub users: u64,
     /// Member additions and removals seen.
     pub member_changes: u64,
+    /// Groups read again by id (asked for by the last run, or a member's anchors changed).
+    pub read_again: u64,
 }
 
 impl SourceReport {
@@ -73,6 +78,7 @@ impl SourceReport {
             deletes: stats.deletes,
             users: stats.users,
             member_changes: stats.member_changes,
+            read_again: stats.read_again,
         }
     }
 }
@@ -284,6 +290,13 @@ impl RunReport {
         if let Some(kept) = &self.state_kept {
             let _ = writeln!(out, "  Graph state not advanced: {kept}");
         }
+        if self.read_again_next_run > 0 {
+            let _ = writeln!(
+                out,
+                "  {} group(s) that failed or were skipped here are read again next run",
+                self.read_again_next_run
+            );
+        }
         let _ = writeln!(
             out,
             "  created {}, updated {}, renamed/moved {}, deleted {}, moved to holding OU {}, adopted {}, unchanged {}",
@@ -339,13 +352,7 @@ impl RunReport {
                 conflict.object_id, conflict.ours, conflict.theirs, conflict.reason
             );
         }
-        if !self.conflicts.is_empty() {
-            let _ = writeln!(
-                out,
-                "  once the conflicts are resolved, `gwb sync --full` writes those groups (or \
-                 the next full round does)"
-            );
-        }
+
         for op in self
             .operations
             .iter()
@@ -381,7 +388,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_summary_says_why_the_round_was_full_what_clashed_and_that_the_state_was_kept() {
+    fn the_summary_says_why_the_round_was_full_what_clashed_and_what_is_read_again() {
         let report = RunReport {
             mode: "sync".into(),
             source: SourceReport {
@@ -399,12 +406,14 @@ mod tests {
                 reason: "DN: another object already has this DN".into(),
             }],
             state_kept: Some(
-                "the rules failed on 1 group(s); the next run reads these changes again".into(),
+                "some operations failed; the next run reads these changes again".into(),
             ),
+            read_again_next_run: 2,
             summary: Summary {
                 created: 1,
                 conflicts: 1,
                 rule_failures: 1,
+                apply_failures: 1,
                 ..Summary::default()
             },
             ..RunReport::default()
@@ -412,13 +421,13 @@ mod tests {
         assert_eq!(
             report.render_summary(),
             "gwb sync: full round (the rules changed since the last run): 2 group(s), 0 removal(s), 3 user(s) from Graph in 4 request(s), 0 retried
-  Graph state not advanced: the rules failed on 1 group(s); the next run reads these changes again
+  Graph state not advanced: some operations failed; the next run reads these changes again
+  2 group(s) that failed or were skipped here are read again next run
   created 1, updated 0, renamed/moved 0, deleted 0, moved to holding OU 0, adopted 0, unchanged 0
   skipped 0
-  conflicts 1, plugin faults 0, rule failures 1, apply failures 0
+  conflicts 1, plugin faults 0, rule failures 1, apply failures 1
   members skipped because they have no AD account: 0 in 0 group(s)
   - CONFLICT g1: CN=Team,OU=Cloud,DC=x (Group_g1) vs CN=Team,OU=Cloud,DC=x (objectGUID abc): DN: another object already has this DN
-  once the conflicts are resolved, `gwb sync --full` writes those groups (or the next full round does)
 "
         );
     }

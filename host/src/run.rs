@@ -40,9 +40,9 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
-/// Runs one plan or sync and prints its summary. The Graph state only advances after a
-/// sync in which the rules decided every group and every operation succeeded, so a crash or
-/// a failure means reading the same changes again.
+/// Runs one plan or sync and prints its summary. The Graph state only advances after a sync
+/// whose every operation succeeded, so a crash or a failed write means reading the same
+/// changes again; groups the rules failed on or reconcile skipped are read again next run.
 pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit> {
     let graph = graph_section(rules)?;
     let ad = ad_section(rules)?;
@@ -184,21 +184,19 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             .context("applying the plan failed")?;
         applying.finish_and_clear();
         report.add_apply(&applied);
-        // Advancing past a group that failed would forget it until the next full round.
-        report.state_kept = if !rules_failed.is_empty() {
-            Some(format!(
-                "the rules failed on {} group(s); the next run reads these changes again",
-                rules_failed.len()
-            ))
-        } else if !applied.is_success() {
-            Some("some operations failed; the next run reads these changes again".into())
-        } else {
-            None
-        };
-        if report.state_kept.is_none() {
-            source.commit(round.checkpoint).await.context(
+        if applied.is_success() {
+            // Groups the rules failed on or reconcile had to skip are not forgotten: the
+            // next run reads them again, changed or not.
+            let mut checkpoint = round.checkpoint;
+            let again = read_again(&rules_failed, &plan);
+            report.read_again_next_run = again.len();
+            checkpoint.read_again_next_round(again);
+            source.commit(checkpoint).await.context(
                 "saving the Graph state failed (the next run reads the same changes again)",
             )?;
+        } else {
+            report.state_kept =
+                Some("some operations failed; the next run reads these changes again".into());
         }
     }
     let exit = if report.has_group_failures() {
@@ -223,6 +221,17 @@ fn finish(report: &RunReport, options: &RunOptions, exit: Exit) -> anyhow::Resul
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     Ok(exit)
+}
+
+/// The groups to read again next run: those the rules failed on and those reconcile skipped
+/// (a conflict, a missing OU), which the admin may fix without the cloud group changing.
+fn read_again(rules_failed: &BTreeSet<String>, plan: &gwb_ad::Plan) -> BTreeSet<String> {
+    let skipped = plan
+        .groups
+        .iter()
+        .filter(|(_, group)| group.action == gwb_ad::GroupAction::Skipped)
+        .map(|(id, _)| id.clone());
+    rules_failed.iter().cloned().chain(skipped).collect()
 }
 
 /// The ids of the groups the rules skipped, and of those they failed on.

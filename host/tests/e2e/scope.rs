@@ -69,8 +69,6 @@ only = "Broken"
     env.emulator
         .tenant(|t| t.remove_member(&broken, &u1.id))
         .expect("remove member");
-    let state = env.dir.path().join("state/graph-state.json");
-    let saved = std::fs::read(&state).expect("state after the first sync");
     // Not forced: the new plugin chain alone makes the round full.
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::GroupFailures, "{report:#}");
@@ -89,27 +87,56 @@ only = "Broken"
         before,
         "entry unchanged, members and all"
     );
-    assert!(
-        report["state_kept"]
-            .as_str()
-            .is_some_and(|why| why.contains("the rules failed on 1 group(s)")),
-        "{report:#}"
-    );
-    assert_eq!(
-        std::fs::read(&state).expect("state"),
-        saved,
-        "the Graph state did not advance past the failed group"
-    );
+    assert_eq!(report["read_again_next_run"], 1);
 
-    // Back to the old rules: the same changes are read again (an incremental round from the
-    // old delta link) and the member removal the failed run could not write arrives now.
+    // Same rules, no cloud change: the failed group is not forgotten but read again by id,
+    // fails again, and says so.
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::GroupFailures, "{report:#}");
+    assert_eq!(report["source"]["full"], false);
+    assert_eq!(report["source"]["read_again"], 1);
+    assert_eq!(report["rules"][0]["object_id"], broken.as_str());
+
+    // Rules fixed: a full round (the rules changed) writes the change the failed runs held.
     env.set_plugins("");
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
-    assert_eq!(report["source"]["full"], false);
+    assert_eq!(report["read_again_next_run"], 0);
     assert_eq!(
         env.groups().await[&broken].members,
         vec![u0.dn.clone()],
         "the retried change reached AD"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflicted_group_is_written_by_the_first_run_after_the_conflict_is_cleared() {
+    let env = Env::new("conflict", 1, "").await;
+    let team = env.gid(0x71);
+    let dn = format!("CN=Team_000000000071,{}", env.cloud_ou);
+    // Someone else's group already sits at the DN the cloud group wants.
+    env.ldapmodify(&format!("dn: {dn}\nchangetype: add\nobjectClass: group\n"));
+    env.add_group(&team, "Team", &[&env.users[0].id]);
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::Success, "{report:#}");
+    assert_eq!(report["conflicts"][0]["object_id"], team.as_str());
+    assert_eq!(report["read_again_next_run"], 1);
+    assert!(!env.groups().await.contains_key(&team));
+
+    // The admin removes the other object; nothing changes in the cloud.
+    env.ldapmodify(&format!("dn: {dn}\nchangetype: delete\n"));
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::Success, "{report:#}");
+    assert_eq!(report["source"]["full"], false);
+    assert_eq!(report["source"]["read_again"], 1);
+    assert_eq!(operations(&report), vec![format!("add {dn}")]);
+    assert_eq!(
+        env.groups().await[&team].members,
+        vec![env.users[0].dn.clone()]
+    );
+
+    // Written: nothing is read again after that.
+    let (_, report) = env.run(true).await;
+    assert_eq!(report["source"]["read_again"], 0);
+    assert!(operations(&report).is_empty());
 }
