@@ -151,6 +151,17 @@ pub fn users_map(anchors: Vec<UserAnchor>) -> BTreeMap<String, UserAnchor> {
 }
 
 /// The whole read side and reconcile, as the CLI runs it.
+/// The plan of a full round of `desired` with no cloud deletes.
+pub async fn full_plan(
+    dir: &mut Directory,
+    managed_ous: &[String],
+    desired: &[DesiredGroup],
+    users: &BTreeMap<String, UserAnchor>,
+    policy: &gwb_ad::Policy,
+) -> gwb_ad::Plan {
+    plan(dir, managed_ous, desired, users, &[], true, policy).await
+}
+
 pub async fn plan(
     dir: &mut Directory,
     managed_ous: &[String],

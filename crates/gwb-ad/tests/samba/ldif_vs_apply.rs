@@ -4,7 +4,7 @@ use gwb_ad::escape::normalize_dn;
 use gwb_ad::{CurrentGroup, Policy};
 use gwb_model::{DesiredGroup, MemberKind};
 
-use crate::common::{Dc, anchor_of, dc, desired, plan, users_map};
+use crate::common::{Dc, anchor_of, dc, desired, full_plan, users_map};
 
 /// A group with the test OU cut off: object id, DN, attributes, members.
 type Relative = (String, String, Vec<(String, Vec<String>)>, Vec<String>);
@@ -90,25 +90,21 @@ async fn ldapmodify_of_the_ldif_matches_gwb_apply() {
     }
     let policy = Policy::default();
     for step in 0..2 {
-        let p0 = plan(
+        let p0 = full_plan(
             &mut dir,
             &[ous[0].clone()],
             &scenario(&dc, &ous[0], step),
             &users[0],
-            &[],
-            true,
             &policy,
         )
         .await;
         let report = dir.apply(&p0).await.unwrap();
         assert!(report.is_success(), "{report:#?}");
-        let p1 = plan(
+        let p1 = full_plan(
             &mut dir,
             &[ous[1].clone()],
             &scenario(&dc, &ous[1], step),
             &users[1],
-            &[],
-            true,
             &policy,
         )
         .await;

@@ -6,7 +6,7 @@ use gwb_ad::escape::normalize_dn;
 use gwb_ad::{Guards, MEMBER_RANGE, Policy, guards};
 use gwb_model::MemberKind;
 
-use crate::common::{anchor_of, dc, desired, plan, users_map};
+use crate::common::{anchor_of, dc, desired, full_plan, users_map};
 
 #[tokio::test]
 async fn groups_with_more_than_1500_members_are_read_whole() {
@@ -34,13 +34,11 @@ async fn groups_with_more_than_1500_members_are_read_whole() {
         .collect();
     let want = desired("big", "Big", &format!("OU=Groups,{ou}"), caps, &member_list);
     let policy = Policy::default();
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         std::slice::from_ref(&ou),
         std::slice::from_ref(&want),
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;
@@ -63,13 +61,11 @@ async fn groups_with_more_than_1500_members_are_read_whole() {
     got.sort();
     expected.sort();
     assert_eq!(got, expected);
-    let again = plan(
+    let again = full_plan(
         &mut dir,
         std::slice::from_ref(&ou),
         &[want],
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;
@@ -90,13 +86,11 @@ async fn incremental_reads_fetch_only_the_named_groups_and_counts_see_all() {
         .collect();
     let policy = Policy::default();
     let users = users_map(vec![]);
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         std::slice::from_ref(&ou),
         &wanted,
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;

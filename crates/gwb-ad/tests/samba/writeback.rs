@@ -10,7 +10,7 @@ use gwb_ad::{
 };
 use gwb_model::{CloudDelete, MemberKind};
 
-use crate::common::{Dc, anchor_of, dc, desired, plan, users_map};
+use crate::common::{Dc, anchor_of, dc, desired, full_plan, plan, users_map};
 
 fn members(g: &CurrentGroup) -> BTreeSet<String> {
     g.members.iter().map(|m| normalize_dn(m)).collect()
@@ -68,13 +68,11 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     let g2 = desired("g2", "Inner", &groups, caps, &[("u3", MemberKind::User)]);
     let managed = vec![ou.clone()];
     let policy = Policy::default();
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         &managed,
         &[g1.clone(), g2.clone()],
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;
@@ -121,13 +119,11 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     assert_eq!(members(&now[1]), dns(&[&u[3]]));
 
     // A second run changes nothing.
-    let again = plan(
+    let again = full_plan(
         &mut dir,
         &managed,
         &[g1.clone(), g2.clone()],
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;
@@ -141,13 +137,11 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     g1b.parent_dn = moved_parent.clone();
     g1b.attributes.set_one("description", "now elsewhere");
     g1b.members.retain(|m| m.id != "u0");
-    let refused = plan(
+    let refused = full_plan(
         &mut dir,
         &managed,
         &[g1b.clone(), g2.clone()],
         &users,
-        &[],
-        true,
         &policy,
     )
     .await;
@@ -157,13 +151,11 @@ async fn groups_are_created_converge_move_and_are_deleted() {
         create_missing_ous: true,
         ..Policy::default()
     };
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         &managed,
         &[g1b.clone(), g2.clone()],
         &users,
-        &[],
-        true,
         &create_ous,
     )
     .await;
@@ -227,16 +219,7 @@ async fn removals_follow_the_soft_hard_and_full_round_policies() {
         .collect();
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(
-        &mut dir,
-        &managed,
-        &all,
-        &users,
-        &[],
-        true,
-        &Policy::default(),
-    )
-    .await;
+    let p = full_plan(&mut dir, &managed, &all, &users, &Policy::default()).await;
     apply_ok(&mut dir, &p).await;
 
     let deletes = [
@@ -316,13 +299,11 @@ async fn objects_that_are_not_ours_are_conflicts_and_never_touched() {
     let mut by_sam = desired("c2", "Fresh", &groups, caps, &[]);
     by_sam.sam_account_name = Some(sam.clone());
     let users = users_map(vec![]);
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         std::slice::from_ref(&ou),
         &[by_dn, by_sam],
         &users,
-        &[],
-        true,
         &Policy::default(),
     )
     .await;
@@ -360,13 +341,11 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
     let want = desired("x1", "Connect Group", &groups, caps, &[]);
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         &managed,
         std::slice::from_ref(&want),
         &users,
-        &[],
-        true,
         &Policy::default(),
     )
     .await;
@@ -378,13 +357,11 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
             adopt: true,
             ..Policy::default()
         };
-        let p = plan(
+        let p = full_plan(
             &mut dir,
             &managed,
             std::slice::from_ref(&want),
             &users,
-            &[],
-            true,
             &adopt,
         )
         .await;
@@ -422,13 +399,11 @@ async fn a_domain_local_group_is_not_put_into_a_universal_group() {
     local.attributes.set_one("groupType", "-2147483644");
     let users = users_map(vec![]);
     let managed = vec![ou.clone()];
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         &managed,
         std::slice::from_ref(&local),
         &users,
-        &[],
-        true,
         &Policy::default(),
     )
     .await;
@@ -440,13 +415,11 @@ async fn a_domain_local_group_is_not_put_into_a_universal_group() {
         caps,
         &[("dl", MemberKind::Group)],
     );
-    let p = plan(
+    let p = full_plan(
         &mut dir,
         &managed,
         &[local, uni],
         &users,
-        &[],
-        true,
         &Policy::default(),
     )
     .await;
