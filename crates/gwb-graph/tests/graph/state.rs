@@ -190,3 +190,27 @@ async fn a_corrupt_state_file_is_refused_with_advice() {
     };
     assert!(err.to_string().contains("move it away"), "{err}");
 }
+
+#[tokio::test]
+async fn the_state_summary_counts_what_the_saved_state_holds() {
+    let emu = emulator(tenant(0), 10, 500).await;
+    let (_dir, path) = state_dir();
+    assert_eq!(gwb_graph::StateSummary::load(&path).unwrap(), None);
+    let mut source = source(config(&emu), &path);
+    let mut round = source.read_round(RoundOptions::default()).await.unwrap();
+    round.checkpoint.read_again_next_round(["g1".to_owned()]);
+    source.commit(round.checkpoint).await.unwrap();
+    let summary = gwb_graph::StateSummary::load(&path).unwrap().unwrap();
+    // Seven live groups, 12 memberships, 7 users; last full round at the commit's time.
+    let text = summary.to_string();
+    let last_full = summary.last_full_unix.expect("a full round was committed");
+    assert_eq!(
+        text,
+        format!(
+            "  groups deltaLink: yes\n  users deltaLink: yes\n  groups: 7 with 12 memberships\n  \
+             users with on-premises anchors: 7\n  groups the next run reads again (failed or \
+             skipped last time): 1\n  incremental rounds since the last full one: 0\n  last \
+             full round: {last_full} (seconds since 1970-01-01 UTC)"
+        )
+    );
+}
