@@ -72,3 +72,61 @@ async fn check_says_what_works_and_what_does_not() {
     );
     assert!(out.ends_with("2 check(s) failed\n"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_says_when_the_bind_account_may_not_create_groups() {
+    let env = Env::new("rights", 0, "").await;
+    // A plain domain user: may bind and read, but holds no rights on the managed OU.
+    let password = "Plain-User-Pw-1!";
+    let dn = format!("CN=Plain Reader,{}", env.root);
+    let quoted: Vec<u8> = format!("\"{password}\"")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    env.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: add\nobjectClass: user\nsAMAccountName: plain{:05}\n\
+         unicodePwd:: {}\nuserAccountControl: 512\n",
+        std::process::id() % 100_000,
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, quoted)
+    ));
+    let password_file = env.dir.path().join("plain-password");
+    std::fs::write(&password_file, password).expect("password file");
+    let rules = std::fs::read_to_string(env.rules_path()).expect("rules");
+    assert!(
+        rules.contains("\nbind_dn = ") && rules.contains("\npassword = "),
+        "{rules}"
+    );
+    let rules: String = rules
+        .lines()
+        .map(|line| {
+            if line.starts_with("bind_dn = ") {
+                format!("bind_dn = \"{dn}\"")
+            } else if line.starts_with("password = ") {
+                format!("password = {{ file = \"{}\" }}", password_file.display())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(env.rules_path(), rules).expect("rules");
+
+    let (code, out) = check(&env);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok    ad: bound to ") && l.ends_with(&format!(" as {dn}"))),
+        "binds as the plain user: {out}"
+    );
+    let fail = format!("FAIL  ad: {dn} may not create groups in {}", env.cloud_ou);
+    let line = out
+        .lines()
+        .position(|l| l == fail)
+        .unwrap_or_else(|| panic!("no {fail:?} in:\n{out}"));
+    assert!(
+        out.lines()
+            .nth(line + 1)
+            .is_some_and(|hint| hint.contains("delegate \"Create, delete and manage groups\"")),
+        "{out}"
+    );
+}
