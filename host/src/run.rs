@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use gwb_ad::{Directory, Guards, Policy, ReconcileInput, RemovalAction, guards, reconcile};
-use gwb_graph::{RoundOptions, Source, SourceOptions};
-use gwb_model::{MemberKind, UserAnchor};
+use gwb_ad::{
+    Directory, Discovery, Guards, Plan, Policy, ReconcileInput, RemovalAction, guards, reconcile,
+};
+use gwb_graph::{Round, RoundOptions, Source, SourceOptions};
+use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
 use gwb_rules::config::{GuardsSection, RemovalChoice};
 use gwb_rules::{Rejection, RulesFile};
 
@@ -67,7 +69,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     )
     .context("cannot open the Graph source")?;
     let reading = progress.spinner("reading Microsoft Graph");
-    let round = source
+    let mut round = source
         .read_round(RoundOptions {
             force_full: options.force_full,
         })
@@ -89,9 +91,11 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     let caps = discovery.capabilities;
 
     let transforming = progress.bar("transforming");
-    let transformed = tokio::task::block_in_place(|| {
-        transform_all(round.groups, rules, &chain, caps, &transforming)
-    })?;
+    // The transform consumes the groups; the rest of the round (deletes, users, checkpoint)
+    // is used below.
+    let groups = std::mem::take(&mut round.groups);
+    let transformed =
+        tokio::task::block_in_place(|| transform_all(groups, rules, &chain, caps, &transforming))?;
     transforming.finish_and_clear();
     let transformed = match transformed {
         Ok(transformed) => transformed,
@@ -100,67 +104,22 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             return finish(&report, options, Exit::Error);
         }
     };
-    let (rules_skipped, rules_failed) = rejected_ids(&transformed.notes);
+    let verdicts = Verdicts::of(&transformed.notes);
     report.add_rule_notes(transformed.notes);
     let desired = transformed.desired;
 
     let comparing = progress.spinner("reading and comparing Active Directory");
-    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
-    let policy = policy(rules);
-    let external_id = caps.external_directory_object_id;
-    let read = policy.read_attributes(&desired);
-    let current = if round.full {
-        directory.read_owned(&managed, &read, external_id).await
-    } else {
-        // An incremental round only touches the groups it names: read just those.
-        let named: BTreeSet<String> = desired
-            .iter()
-            .map(|d| d.object_id.clone())
-            .chain(round.deletes.iter().map(|d| d.id.clone()))
-            .chain(rules_skipped.iter().cloned())
-            .collect();
-        directory
-            .read_owned_ids(&managed, &named, &read, external_id)
-            .await
-    }
-    .context("reading the groups gwb owns failed")?;
-    let (member_users, member_groups) = member_lookups(&desired, &round.users);
-    let index = directory
-        .member_index(
-            &discovery.default_naming_context,
-            member_users.values().copied(),
-            member_groups.iter().map(String::as_str),
-            external_id,
-        )
-        .await
-        .context("resolving members in AD failed")?;
-    let occupants = directory
-        .probe(&discovery.default_naming_context, &desired, external_id)
-        .await
-        .context("checking the target names in AD failed")?;
-    let mut plan = reconcile(
-        &ReconcileInput {
-            desired: &desired,
-            current: &current,
-            index: &index,
-            users: &round.users,
-            cloud_deletes: &round.deletes,
-            occupants: &occupants,
-            capabilities: caps,
-            full: round.full,
-            rules_skipped: &rules_skipped,
-            rules_failed: &rules_failed,
-        },
-        &policy,
-    );
     let guards = guards_from(&options.guards);
-    if !round.full && guards.need_owned_count(&plan) {
-        // The delete guard's share needs every owned group, not just the round's.
-        plan.owned_count = directory
-            .count_owned(&managed, external_id)
-            .await
-            .context("counting the groups gwb owns failed")?;
-    }
+    let plan = plan_changes(
+        &mut directory,
+        &discovery,
+        rules,
+        &desired,
+        &round,
+        &verdicts,
+        &guards,
+    )
+    .await?;
     comparing.finish_and_clear();
     report.add_plan(&plan);
 
@@ -188,7 +147,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             // Groups the rules failed on or reconcile had to skip are not forgotten: the
             // next run reads them again, changed or not.
             let mut checkpoint = round.checkpoint;
-            let again = read_again(&rules_failed, &plan);
+            let again = read_again(&verdicts.failed, &plan);
             report.read_again_next_run = again.len();
             checkpoint.read_again_next_round(again);
             source.commit(checkpoint).await.context(
@@ -205,6 +164,99 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         Exit::Success
     };
     finish(&report, options, exit)
+}
+
+/// Reads what AD holds for this round (every owned group on a full round, only the round's
+/// groups on an incremental one), resolves members and target names, and reconciles.
+async fn plan_changes(
+    directory: &mut Directory,
+    discovery: &Discovery,
+    rules: &RulesFile,
+    desired: &[DesiredGroup],
+    round: &Round,
+    verdicts: &Verdicts,
+    guards: &Guards,
+) -> anyhow::Result<Plan> {
+    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
+    let policy = policy(rules);
+    let caps = discovery.capabilities;
+    let external_id = caps.external_directory_object_id;
+    let read = policy.read_attributes(desired);
+    let current = if round.full {
+        directory.read_owned(&managed, &read, external_id).await
+    } else {
+        let named: BTreeSet<String> = desired
+            .iter()
+            .map(|d| d.object_id.clone())
+            .chain(round.deletes.iter().map(|d| d.id.clone()))
+            .chain(verdicts.skipped.iter().cloned())
+            .collect();
+        directory
+            .read_owned_ids(&managed, &named, &read, external_id)
+            .await
+    }
+    .context("reading the groups gwb owns failed")?;
+    let (member_users, member_groups) = member_lookups(desired, &round.users);
+    let index = directory
+        .member_index(
+            &discovery.default_naming_context,
+            member_users.values().copied(),
+            member_groups.iter().map(String::as_str),
+            external_id,
+        )
+        .await
+        .context("resolving members in AD failed")?;
+    let occupants = directory
+        .probe(&discovery.default_naming_context, desired, external_id)
+        .await
+        .context("checking the target names in AD failed")?;
+    let mut plan = reconcile(
+        &ReconcileInput {
+            desired,
+            current: &current,
+            index: &index,
+            users: &round.users,
+            cloud_deletes: &round.deletes,
+            occupants: &occupants,
+            capabilities: caps,
+            full: round.full,
+            rules_skipped: &verdicts.skipped,
+            rules_failed: &verdicts.failed,
+        },
+        &policy,
+    );
+    if !round.full && guards.need_owned_count(&plan) {
+        // The delete guard's share needs every owned group, not just the round's.
+        plan.owned_count = directory
+            .count_owned(&managed, external_id)
+            .await
+            .context("counting the groups gwb owns failed")?;
+    }
+    Ok(plan)
+}
+
+/// The ids of the round's groups the rules skipped, and of those they failed on.
+struct Verdicts {
+    skipped: BTreeSet<String>,
+    failed: BTreeSet<String>,
+}
+
+impl Verdicts {
+    fn of(notes: &[RuleNote]) -> Self {
+        let mut verdicts = Verdicts {
+            skipped: BTreeSet::new(),
+            failed: BTreeSet::new(),
+        };
+        for note in notes {
+            let set = match &note.kind {
+                NoteKind::Rejected(Rejection::Skipped { .. }) => &mut verdicts.skipped,
+                NoteKind::Rejected(Rejection::Failed { .. }) => &mut verdicts.failed,
+                NoteKind::Warnings { .. } => continue,
+            };
+            set.insert(note.object_id.clone());
+        }
+        verdicts
+    }
 }
 
 /// Prints the summary (stderr for plan, whose stdout is the LDIF) and writes the report.
@@ -232,20 +284,6 @@ fn read_again(rules_failed: &BTreeSet<String>, plan: &gwb_ad::Plan) -> BTreeSet<
         .filter(|(_, group)| group.action == gwb_ad::GroupAction::Skipped)
         .map(|(id, _)| id.clone());
     rules_failed.iter().cloned().chain(skipped).collect()
-}
-
-/// The ids of the groups the rules skipped, and of those they failed on.
-fn rejected_ids(notes: &[RuleNote]) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut skipped = BTreeSet::new();
-    let mut failed = BTreeSet::new();
-    for note in notes {
-        match &note.kind {
-            NoteKind::Rejected(Rejection::Skipped { .. }) => skipped.insert(note.object_id.clone()),
-            NoteKind::Rejected(Rejection::Failed { .. }) => failed.insert(note.object_id.clone()),
-            NoteKind::Warnings { .. } => false,
-        };
-    }
-    (skipped, failed)
 }
 
 /// The users and nested groups that the desired groups' members refer to.
