@@ -9,6 +9,7 @@ pub mod cli;
 pub mod connect;
 pub mod exit;
 pub mod fingerprint;
+pub mod lock;
 pub mod logging;
 pub mod plugins;
 pub mod progress;

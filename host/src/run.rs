@@ -17,6 +17,7 @@ use gwb_rules::{Rejection, RulesFile};
 use crate::connect::{ad_config, ad_section, graph_config, graph_section};
 use crate::exit::Exit;
 use crate::fingerprint::rules_fingerprint;
+use crate::lock::RunLock;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
@@ -48,6 +49,11 @@ pub struct RunOptions {
 pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit> {
     let graph = graph_section(rules)?;
     let ad = ad_section(rules)?;
+    // A sync writes AD and the Graph state: never two at once (a plan writes neither).
+    let _lock = options
+        .apply
+        .then(|| RunLock::acquire(&graph.state_dir))
+        .transpose()?;
     // Plugins first: a bad plugin or pin should fail before any network traffic.
     let chain = PluginChain::load(rules)?;
     let progress = Progress::new(options.progress);

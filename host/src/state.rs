@@ -7,6 +7,7 @@ use gwb_rules::RulesFile;
 use crate::cli::StateCommand;
 use crate::connect::graph_section;
 use crate::exit::Exit;
+use crate::lock::RunLock;
 use crate::run::STATE_FILE;
 
 /// Runs the subcommand.
@@ -22,13 +23,19 @@ pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {
             ),
             Some(summary) => println!("{}:\n{summary}", path.display()),
         },
-        StateCommand::Reset => match std::fs::remove_file(&path) {
-            Ok(()) => println!("removed {}: the next run is a full round", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                println!("no state at {}: nothing to reset", path.display());
+        StateCommand::Reset => {
+            // Not under a running sync, which would commit right after.
+            let _lock = RunLock::acquire(&graph_section(rules)?.state_dir)?;
+            match std::fs::remove_file(&path) {
+                Ok(()) => println!("removed {}: the next run is a full round", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    println!("no state at {}: nothing to reset", path.display());
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+                }
             }
-            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
-        },
+        }
     }
     Ok(Exit::Success)
 }

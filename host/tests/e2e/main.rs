@@ -8,5 +8,6 @@ mod check;
 mod crash;
 mod first_sync;
 mod guard;
+mod lock;
 mod plugin_chain;
 mod scope;
