@@ -1,8 +1,9 @@
 //! Incremental cost of `gwb sync` (issue 5, item 6): a tenant of N groups (GWB_BENCH_GROUPS,
 //! 10,000 by default) is synced in full into the Samba AD DC named by the GWB_TEST_* variables,
 //! then synced again with no cloud change, with one changed group (renamed, one member added),
-//! and with one group hard-deleted. Prints wall time, Graph requests and pages, and the LDAP
-//! writes of each run, and the ratios to the full sync.
+//! with one group hard-deleted, and as a forced full round with nothing to write. Prints wall
+//! time, Graph requests and pages, and the LDAP writes of each run, and the ratios to the full
+//! sync.
 //!
 //! Run: `scripts/measure-incremental.sh` (starts a DC), or with a DC already running:
 //! `GWB_BENCH_GROUPS=2000 cargo bench -p gwb --bench incremental`.
@@ -90,6 +91,11 @@ async fn bench(groups: usize) {
         .tenant(|t| t.hard_delete_group(&ids[1]))
         .expect("hard delete");
     runs.push(measure(&env, "one group hard-deleted", false).await.0);
+    // The scheduled full round (full_every_days): everything is read and compared, nothing
+    // is written.
+    let (full_quiet, report) = measure(&env, "full round, no change", true).await;
+    assert_eq!(full_quiet.writes, 0, "{report:#}");
+    runs.push(full_quiet);
 
     // What an incremental round's AD read costs now, against reading every owned group (what
     // it did before) and counting them (what the percentage guard needs from 10 removals on).
