@@ -26,14 +26,12 @@ pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {
         StateCommand::Reset => {
             // Not under a running sync, which would commit right after.
             let _lock = RunLock::acquire(&graph_section(rules)?.state_dir)?;
-            match std::fs::remove_file(&path) {
-                Ok(()) => println!("removed {}: the next run is a full round", path.display()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    println!("no state at {}: nothing to reset", path.display());
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot remove {}", path.display()));
-                }
+            if gwb_graph::remove_state(&path)
+                .with_context(|| format!("cannot remove the state {}", path.display()))?
+            {
+                println!("removed {}: the next run is a full round", path.display());
+            } else {
+                println!("no state at {}: nothing to reset", path.display());
             }
         }
     }

@@ -43,5 +43,5 @@ pub use http::{GraphClient, RequestStats};
 pub use source::{
     Checkpoint, FullReason, Round, RoundOptions, RoundStats, Source, SourceError, SourceOptions,
 };
-pub use state::StateError;
+pub use state::{StateError, remove as remove_state};
 pub use summary::StateSummary;

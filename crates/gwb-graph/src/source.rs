@@ -200,7 +200,17 @@ pub struct Source {
     generation: u64,
     /// Scheduling options.
     options: SourceOptions,
+    /// Bytes of the state snapshot on disk.
+    snapshot_bytes: u64,
+    /// Bytes of the journal's valid entries on disk.
+    journal_bytes: u64,
 }
+
+/// The journal may grow to this share of the snapshot before a commit writes a new snapshot
+/// (so loading never reads more than 1.5 times the state).
+const JOURNAL_SHARE_OF_SNAPSHOT: u64 = 2;
+/// ... or to this, for small states.
+const JOURNAL_MIN_BYTES: u64 = 1 << 20;
 
 impl Source {
     /// Builds the client and loads the saved state (a missing file means a first, full round).
@@ -210,14 +220,26 @@ impl Source {
         options: SourceOptions,
     ) -> Result<Self, SourceError> {
         let state_path = state_path.into();
-        let state = state::load(&state_path)?.map(Arc::new);
-        Ok(Self {
+        let mut source = Self {
             client: GraphClient::new(config)?,
             state_path,
-            state,
+            state: None,
             generation: 0,
             options,
-        })
+            snapshot_bytes: 0,
+            journal_bytes: 0,
+        };
+        source.reload()?;
+        Ok(source)
+    }
+
+    /// (Re)reads the saved state from disk.
+    fn reload(&mut self) -> Result<(), StateError> {
+        let loaded = state::load(&self.state_path)?;
+        self.snapshot_bytes = loaded.as_ref().map_or(0, |l| l.snapshot_bytes);
+        self.journal_bytes = loaded.as_ref().map_or(0, |l| l.journal_bytes);
+        self.state = loaded.map(|l| Arc::new(l.state));
+        Ok(())
     }
 
     /// Reads one round. Nothing is saved: call [`Source::commit`] with the round's checkpoint
@@ -334,21 +356,47 @@ impl Source {
         if checkpoint.base_generation != self.generation {
             return Err(StateError::Stale.into());
         }
+        let change = checkpoint.change;
+        // A full round rewrites most of the state: a snapshot. Otherwise the change goes to
+        // the journal, unless the journal has grown too large to replay cheaply.
+        let line = match &self.state {
+            Some(state) if !change.full_groups && !change.full_users && self.snapshot_bytes > 0 => {
+                Some(state::journal_line(state.generation + 1, &change)?)
+            }
+            _ => None,
+        };
+        let limit = (self.snapshot_bytes / JOURNAL_SHARE_OF_SNAPSHOT).max(JOURNAL_MIN_BYTES);
+        let line = line.filter(|line| self.journal_bytes + line.len() as u64 <= limit);
         let mut state = self.state.take().unwrap_or_default();
-        Arc::make_mut(&mut state).apply(checkpoint.change);
+        Arc::make_mut(&mut state).apply(change);
         self.state = Some(Arc::clone(&state));
         self.generation += 1;
         let path = self.state_path.clone();
-        let saved = tokio::task::spawn_blocking(move || state::save(&path, &state))
-            .await
-            .map_err(|e| StateError::Writer(e.to_string()))
-            .and_then(|saved| saved);
-        if let Err(e) = saved {
-            // Memory must not run ahead of disk: fall back to what is saved.
-            self.state = state::load(&self.state_path).ok().flatten().map(Arc::new);
-            return Err(e.into());
+        let valid = self.journal_bytes;
+        let snapshot = line.is_none();
+        let saved = tokio::task::spawn_blocking(move || match line {
+            None => state::save_snapshot(&path, &state).map(|bytes| (bytes, 0)),
+            Some(line) => state::append(&path, valid, &line).map(|journal| (0, journal)),
+        })
+        .await
+        .map_err(|e| StateError::Writer(e.to_string()))
+        .and_then(|saved| saved);
+        match saved {
+            Ok((snapshot_bytes, journal_bytes)) => {
+                if snapshot {
+                    self.snapshot_bytes = snapshot_bytes;
+                }
+                self.journal_bytes = journal_bytes;
+                Ok(())
+            }
+            Err(e) => {
+                // Memory must not run ahead of disk: fall back to what is saved.
+                if self.reload().is_err() {
+                    self.state = None;
+                }
+                Err(e.into())
+            }
         }
-        Ok(())
     }
 
     /// The anchors a round hands over: members of its groups plus changed users; and the ids

@@ -1,6 +1,15 @@
-//! The source's saved state (delta links, member lists, user anchors), written crash-safely.
+//! The source's saved state (delta links, member lists, user anchors), written crash-safely:
+//! a snapshot file, plus an append-only journal of the changes committed since, so an
+//! incremental commit writes only its change instead of the whole tenant.
+//!
+//! Every change carries a generation number (the count of changes applied since the state
+//! began). Loading reads the snapshot and applies the journal entries newer than it, in order;
+//! an entry cut short by a crash is ignored (that commit did not happen). A full round, or a
+//! journal grown past half the snapshot, writes a new snapshot and removes the journal; a crash
+//! in between leaves only entries the snapshot already holds, which loading skips.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +24,9 @@ const STATE_VERSION: u32 = 1;
 pub(crate) struct SourceState {
     /// Format version.
     pub version: u32,
+    /// Changes applied since the state began (the last one's journal generation).
+    #[serde(default)]
+    pub generation: u64,
     /// Fingerprint of the properties read; a change forces a full round.
     pub selection: String,
     /// Fingerprint of the caller's rules; a change forces a full round. Absent in states
@@ -67,8 +79,8 @@ pub enum StateError {
 }
 
 /// What one round changes in the state: applied on commit, so reading a round never copies
-/// the whole state (cost follows the change, not the tenant).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// the whole state (cost follows the change, not the tenant). Journal entries hold these.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StateChange {
     /// The selection fingerprint of the round.
     pub selection: String,
@@ -96,6 +108,7 @@ impl SourceState {
     /// Applies a round's change.
     pub(crate) fn apply(&mut self, change: StateChange) {
         self.version = STATE_VERSION;
+        self.generation += 1;
         self.selection = change.selection;
         self.rules_fingerprint = change.rules_fingerprint;
         if change.full_users {
@@ -126,63 +139,192 @@ impl SourceState {
     }
 }
 
-/// Loads the state; a missing file is `None`.
-pub(crate) fn load(path: &Path) -> Result<Option<SourceState>, StateError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(StateError::Io {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let state: SourceState = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+/// A loaded state and the sizes the next commit needs.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The state, journal applied.
+    pub state: SourceState,
+    /// Bytes of the snapshot file.
+    pub snapshot_bytes: u64,
+    /// Bytes of the journal's valid prefix (a torn last entry excluded).
+    pub journal_bytes: u64,
+}
+
+/// One journal line: written from a borrowed change, read into an owned one.
+#[derive(Serialize, Deserialize)]
+struct JournalEntry<C> {
+    generation: u64,
+    change: C,
+}
+
+/// The journal that goes with the snapshot at `path`.
+pub(crate) fn journal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".journal");
+    PathBuf::from(name)
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io {
         path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
-    if state.version != STATE_VERSION {
-        return Err(StateError::Corrupt {
+        source,
+    }
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> StateError {
+    StateError::Corrupt {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads a file; a missing one is `None`.
+fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StateError::Io {
             path: path.to_owned(),
-            reason: format!(
+            source,
+        }),
+    }
+}
+
+/// Loads the snapshot and applies the journal; no snapshot is `None` (a journal without one
+/// is ignored: the first commit after it writes a snapshot).
+pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
+    let Some(bytes) = read_if_present(path)? else {
+        return Ok(None);
+    };
+    let mut state: SourceState =
+        serde_json::from_slice(&bytes).map_err(|e| corrupt(path, e.to_string()))?;
+    if state.version != STATE_VERSION {
+        return Err(corrupt(
+            path,
+            format!(
                 "version {} (this build reads {STATE_VERSION})",
                 state.version
             ),
-        });
+        ));
     }
-    Ok(Some(state))
+    let journal = journal_path(path);
+    let mut journal_bytes = 0;
+    if let Some(bytes) = read_if_present(&journal)? {
+        // Only newline-terminated entries count: a torn last one never committed.
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            if !line.ends_with(b"\n") {
+                break;
+            }
+            let entry: JournalEntry<StateChange> = serde_json::from_slice(line)
+                .map_err(|e| corrupt(&journal, format!("entry after byte {journal_bytes}: {e}")))?;
+            journal_bytes += line.len() as u64;
+            if entry.generation <= state.generation {
+                continue; // already in the snapshot
+            }
+            if entry.generation != state.generation + 1 {
+                return Err(corrupt(
+                    &journal,
+                    format!(
+                        "entry {} follows state {}: changes are missing",
+                        entry.generation, state.generation
+                    ),
+                ));
+            }
+            state.apply(entry.change);
+        }
+    }
+    Ok(Some(Loaded {
+        state,
+        snapshot_bytes: bytes.len() as u64,
+        journal_bytes,
+    }))
 }
 
-/// Saves the state: write a temporary file, fsync it, rename it over the old one, fsync the
-/// directory. A crash leaves either the old or the new state, never a torn one.
-pub(crate) fn save(path: &Path, state: &SourceState) -> Result<(), StateError> {
-    let io = |source| StateError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let bytes = serde_json::to_vec(state).map_err(|e| StateError::Corrupt {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
+/// The journal line for `change`, which will be the state's change number `generation`.
+pub(crate) fn journal_line(generation: u64, change: &StateChange) -> Result<Vec<u8>, StateError> {
+    let entry = JournalEntry { generation, change };
+    let mut line = serde_json::to_vec(&entry).map_err(|e| StateError::Writer(e.to_string()))?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Appends one entry to the journal after its valid prefix (dropping a torn tail) and
+/// fsyncs it; returns the journal's new length.
+pub(crate) fn append(path: &Path, valid_bytes: u64, line: &[u8]) -> Result<u64, StateError> {
+    let journal = journal_path(path);
+    let io = io_error(&journal);
+    let created = !journal.exists();
+    let mut file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&journal)
+        .map_err(&io)?;
+    if file.metadata().map_err(&io)?.len() != valid_bytes {
+        file.set_len(valid_bytes).map_err(&io)?;
+    }
+    file.write_all(line).map_err(&io)?;
+    file.sync_all().map_err(&io)?;
+    if created {
+        sync_dir(&journal)?;
+    }
+    Ok(valid_bytes + line.len() as u64)
+}
+
+/// Writes a snapshot of `state` (temporary file, fsync, rename, fsync the directory), then
+/// removes the journal it supersedes; returns the snapshot's size. A crash leaves either the
+/// old or the new snapshot, never a torn one.
+pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, StateError> {
+    let io = io_error(path);
+    let bytes = serde_json::to_vec(state).map_err(|e| corrupt(path, e.to_string()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(&io)?;
+    }
+    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    {
+        let mut file = File::create(&tmp).map_err(&io)?;
+        file.write_all(&bytes).map_err(&io)?;
+        file.sync_all().map_err(&io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(&io)?;
+    sync_dir(path)?;
+    match std::fs::remove_file(journal_path(path)) {
+        Ok(()) => sync_dir(path)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(StateError::Io {
+                path: journal_path(path),
+                source,
+            });
+        }
+    }
+    Ok(bytes.len() as u64)
+}
+
+/// Removes the saved state at `path` (the snapshot and its journal), so the next round is
+/// full; true when there was one.
+pub fn remove(path: &Path) -> Result<bool, StateError> {
+    let mut removed = false;
+    for file in [journal_path(path), path.to_owned()] {
+        match std::fs::remove_file(&file) {
+            Ok(()) => removed = true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(StateError::Io { path: file, source }),
+        }
+    }
+    Ok(removed)
+}
+
+/// Fsyncs the directory holding `path`, so a created, renamed or removed entry survives a crash.
+fn sync_dir(path: &Path) -> Result<(), StateError> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = dir.join(tmp_name);
-    {
-        let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)?;
-    std::fs::File::open(&dir)
+    File::open(&dir)
         .and_then(|d| d.sync_all())
-        .map_err(io)?;
-    Ok(())
+        .map_err(io_error(&dir))
 }
 
 #[cfg(test)]
@@ -190,11 +332,7 @@ pub(crate) fn save(path: &Path, state: &SourceState) -> Result<(), StateError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn saves_and_loads_and_refuses_garbage() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("graph-state.json");
-        assert_eq!(load(&path).unwrap(), None);
+    fn state_with(group: &str, member: &str) -> SourceState {
         let mut state = SourceState {
             version: STATE_VERSION,
             selection: "sel".into(),
@@ -203,13 +341,134 @@ mod tests {
         state.groups_delta_link = Some("https://graph/delta?$deltatoken=x".into());
         state
             .members
-            .entry("g".into())
+            .entry(group.into())
             .or_default()
-            .insert("u".into(), MemberKind::User);
-        save(&path, &state).unwrap();
-        assert_eq!(load(&path).unwrap(), Some(state));
+            .insert(member.into(), MemberKind::User);
+        state
+    }
+
+    /// An incremental change giving `group` the single member `member`.
+    fn change(group: &str, member: &str) -> StateChange {
+        StateChange {
+            selection: "sel".into(),
+            users_delta_link: "u".into(),
+            groups_delta_link: format!("g-{group}-{member}"),
+            members: [(
+                group.to_owned(),
+                Some([(member.to_owned(), MemberKind::User)].into()),
+            )]
+            .into(),
+            ..StateChange::default()
+        }
+    }
+
+    fn loaded(path: &Path) -> SourceState {
+        load(path).unwrap().unwrap().state
+    }
+
+    #[test]
+    fn snapshots_save_and_load_and_garbage_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        assert!(load(&path).unwrap().is_none());
+        let state = state_with("g", "u");
+        let bytes = save_snapshot(&path, &state).unwrap();
+        assert_eq!(bytes, std::fs::metadata(&path).unwrap().len());
+        assert_eq!(loaded(&path), state);
         assert!(!dir.path().join("graph-state.json.tmp").exists());
         std::fs::write(&path, b"{").unwrap();
         assert!(matches!(load(&path), Err(StateError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn the_journal_replays_in_order_on_top_of_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        let mut memory = state_with("g", "u");
+        save_snapshot(&path, &memory).unwrap();
+        let mut valid = 0;
+        for (group, member) in [("g", "v"), ("h", "w"), ("g", "x")] {
+            let change = change(group, member);
+            let line = journal_line(memory.generation + 1, &change).unwrap();
+            valid = append(&path, valid, &line).unwrap();
+            memory.apply(change);
+        }
+        let on_disk = load(&path).unwrap().unwrap();
+        assert_eq!(on_disk.state, memory);
+        assert_eq!(on_disk.state.generation, 3);
+        assert_eq!(on_disk.journal_bytes, valid);
+        assert_eq!(
+            on_disk.state.groups_delta_link.as_deref(),
+            Some("g-g-x"),
+            "the last change wins"
+        );
+    }
+
+    #[test]
+    fn a_torn_last_entry_is_ignored_and_overwritten_by_the_next_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        let mut memory = state_with("g", "u");
+        save_snapshot(&path, &memory).unwrap();
+        let first = change("g", "v");
+        let valid = append(&path, 0, &journal_line(1, &first).unwrap()).unwrap();
+        memory.apply(first);
+        // A crash in the middle of the second commit's write.
+        let torn = journal_line(2, &change("g", "w")).unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(journal_path(&path))
+            .unwrap();
+        file.write_all(&torn[..torn.len() / 2]).unwrap();
+        let on_disk = load(&path).unwrap().unwrap();
+        assert_eq!(on_disk.state, memory, "the torn commit did not happen");
+        assert_eq!(on_disk.journal_bytes, valid);
+        // The next commit replaces the torn tail.
+        let again = change("g", "y");
+        append(
+            &path,
+            on_disk.journal_bytes,
+            &journal_line(2, &again).unwrap(),
+        )
+        .unwrap();
+        memory.apply(again);
+        assert_eq!(loaded(&path), memory);
+    }
+
+    #[test]
+    fn a_snapshot_supersedes_the_journal_even_if_the_journal_survives_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        let mut memory = state_with("g", "u");
+        save_snapshot(&path, &memory).unwrap();
+        let first = change("g", "v");
+        append(&path, 0, &journal_line(1, &first).unwrap()).unwrap();
+        memory.apply(first);
+        let old_journal = std::fs::read(journal_path(&path)).unwrap();
+        save_snapshot(&path, &memory).unwrap();
+        assert!(
+            !journal_path(&path).exists(),
+            "a snapshot removes the journal"
+        );
+        // A crash between the rename and the removal: the old journal is still there.
+        std::fs::write(journal_path(&path), &old_journal).unwrap();
+        assert_eq!(
+            loaded(&path),
+            memory,
+            "entries the snapshot holds are skipped"
+        );
+    }
+
+    #[test]
+    fn a_gap_in_the_journal_is_refused_and_remove_clears_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        save_snapshot(&path, &state_with("g", "u")).unwrap();
+        append(&path, 0, &journal_line(2, &change("g", "v")).unwrap()).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.to_string().contains("changes are missing"), "{err}");
+        assert!(remove(&path).unwrap());
+        assert!(!path.exists() && !journal_path(&path).exists());
+        assert!(!remove(&path).unwrap());
     }
 }

@@ -29,16 +29,18 @@ pub struct StateSummary {
 impl StateSummary {
     /// Summarizes the state file at `path`; `None` when there is none yet.
     pub fn load(path: &Path) -> Result<Option<StateSummary>, StateError> {
-        Ok(state::load(path)?.map(|s| StateSummary {
-            has_groups_delta_link: s.groups_delta_link.is_some(),
-            has_users_delta_link: s.users_delta_link.is_some(),
-            groups: s.members.len(),
-            memberships: s.members.values().map(|m| m.len()).sum(),
-            users: s.users.len(),
-            read_again: s.read_again.len(),
-            runs_since_full: s.runs_since_full,
-            last_full_unix: s.last_full_unix,
-        }))
+        Ok(state::load(path)?
+            .map(|loaded| loaded.state)
+            .map(|s| StateSummary {
+                has_groups_delta_link: s.groups_delta_link.is_some(),
+                has_users_delta_link: s.users_delta_link.is_some(),
+                groups: s.members.len(),
+                memberships: s.members.values().map(|m| m.len()).sum(),
+                users: s.users.len(),
+                read_again: s.read_again.len(),
+                runs_since_full: s.runs_since_full,
+                last_full_unix: s.last_full_unix,
+            }))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Overlapping runs: while one gwb sync holds the state directory, another sync (or a state
-//! reset) stops before doing anything and names the holder.
+//! reset) stops before doing anything and names the holder. Then the state files a real sync
+//! leaves (snapshot, journal) and what a reset removes.
 
 use std::fs::File;
 use std::io::Write as _;
@@ -53,4 +54,30 @@ async fn a_second_sync_stops_while_the_first_holds_the_state() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(env.groups().await.contains_key(&team));
+
+    // An incremental sync journals its change; a reset removes snapshot and journal.
+    env.emulator
+        .tenant(|t| t.update_group(&team, serde_json::json!({"description": "changed"})))
+        .expect("change");
+    let out = gwb(&env, &["sync"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let journal = state_dir.join("graph-state.json.journal");
+    assert!(
+        journal.exists(),
+        "the incremental commit went to the journal"
+    );
+    let out = gwb(&env, &["state", "reset"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("removed "));
+    assert!(!state_dir.join("graph-state.json").exists() && !journal.exists());
 }

@@ -214,3 +214,49 @@ async fn the_state_summary_counts_what_the_saved_state_holds() {
         )
     );
 }
+
+#[tokio::test]
+async fn incremental_commits_append_to_the_journal_and_a_new_source_sees_them() {
+    let emu = emulator(tenant(0), 10, 500).await;
+    let (_dir, path) = state_dir();
+    let journal = {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".journal");
+        std::path::PathBuf::from(name)
+    };
+    let mut source = source(config(&emu), &path);
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    source.commit(round.checkpoint).await.unwrap();
+    let snapshot = std::fs::read(&path).unwrap();
+    assert!(!journal.exists(), "a full round writes a snapshot");
+
+    for name in ["Finance 2", "Finance 3"] {
+        emu.tenant(|t| t.update_group("g1", json!({"displayName": name})))
+            .unwrap();
+        let round = source.read_round(RoundOptions::default()).await.unwrap();
+        assert_eq!(ids(&round.groups), ["g1"]);
+        source.commit(round.checkpoint).await.unwrap();
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        snapshot,
+        "the snapshot was not rewritten"
+    );
+    let lines = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        2,
+        "one journal entry per incremental commit"
+    );
+
+    // A new process continues from snapshot + journal: a quiet round, then g1's next change.
+    let mut reopened = crate::common::source(config(&emu), &path);
+    let quiet = reopened.read_round(RoundOptions::default()).await.unwrap();
+    assert!(!quiet.full && quiet.groups.is_empty());
+    emu.tenant(|t| t.remove_member("g1", "u1")).unwrap();
+    let round = reopened.read_round(RoundOptions::default()).await.unwrap();
+    assert_eq!(member_ids(group(&round.groups, "g1")), ["u2"]);
+    reopened.commit(round.checkpoint).await.unwrap();
+    assert!(gwb_graph::remove_state(&path).unwrap());
+    assert!(!path.exists() && !journal.exists());
+}
