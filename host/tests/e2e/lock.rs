@@ -17,6 +17,14 @@ fn gwb(env: &Env, args: &[&str]) -> Output {
         .expect("run gwb")
 }
 
+/// Runs gwb and asserts it succeeded.
+fn gwb_ok(env: &Env, args: &[&str]) -> Output {
+    let out = gwb(env, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    out
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_sync_stops_while_the_first_holds_the_state() {
     let env = Env::new("lock", 1, "").await;
@@ -46,38 +54,20 @@ async fn a_second_sync_stops_while_the_first_holds_the_state() {
     );
 
     drop(held);
-    let out = gwb(&env, &["sync"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    gwb_ok(&env, &["sync"]);
     assert!(env.groups().await.contains_key(&team));
 
     // An incremental sync journals its change; a reset removes snapshot and journal.
     env.emulator
         .tenant(|t| t.update_group(&team, serde_json::json!({"description": "changed"})))
         .expect("change");
-    let out = gwb(&env, &["sync"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    gwb_ok(&env, &["sync"]);
     let journal = state_dir.join("graph-state.json.journal");
     assert!(
         journal.exists(),
         "the incremental commit went to the journal"
     );
-    let out = gwb(&env, &["state", "reset"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = gwb_ok(&env, &["state", "reset"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("removed "));
     assert!(!state_dir.join("graph-state.json").exists() && !journal.exists());
 }
