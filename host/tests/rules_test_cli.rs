@@ -238,7 +238,8 @@ fn misbehaving_plugins_fail_only_their_group_with_the_cause_in_words() {
         (
             "naming",
             "memory-bomb",
-            "{ memory_mib = 16 }",
+            // Time enough that on a loaded machine the memory limit, not the clock, stops it.
+            "{ memory_mib = 16, time_ms = 10000 }",
             "exceeded its 16 MiB memory limit",
         ),
         ("mapping", "panic", "{}", "panicked"),
