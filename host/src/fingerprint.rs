@@ -1,16 +1,22 @@
 //! The fingerprint of everything that decides what a cloud group becomes in AD: gwb's own
 //! version (its defaults), the rules file's defaults, managed OUs, fault and sync policies,
-//! and each plugin's file, config and limits. The Graph state keeps it; when it changes, the
+//! each plugin's file, config and limits, and the AD schema's capabilities (the Exchange
+//! attributes, the anchor attribute). The Graph state keeps it; when it changes, the
 //! next round is full, so new rules reach every group instead of only the ones that change.
 
 use sha2::{Digest, Sha256};
 
+use gwb_model::TargetCapabilities;
 use gwb_rules::RulesFile;
 
 use crate::plugins::PluginChain;
 
-/// SHA-256 (hex) of the rules as `rules` and the loaded `chain` apply them.
-pub fn rules_fingerprint(rules: &RulesFile, chain: &PluginChain) -> String {
+/// SHA-256 (hex) of the rules as `rules` and the loaded `chain` apply them to `target`.
+pub fn rules_fingerprint(
+    rules: &RulesFile,
+    chain: &PluginChain,
+    target: TargetCapabilities,
+) -> String {
     let mut hash = Sha256::new();
     let mut part = |text: String| {
         // Length-prefixed, so no two different part lists hash the same.
@@ -22,6 +28,7 @@ pub fn rules_fingerprint(rules: &RulesFile, chain: &PluginChain) -> String {
     part(format!("{:?}", rules.managed_ous));
     part(format!("{:?}", rules.on_plugin_fault));
     part(format!("{:?}", rules.sync));
+    part(format!("{target:?}"));
     for (entry, sha256) in rules.plugins.iter().zip(chain.file_hashes()) {
         part(format!(
             "{} {sha256} {:?} {}",
@@ -36,12 +43,16 @@ pub fn rules_fingerprint(rules: &RulesFile, chain: &PluginChain) -> String {
 mod tests {
     use super::*;
 
-    fn fingerprint(text: &str) -> String {
+    fn fingerprint_for(text: &str, target: TargetCapabilities) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rules.toml");
         std::fs::write(&path, text).unwrap();
         let rules = RulesFile::load(&path).unwrap();
-        rules_fingerprint(&rules, &PluginChain::load(&rules).unwrap())
+        rules_fingerprint(&rules, &PluginChain::load(&rules).unwrap(), target)
+    }
+
+    fn fingerprint(text: &str) -> String {
+        fingerprint_for(text, TargetCapabilities::default())
     }
 
     #[test]
@@ -50,6 +61,15 @@ mod tests {
         let same = fingerprint(base);
         assert_eq!(same.len(), 64);
         assert_eq!(fingerprint(base), same, "stable");
+        let extended = TargetCapabilities {
+            exchange_schema: true,
+            external_directory_object_id: true,
+        };
+        assert_ne!(
+            fingerprint_for(base, extended),
+            same,
+            "a schema extension counts"
+        );
         assert_eq!(
             fingerprint(&format!("# a comment\n{base}[guards]\nmax_deletes = 3\n")),
             same,

@@ -62,6 +62,16 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         ..RunReport::default()
     };
 
+    // AD before Graph: the schema's capabilities are part of the rules fingerprint, and an
+    // unreachable DC should fail before a long Graph read.
+    let connecting = progress.spinner("connecting to Active Directory");
+    let mut directory = Directory::connect(&ad_config(ad)?)
+        .await
+        .with_context(|| format!("cannot connect to {}", ad.url))?;
+    let discovery = directory.discover().await.context("AD discovery failed")?;
+    connecting.finish_and_clear();
+    let caps = discovery.capabilities;
+
     let mut source = Source::open(
         graph_config(graph)?,
         graph.state_dir.join(STATE_FILE),
@@ -69,7 +79,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             full_every_runs: (graph.full_every_runs > 0).then_some(graph.full_every_runs),
             full_every: (graph.full_every_days > 0)
                 .then(|| Duration::from_secs(u64::from(graph.full_every_days) * 86_400)),
-            rules_fingerprint: rules_fingerprint(rules, &chain),
+            rules_fingerprint: rules_fingerprint(rules, &chain, caps),
             ..SourceOptions::default()
         },
     )
@@ -87,14 +97,6 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         round.full_reason.as_ref().map(ToString::to_string),
         &round.stats,
     );
-
-    let connecting = progress.spinner("connecting to Active Directory");
-    let mut directory = Directory::connect(&ad_config(ad)?)
-        .await
-        .with_context(|| format!("cannot connect to {}", ad.url))?;
-    let discovery = directory.discover().await.context("AD discovery failed")?;
-    connecting.finish_and_clear();
-    let caps = discovery.capabilities;
 
     let transforming = progress.bar("transforming");
     // The transform consumes the groups; the rest of the round (deletes, users, checkpoint)
