@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use gwb_ad::{
@@ -64,12 +64,14 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
 
     // AD before Graph: the schema's capabilities are part of the rules fingerprint, and an
     // unreachable DC should fail before a long Graph read.
+    let started = Instant::now();
     let connecting = progress.spinner("connecting to Active Directory");
     let mut directory = Directory::connect(&ad_config(ad)?)
         .await
         .with_context(|| format!("cannot connect to {}", ad.url))?;
     let discovery = directory.discover().await.context("AD discovery failed")?;
     connecting.finish_and_clear();
+    report.timings.ad_connect = started.elapsed().as_secs_f64();
     let caps = discovery.capabilities;
 
     let mut source = Source::open(
@@ -84,6 +86,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         },
     )
     .context("cannot open the Graph source")?;
+    let started = Instant::now();
     let reading = progress.spinner("reading Microsoft Graph");
     let mut round = source
         .read_round(RoundOptions {
@@ -92,12 +95,14 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .await
         .context("reading Microsoft Graph failed; nothing was written")?;
     reading.finish_and_clear();
+    report.timings.graph_read = started.elapsed().as_secs_f64();
     report.source = SourceReport::new(
         round.full,
         round.full_reason.as_ref().map(ToString::to_string),
         &round.stats,
     );
 
+    let started = Instant::now();
     let transforming = progress.bar("transforming");
     // The transform consumes the groups; the rest of the round (deletes, users, checkpoint)
     // is used below.
@@ -105,6 +110,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     let transformed =
         tokio::task::block_in_place(|| transform_all(groups, rules, &chain, caps, &transforming))?;
     transforming.finish_and_clear();
+    report.timings.transform = started.elapsed().as_secs_f64();
     let transformed = match transformed {
         Ok(transformed) => transformed,
         Err(aborted) => {
@@ -116,6 +122,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     report.add_rule_notes(transformed.notes);
     let desired = transformed.desired;
 
+    let started = Instant::now();
     let comparing = progress.spinner("reading and comparing Active Directory");
     let guards = guards_from(&options.guards);
     let plan = plan_changes(
@@ -129,6 +136,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     )
     .await?;
     comparing.finish_and_clear();
+    report.timings.compare = started.elapsed().as_secs_f64();
     report.add_plan(&plan);
 
     if let Err(tripped) = guards::check(&plan, &guards) {
@@ -136,6 +144,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         return finish(&report, options, Exit::GuardStopped);
     }
 
+    let started = Instant::now();
     if !options.apply {
         let ldif = plan.to_ldif();
         match &options.ldif {
@@ -166,6 +175,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
                 Some("some operations failed; the next run reads these changes again".into());
         }
     }
+    report.timings.write = started.elapsed().as_secs_f64();
     let exit = if report.has_group_failures() {
         Exit::GroupFailures
     } else {

@@ -18,6 +18,10 @@ async fn first_full_sync_then_a_second_run_writes_nothing() {
     assert_eq!(exit, Exit::Success, "{report:#}");
     assert_eq!(report["source"]["full"], true);
     assert_eq!(report["source"]["full_reason"], "no saved state yet");
+    for phase in ["ad_connect", "graph_read", "transform", "compare", "write"] {
+        let seconds = report["timings"][phase].as_f64().expect("a timing");
+        assert!(seconds > 0.0 && seconds < 600.0, "{phase}: {seconds}");
+    }
     assert_eq!(summary(&report)["created"], 2);
     assert_eq!(
         summary(&report)["members_without_ad_account"],
