@@ -120,8 +120,8 @@ pub struct RoundStats {
     /// Delta links Graph refused (each turned into a full read).
     pub resyncs: u64,
     /// Groups read again by id on an incremental round: those the caller asked to see again
-    /// ([`Checkpoint::read_again_next_round`]) and those with a member whose on-premises
-    /// anchors changed.
+    /// ([`Checkpoint::read_again_next_round`]) and those with a member whose AD lookup keys
+    /// changed ([`UserAnchor::ad_lookup_keys`]).
     pub read_again: u64,
 }
 
@@ -206,9 +206,9 @@ pub struct Source {
     journal_bytes: u64,
 }
 
-/// The journal may grow to this share of the snapshot before a commit writes a new snapshot
-/// (so loading never reads more than 1.5 times the state).
-const JOURNAL_SHARE_OF_SNAPSHOT: u64 = 2;
+/// The journal may grow to the snapshot's size divided by this before a commit writes a new
+/// snapshot (so loading never reads more than 1.5 times the state) ...
+const JOURNAL_SNAPSHOT_DIVISOR: u64 = 2;
 /// ... or to this, for small states.
 const JOURNAL_MIN_BYTES: u64 = 1 << 20;
 
@@ -365,7 +365,7 @@ impl Source {
             }
             _ => None,
         };
-        let limit = (self.snapshot_bytes / JOURNAL_SHARE_OF_SNAPSHOT).max(JOURNAL_MIN_BYTES);
+        let limit = (self.snapshot_bytes / JOURNAL_SNAPSHOT_DIVISOR).max(JOURNAL_MIN_BYTES);
         let line = line.filter(|line| self.journal_bytes + line.len() as u64 <= limit);
         let mut state = self.state.take().unwrap_or_default();
         Arc::make_mut(&mut state).apply(change);
