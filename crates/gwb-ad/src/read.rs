@@ -99,6 +99,12 @@ fn anchor_term(value: &str, external_id: bool) -> String {
     }
 }
 
+/// Groups carrying any `Group_` anchor.
+fn any_anchor_filter(external_id: bool) -> String {
+    let any = format!("{}*", escape_filter_value(ANCHOR_PREFIX));
+    group_filter(&anchor_term(&any, external_id))
+}
+
 /// `(&(objectClass=group)(|terms))`.
 fn group_filter(terms: &str) -> String {
     format!("(&(objectClass=group)(|{terms}))")
@@ -117,8 +123,7 @@ impl Directory {
         attributes: &[String],
         external_id: bool,
     ) -> Result<Vec<CurrentGroup>, AdError> {
-        let any = format!("{}*", escape_filter_value(ANCHOR_PREFIX));
-        let filters = [group_filter(&anchor_term(&any, external_id))];
+        let filters = [any_anchor_filter(external_id)];
         self.read_matching(managed_ous, &filters, attributes, external_id)
             .await
     }
@@ -154,8 +159,7 @@ impl Directory {
         managed_ous: &[String],
         external_id: bool,
     ) -> Result<usize, AdError> {
-        let any = format!("{}*", escape_filter_value(ANCHOR_PREFIX));
-        let filter = group_filter(&anchor_term(&any, external_id));
+        let filter = any_anchor_filter(external_id);
         let mut dns = BTreeSet::new();
         for ou in managed_ous {
             for entry in self.search(ou, Scope::Subtree, &filter, &["1.1"]).await? {

@@ -1,18 +1,11 @@
 //! `gwb check` through the real binary: every line ok on a working setup, and a FAIL line with
 //! its hint for a wrong Graph secret and for a managed OU that does not exist.
 
-use std::process::Command;
-
 use crate::common::Env;
 
 /// Runs `gwb check`; returns the exit code and stdout.
 fn check(env: &Env) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gwb"))
-        .args(["--quiet", "--rules"])
-        .arg(env.rules_path())
-        .arg("check")
-        .output()
-        .expect("run gwb check");
+    let out = env.gwb_command(&["check"]).output().expect("run gwb check");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     (out.status.code().expect("exit code"), stdout)
 }

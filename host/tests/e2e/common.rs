@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine as _;
@@ -242,6 +243,16 @@ ca_file = "{ca}"
             .into_iter()
             .map(|g| (g.object_id.clone(), g))
             .collect()
+    }
+
+    /// The `gwb` binary with `--quiet --rules <this test's rules file>` and `args`.
+    pub fn gwb_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_gwb"));
+        command
+            .args(["--quiet", "--rules"])
+            .arg(self.rules_path())
+            .args(args);
+        command
     }
 
     /// A connection to the test DC as its administrator.

@@ -2,7 +2,7 @@
 //! state, entry by entry, with no duplicate group and no lost member.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use graph_emulator::SplitMix;
@@ -52,10 +52,8 @@ async fn killed_syncs_converge_entry_by_entry() {
         });
         // Kill a real `gwb sync` process at a random moment.
         let delay = Duration::from_millis(50 + rng.next_u64() % 1500);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gwb"))
-            .args(["--quiet", "--rules"])
-            .arg(env.rules_path())
-            .arg("sync")
+        let mut child = env
+            .gwb_command(&["sync"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -4,17 +4,12 @@
 
 use std::fs::File;
 use std::io::Write as _;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::Env;
 
 fn gwb(env: &Env, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwb"))
-        .args(["--quiet", "--rules"])
-        .arg(env.rules_path())
-        .args(args)
-        .output()
-        .expect("run gwb")
+    env.gwb_command(args).output().expect("run gwb")
 }
 
 /// Runs gwb and asserts it succeeded.
