@@ -289,15 +289,8 @@ pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, Sta
     }
     std::fs::rename(&tmp, path).map_err(&io)?;
     sync_dir(path)?;
-    match std::fs::remove_file(journal_path(path)) {
-        Ok(()) => sync_dir(path)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(StateError::Io {
-                path: journal_path(path),
-                source,
-            });
-        }
+    if remove_if_present(&journal_path(path))? {
+        sync_dir(path)?;
     }
     Ok(bytes.len() as u64)
 }
@@ -305,15 +298,21 @@ pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, Sta
 /// Removes the saved state at `path` (the snapshot and its journal), so the next round is
 /// full; true when there was one.
 pub fn remove(path: &Path) -> Result<bool, StateError> {
-    let mut removed = false;
-    for file in [journal_path(path), path.to_owned()] {
-        match std::fs::remove_file(&file) {
-            Ok(()) => removed = true,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(StateError::Io { path: file, source }),
-        }
+    let journal = remove_if_present(&journal_path(path))?;
+    let snapshot = remove_if_present(path)?;
+    Ok(journal || snapshot)
+}
+
+/// Removes a file; true when it existed.
+fn remove_if_present(path: &Path) -> Result<bool, StateError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(StateError::Io {
+            path: path.to_owned(),
+            source,
+        }),
     }
-    Ok(removed)
 }
 
 /// Fsyncs the directory holding `path`, so a created, renamed or removed entry survives a crash.
