@@ -1,17 +1,64 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks for gwb's tests and demo: the wasm32-wasip2 Rust
-# target, Samba (a throwaway AD DC), ldap-utils (ldapmodify, ldapsearch) and openssl.
-# Safe to run again: it only installs what is missing.
+# The one install list for gwb's demo and tests on a fresh Debian machine with Rust: the
+# wasm32-wasip2 Rust target, a Samba AD DC (with winbind, which `samba` execs at start),
+# ldap-utils (ldapmodify, ldapsearch), openssl and python3. `scripts/samba-dc.sh` calls this too.
+#
+# It installs every listed Debian package that dpkg does not report as installed (checking
+# packages, not commands: `samba` alone is no AD DC), then checks that every command the scripts
+# call exists and fails naming the missing one. Safe to run again.
 set -euo pipefail
 
-rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+# Debian packages. samba-ad-dc pulls samba, samba-dsdb-modules, samba-vfs-modules and winbind.
+packages=(
+    samba-ad-dc
+    samba-ad-provision
+    winbind
+    ldap-utils
+    openssl
+    ca-certificates
+    python3
+)
+# Commands the scripts and tests run, each with the package that brings it.
+commands=(
+    samba:samba
+    samba-tool:samba-common-bin
+    winbindd:winbind
+    ldapmodify:ldap-utils
+    ldapadd:ldap-utils
+    ldapsearch:ldap-utils
+    openssl:openssl
+    python3:python3
+)
+
+say() { echo "prereqs: $*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+    say "adding the wasm32-wasip2 Rust target"
+    rustup target add wasm32-wasip2
+fi
+
 missing=()
-for pair in samba:samba-tool ldap-utils:ldapmodify openssl:openssl python3:python3; do
-    command -v "${pair#*:}" >/dev/null || missing+=("${pair%%:*}")
+for pkg in "${packages[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
+    [ "${status:0:2}" = ii ] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "prereqs: installing ${missing[*]}" >&2
+    say "installing ${missing[*]} (apt-get)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    $sudo apt-get update -qq >&2
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+absent=()
+for pair in "${commands[@]}"; do
+    command -v "${pair%%:*}" >/dev/null || absent+=("${pair%%:*} (package ${pair#*:})")
+done
+# samba execs winbindd from its sbin directory whatever PATH says.
+[ -x /usr/sbin/winbindd ] || absent+=("/usr/sbin/winbindd (package winbind)")
+if [ ${#absent[@]} -gt 0 ]; then
+    say "still missing after the install: ${absent[*]}"
+    say "install them by hand (apt-get install …) and run this again"
+    exit 1
 fi

@@ -5,9 +5,10 @@
 #   scripts/samba-dc.sh env  [--dir DIR]       # print the exports of a running DC again
 #   scripts/samba-dc.sh stop [--dir DIR]       # stop it (by its pid file) and remove DIR
 #
-# `start` installs Samba if missing (Debian/Ubuntu, apt-get), provisions a domain into DIR,
+# `start` installs what is missing (scripts/prereqs.sh: Debian/Ubuntu, apt-get), provisions a domain into DIR,
 # gives it a certificate with a subjectAltName (Samba's own has none, which rustls rejects),
-# starts it on the loopback address, waits until LDAPS answers, and prints shell exports:
+# starts it on the loopback address, waits until LDAPS answers (up to GWB_SAMBA_START_TIMEOUT
+# seconds, default 300; on failure it prints the tail of the DC's log), and prints shell exports:
 # GWB_TEST_LDAP_URL, GWB_TEST_BASE_DN, GWB_TEST_BIND_DN, GWB_TEST_BIND_PASSWORD_FILE,
 # GWB_TEST_CA_FILE, GWB_TEST_SAMBA_DIR (also written to DIR/env). Everything else goes to
 # stderr. Several DCs may run at once on different addresses (127.0.0.2, 127.0.0.3, ...).
@@ -59,17 +60,19 @@ print_env() {
 }
 
 install_samba() {
-    if command -v samba >/dev/null && command -v samba-tool >/dev/null \
-        && command -v ldapmodify >/dev/null && command -v openssl >/dev/null; then
-        return
-    fi
-    log "installing samba, ldap-utils, openssl (apt-get)"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq >&2
-    $sudo apt-get install -y -qq --no-install-recommends \
-        samba samba-ad-provision samba-dsdb-modules winbind ldap-utils openssl ca-certificates >&2
+    # The one install list (samba-ad-dc with winbind, ldap-utils, openssl, ...) lives there.
+    "$script_dir/prereqs.sh"
+}
+
+# The last lines of the DC's logs, for a start that failed: the cause (a missing winbindd, a
+# port in use, a schema error) is there and nowhere else.
+dc_log_tail() {
+    local f
+    for f in "$dir/log" "$dir"/log.*; do
+        [ -s "$f" ] || continue
+        echo "---- last 40 lines of $f ----" >&2
+        tail -n 40 "$f" >&2
+    done
 }
 
 make_certs() {
@@ -90,16 +93,27 @@ make_certs() {
     rm -f "$tls/server.csr" "$tls/server.ext"
 }
 
+# How long a start may take before it counts as failed: a busy 2-core machine (CI compiling
+# alongside) can take well over a minute to bring up a fresh DC. GWB_SAMBA_START_TIMEOUT overrides.
+start_timeout="${GWB_SAMBA_START_TIMEOUT:-300}"
+
 wait_ldaps() {
-    local i
-    for i in $(seq 1 150); do
+    local pid deadline=$((SECONDS + start_timeout))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if LDAPTLS_CACERT="$dir/private/tls/ca.pem" ldapsearch -LLL -x -H "ldaps://$ip:636" \
-            -s base -b "" defaultNamingContext >/dev/null 2>&1; then
+            -o nettimeout=5 -s base -b "" defaultNamingContext >/dev/null 2>&1; then
             return 0
         fi
-        sleep 0.2
+        pid="$(cat "$dir/pid/samba.pid" 2>/dev/null || true)"
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            log "samba (pid $pid) exited before LDAPS on $ip:636 answered"
+            dc_log_tail
+            return 1
+        fi
+        sleep 0.5
     done
-    log "LDAPS on $ip:636 did not answer within 30 s; see $dir/log"
+    log "LDAPS on $ip:636 did not answer within $start_timeout s (GWB_SAMBA_START_TIMEOUT)"
+    dc_log_tail
     return 1
 }
 
@@ -146,7 +160,7 @@ start() {
         >"$dir/provision.log" 2>&1 || { cat "$dir/provision.log" >&2; exit 1; }
     make_certs
     mkdir -p "$dir/pid"
-    samba -s "$dir/etc/smb.conf" -D
+    samba -s "$dir/etc/smb.conf" -D || { log "samba did not start"; dc_log_tail; exit 1; }
     wait_ldaps
     if [ "$profile" = exchange ]; then
         extend_schema
