@@ -4,19 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use test_support::built_plugin;
+use test_support::{built_plugin, graph_docs_fixtures};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn fixture(name: &str) -> PathBuf {
-    let path = repo().join("../shared/fixtures/graph-docs").join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing (shared/ lies beside the repo)",
-        path.display()
-    );
+    let path = graph_docs_fixtures().join(name);
+    assert!(path.is_file(), "{} is missing", path.display());
     path
 }
 
@@ -142,7 +138,7 @@ fn non_group_items_are_reported_as_such() {
 
 #[test]
 fn every_docs_fixture_gets_an_answer_and_non_group_files_a_clear_error() {
-    let dir = repo().join("../shared/fixtures/graph-docs");
+    let dir = graph_docs_fixtures();
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).expect("fixtures") {
         let path = entry.expect("entry").path();

@@ -1,7 +1,7 @@
 //! Test support shared by the Samba-backed test suites (gwb-ad's, the end-to-end tests, the
 //! incremental bench): the domain controller that `scripts/samba-dc.sh start` describes in
-//! `GWB_TEST_*` variables, LDIF applied to it the way an administrator would, and the paths of
-//! the plugins `scripts/build-plugins.sh` built.
+//! `GWB_TEST_*` variables, LDIF applied to it the way an administrator would, the paths of
+//! the plugins `scripts/build-plugins.sh` built, and the Graph docs fixtures vendored in the repo.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -109,4 +109,10 @@ pub fn built_plugin(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The folder of Microsoft Graph documentation response fixtures vendored in this repository
+/// (`testkit/fixtures/graph-docs`, with its licence and `SOURCE.md`).
+pub fn graph_docs_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/graph-docs")
 }

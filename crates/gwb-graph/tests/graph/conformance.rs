@@ -9,9 +9,9 @@ use gwb_graph::wire::{
 use gwb_model::{CloudGroup, Member, MemberKind};
 use serde_json::Value;
 
-/// The folder holding the docs fixtures (copied from ../shared/fixtures/graph-docs).
+/// The folder holding the docs fixtures vendored in the repository.
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/graph-docs")
+    test_support::graph_docs_fixtures()
 }
 
 /// The response body of one fixture.
