@@ -4,6 +4,7 @@
 //! The library holds each subcommand's logic so integration tests can drive it; `main.rs`
 //! only parses arguments and maps results to exit codes.
 
+pub mod author_loop;
 pub mod check;
 pub mod cli;
 pub mod connect;
@@ -14,7 +15,6 @@ pub mod logging;
 pub mod plugins;
 pub mod progress;
 pub mod report;
-pub mod rules_test;
 pub mod run;
 pub mod state;
 pub mod transform;
