@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum BenchError {
     /// A DN of the scenario does not parse.
     #[error("the scenario's OU is not a valid DN: {0}")]
-    Dn(#[from] gwb_rules::dn::DnError),
+    Dn(#[from] gwb_model::dn::DnError),
     /// A plugin's configuration was refused by its rule logic.
     #[error(
         "plugin `{plugin}`: invalid config: {message}; fix the scenario in benches/src/scenario.rs"

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use gwb_model::dn::Dn;
 use gwb_model::{CloudGroup, Member, MemberKind, Rule, TargetCapabilities, WritebackConfiguration};
-use gwb_rules::dn::Dn;
 use gwb_rules::{Defaults, FaultPolicy, NamingScheme, Pipeline};
 
 use crate::BenchError;

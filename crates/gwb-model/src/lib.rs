@@ -7,6 +7,7 @@
 mod attributes;
 mod cloud;
 mod desired;
+pub mod dn;
 mod rule;
 mod secret;
 mod user;

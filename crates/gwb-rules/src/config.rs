@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use gwb_model::dn::Dn;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::defaults::{Defaults, NamingScheme};
-use crate::dn::Dn;
 
 mod sections;
 

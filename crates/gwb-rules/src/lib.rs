@@ -7,7 +7,6 @@
 
 pub mod config;
 pub mod defaults;
-pub mod dn;
 pub mod pipeline;
 pub mod validate;
 

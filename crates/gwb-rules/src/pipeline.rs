@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use gwb_model::dn::Dn;
 use gwb_model::{
     CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, Stage, StageError, TargetCapabilities,
 };
@@ -10,7 +11,6 @@ use serde::Serialize;
 
 use crate::config::FaultPolicy;
 use crate::defaults::Defaults;
-use crate::dn::Dn;
 use crate::validate;
 
 /// Who produced an outcome: the built-in defaults, or a plugin by name.

@@ -2,8 +2,7 @@
 //! clear error for that group, worded so the plugin author knows what to fix.
 
 use gwb_model::AttributeEdit;
-
-use crate::dn::Dn;
+use gwb_model::dn::Dn;
 
 /// AD's limit on `cn` (rangeUpper of the `cn` attribute).
 pub const CN_MAX_CHARS: usize = 64;

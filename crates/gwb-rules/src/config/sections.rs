@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use gwb_model::dn::Dn;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::ConfigError;
-use crate::dn::Dn;
 
 /// Where a secret comes from. Inline values are refused unless the table says
 /// `allow_inline_secret = true`, because rules files get copied, committed and mailed.
