@@ -1,5 +1,8 @@
-//! DN value escaping (RFC 4514), filter value escaping (RFC 4515) and DN normalisation.
+//! DN value escaping (RFC 4514), filter value escaping (RFC 4515), and the DN helpers gwb-ad
+//! builds on [`gwb_model::dn`], the one DN parser.
 
+use gwb_model::dn::Dn;
+pub use gwb_model::dn::normalize_dn;
 pub use gwb_model::escape_dn_value;
 
 /// Escapes a string for use as an assertion value in a search filter (RFC 4515 section 3):
@@ -29,107 +32,19 @@ pub fn child_dn(cn: &str, parent: &str) -> String {
     format!("CN={},{parent}", escape_dn_value(cn))
 }
 
-/// Splits a DN into its RDNs as `(attribute type, unescaped value)` pairs.
-///
-/// Multi-valued RDNs (`a=1+b=2`) are kept as one pair whose value holds the raw rest; AD does
-/// not use them for groups. Returns `None` for text that is not a DN.
-pub fn parse_dn(dn: &str) -> Option<Vec<(String, String)>> {
-    let mut rdns = Vec::new();
-    if dn.trim().is_empty() {
-        return Some(rdns);
-    }
-    let mut chars = dn.chars().peekable();
-    loop {
-        let mut attr = String::new();
-        let mut has_equals = false;
-        for c in chars.by_ref() {
-            if c == '=' {
-                has_equals = true;
-                break;
-            }
-            attr.push(c);
-        }
-        let attr = attr.trim().to_owned();
-        if attr.is_empty() || !has_equals {
-            return None;
-        }
-        let mut value: Vec<u8> = Vec::new();
-        let mut trailing_unescaped_spaces = 0usize;
-        let mut ended = false;
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    let a = chars.next()?;
-                    if a.is_ascii_hexdigit() && chars.peek().is_some_and(char::is_ascii_hexdigit) {
-                        let b = chars.next()?;
-                        let hex = format!("{a}{b}");
-                        value.push(u8::from_str_radix(&hex, 16).ok()?);
-                    } else {
-                        let mut buf = [0u8; 4];
-                        value.extend_from_slice(a.encode_utf8(&mut buf).as_bytes());
-                    }
-                    trailing_unescaped_spaces = 0;
-                }
-                ',' => {
-                    ended = true;
-                    break;
-                }
-                ' ' if value.is_empty() => {}
-                _ => {
-                    let mut buf = [0u8; 4];
-                    value.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    trailing_unescaped_spaces = if c == ' ' {
-                        trailing_unescaped_spaces + 1
-                    } else {
-                        0
-                    };
-                }
-            }
-        }
-        value.truncate(value.len() - trailing_unescaped_spaces);
-        rdns.push((attr, String::from_utf8(value).ok()?));
-        if !ended {
-            break;
-        }
-    }
-    Some(rdns)
-}
-
-/// A comparison key for a DN: attribute types and values lower-cased, values re-escaped the
-/// same way, so two spellings of one DN (`CN=a\,b,OU=x` and `cn=A\2CB, ou=X`) compare equal.
-/// Text that does not parse as a DN is lower-cased as is.
-pub fn normalize_dn(dn: &str) -> String {
-    match parse_dn(dn) {
-        Some(rdns) => rdns
-            .iter()
-            .map(|(attr, value)| {
-                format!(
-                    "{}={}",
-                    attr.to_lowercase(),
-                    escape_dn_value(&value.to_lowercase())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        None => dn.to_lowercase(),
-    }
-}
-
-/// The parent of a DN (everything after the first RDN), normalised; empty for a one-RDN DN.
+/// The parent of a DN (everything after the first RDN) in RFC 4514 form, values re-escaped;
+/// empty for a one-RDN DN or text that is not a DN.
 pub fn parent_of(dn: &str) -> String {
-    match parse_dn(dn) {
-        Some(rdns) if rdns.len() > 1 => rdns[1..]
-            .iter()
-            .map(|(attr, value)| format!("{attr}={}", escape_dn_value(value)))
-            .collect::<Vec<_>>()
-            .join(","),
-        _ => String::new(),
-    }
+    Dn::parse(dn)
+        .ok()
+        .and_then(|dn| dn.parent())
+        .map(|parent| parent.to_string())
+        .unwrap_or_default()
 }
 
 /// The unescaped value of a DN's first RDN (the `cn` of a group's DN).
 pub fn first_rdn_value(dn: &str) -> Option<String> {
-    parse_dn(dn)?.into_iter().next().map(|(_, value)| value)
+    Dn::parse(dn).ok().map(|dn| dn.rdns()[0].value().to_owned())
 }
 
 #[cfg(test)]
@@ -164,30 +79,13 @@ mod tests {
     }
 
     #[test]
-    fn parse_dn_round_trips_escaped_values() {
-        let dn = format!("{},OU=Groups,DC=gwb,DC=test", child_dn(" a,b+c#\\ ", "X=y"));
-        let rdns = parse_dn(&dn).unwrap();
-        assert_eq!(rdns[0], ("CN".to_string(), " a,b+c#\\ ".to_string()));
-        assert_eq!(rdns[1], ("X".to_string(), "y".to_string()));
-        assert_eq!(rdns.len(), 5);
-        assert_eq!(
-            parse_dn("CN=a\\2Cb,DC=x").unwrap()[0].1,
-            "a,b",
-            "hex pairs decode"
-        );
-        assert_eq!(parse_dn("CN=\\C3\\A9,DC=x").unwrap()[0].1, "é");
-        assert_eq!(parse_dn("").unwrap(), vec![]);
-        assert!(parse_dn("garbage").is_none());
-    }
-
-    #[test]
-    fn normalized_dns_compare_equal_across_spellings() {
-        assert_eq!(
-            normalize_dn("CN=A\\2CB, OU=Groups,DC=Gwb,DC=test"),
-            normalize_dn("cn=a\\,b,ou=groups,dc=gwb,dc=TEST")
-        );
-        assert_ne!(normalize_dn("CN=a,DC=x"), normalize_dn("CN=b,DC=x"));
-        assert_eq!(parent_of("CN=a\\,b,OU=G,DC=x"), "OU=G,DC=x");
-        assert_eq!(first_rdn_value("CN=a\\,b,OU=G,DC=x").unwrap(), "a,b");
+    fn child_dns_parse_back_to_their_parts() {
+        let dn = child_dn(" a,b+c#\\ ", "OU=Groups,DC=gwb,DC=test");
+        assert_eq!(first_rdn_value(&dn).unwrap(), " a,b+c#\\ ");
+        assert_eq!(parent_of(&dn), "OU=Groups,DC=gwb,DC=test");
+        assert_eq!(parent_of("CN=a\\,b;OU=G , DC=x"), "OU=G,DC=x");
+        assert_eq!(parent_of("DC=x"), "");
+        assert_eq!(parent_of("garbage"), "");
+        assert_eq!(first_rdn_value("garbage"), None);
     }
 }

@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::DesiredGroup;
+use gwb_model::dn::Dn;
 use ldap3::Scope;
 
-use crate::escape::{child_dn, escape_filter_value, normalize_dn, parse_dn};
+use crate::escape::{child_dn, escape_filter_value, normalize_dn};
 use crate::index::{AdObject, ad_object, object_attributes};
 use crate::{AdError, Directory};
 
@@ -34,20 +35,14 @@ impl Occupants {
     }
 }
 
-/// The DN and its ancestors up to (excluding) the domain components.
+/// The DN and its ancestors up to (excluding) the domain components, in RFC 4514 form.
 pub(crate) fn containers_of(dn: &str) -> Vec<String> {
-    let Some(rdns) = parse_dn(dn) else {
+    let Ok(dn) = Dn::parse(dn) else {
         return Vec::new();
     };
-    (0..rdns.len())
-        .filter(|i| !rdns[*i].0.eq_ignore_ascii_case("DC"))
-        .map(|i| {
-            rdns[i..]
-                .iter()
-                .map(|(a, v)| format!("{a}={}", crate::escape::escape_dn_value(v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+    std::iter::successors(Some(dn), Dn::parent)
+        .filter(|dn| !dn.rdns()[0].attr_type().eq_ignore_ascii_case("DC"))
+        .map(|dn| dn.to_string())
         .collect()
 }
 
@@ -113,5 +108,10 @@ mod tests {
             vec!["OU=a\\,b,OU=Top,DC=gwb,DC=test", "OU=Top,DC=gwb,DC=test"]
         );
         assert!(containers_of("DC=gwb,DC=test").is_empty());
+        assert_eq!(
+            containers_of("ou=a ; OU=Top;DC=gwb,DC=test"),
+            vec!["ou=a,OU=Top,DC=gwb,DC=test", "OU=Top,DC=gwb,DC=test"],
+            "`;` separates RDNs"
+        );
     }
 }
