@@ -53,21 +53,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dn_values_escape_specials_per_rfc4514() {
-        assert_eq!(escape_dn_value("Sales, EU"), "Sales\\, EU");
-        assert_eq!(escape_dn_value("a+b=c"), "a\\+b=c");
-        assert_eq!(escape_dn_value("\"q\";<x>\\"), "\\\"q\\\"\\;\\<x\\>\\\\");
-        assert_eq!(escape_dn_value("#1 team"), "\\#1 team");
-        assert_eq!(escape_dn_value("a#b"), "a#b");
-        assert_eq!(escape_dn_value(" lead"), "\\ lead");
-        assert_eq!(escape_dn_value("trail "), "trail\\ ");
-        assert_eq!(escape_dn_value(" "), "\\ ");
-        assert_eq!(escape_dn_value("nul\0"), "nul\\00");
-        assert_eq!(escape_dn_value("Équipe 日本"), "Équipe 日本");
-        assert_eq!(escape_dn_value(""), "");
-    }
-
-    #[test]
     fn filter_values_escape_specials_per_rfc4515() {
         assert_eq!(
             escape_filter_value("a*b(c)d\\e\0"),

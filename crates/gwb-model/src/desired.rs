@@ -34,29 +34,6 @@ impl DesiredGroup {
     }
 }
 
-/// Escapes a string for use as an attribute value inside a DN (RFC 4514 section 2.4).
-///
-/// Escapes `"`, `+`, `,`, `;`, `<`, `>`, `\`, a leading `#` or space, a trailing space, and NUL
-/// (as `\00`). Other characters, including non-ASCII, are kept as UTF-8. The one place gwb
-/// escapes DN values: the AD side uses it to build DNs, the rules side to print them.
-pub fn escape_dn_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 4);
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            '\0' => out.push_str("\\00"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// What the target directory supports; the defaults and plugins adapt to it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetCapabilities {

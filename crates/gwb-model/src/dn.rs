@@ -39,8 +39,6 @@
 
 use std::fmt;
 
-use crate::escape_dn_value;
-
 /// A parsed distinguished name: its RDNs from the leaf to the root.
 ///
 /// `==` compares the way AD does ([`Dn::key`]); `Display` writes RFC 4514 text with the
@@ -202,6 +200,29 @@ impl Rdn {
         pairs.sort();
         pairs.join("+")
     }
+}
+
+/// Escapes a string for use as an attribute value inside a DN (RFC 4514 section 2.4).
+///
+/// Escapes `"`, `+`, `,`, `;`, `<`, `>`, `\`, a leading `#` or space, a trailing space, and NUL
+/// (as `\00`). Other characters, including non-ASCII, are kept as UTF-8. The one place gwb
+/// escapes DN values: the AD side builds DNs with it, [`Dn`] prints and keys DNs with it.
+pub fn escape_dn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if i == 0 => out.push_str("\\#"),
+            ' ' if i == 0 || i == last => out.push_str("\\ "),
+            '\0' => out.push_str("\\00"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The comparison key of DN text ([`Dn::key`]); text that is not a DN is lower-cased as is, so

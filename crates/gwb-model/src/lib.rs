@@ -16,8 +16,8 @@ pub use attributes::Attributes;
 pub use cloud::{CloudGroup, GroupKind, Member, MemberKind, WritebackConfiguration};
 pub use desired::{
     ANCHOR_PREFIX, AttributeEdit, DesiredGroup, FilterDecision, Naming, TargetCapabilities,
-    escape_dn_value,
 };
+pub use dn::escape_dn_value;
 pub use rule::{Rule, Stage, StageError, Stages};
 pub use secret::{Secret, SecretError, SecretSource};
 pub use user::{CloudDelete, UserAnchor};

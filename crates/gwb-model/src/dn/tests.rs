@@ -23,6 +23,21 @@ fn rdns(expected: &[&[(&str, &str)]]) -> Vec<Vec<(String, String)>> {
 }
 
 #[test]
+fn dn_values_escape_specials_per_rfc4514() {
+    assert_eq!(escape_dn_value("Sales, EU"), "Sales\\, EU");
+    assert_eq!(escape_dn_value("a+b=c"), "a\\+b=c");
+    assert_eq!(escape_dn_value("\"q\";<x>\\"), "\\\"q\\\"\\;\\<x\\>\\\\");
+    assert_eq!(escape_dn_value("#1 team"), "\\#1 team");
+    assert_eq!(escape_dn_value("a#b"), "a#b");
+    assert_eq!(escape_dn_value(" lead"), "\\ lead");
+    assert_eq!(escape_dn_value("trail "), "trail\\ ");
+    assert_eq!(escape_dn_value(" "), "\\ ");
+    assert_eq!(escape_dn_value("nul\0"), "nul\\00");
+    assert_eq!(escape_dn_value("Équipe 日本"), "Équipe 日本");
+    assert_eq!(escape_dn_value(""), "");
+}
+
+#[test]
 fn parses_and_compares_case_insensitively() {
     let ou = Dn::parse("OU=Groups, DC=Example,DC=com").expect("valid");
     let child = Dn::parse("ou=Finance,ou=groups,dc=example,dc=COM").expect("valid");
