@@ -7,6 +7,7 @@ use std::path::Path;
 
 use gwb_ad::Directory;
 use gwb_graph::{GraphClient, RequestStats};
+use gwb_model::clock::system_clock;
 use gwb_rules::RulesFile;
 
 use crate::connect::{ad_config, ad_section, graph_config, graph_section};
@@ -88,7 +89,7 @@ async fn check_graph(rules: &RulesFile, list: &mut Checklist) {
     // The first page of the groups delta: the same endpoint and permission a run uses.
     let url = config.graph_url("v1.0/groups/delta?$select=id");
     let endpoint = config.graph_endpoint.clone();
-    let client = match GraphClient::new(config) {
+    let client = match GraphClient::new(config, system_clock) {
         Ok(client) => client,
         Err(error) => {
             list.fail(format!("graph: {error}"), "check authority and endpoint");

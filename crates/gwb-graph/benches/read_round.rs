@@ -56,7 +56,8 @@ async fn main() {
     config.authority = emulator.base_url().to_owned();
     config.graph_endpoint = emulator.base_url().to_owned();
     config.timeouts.request = Duration::from_secs(60);
-    let probe = gwb_graph::GraphClient::new(config.clone()).expect("client");
+    let probe = gwb_graph::GraphClient::new(config.clone(), gwb_model::clock::system_clock)
+        .expect("client");
     let mut probe_stats = gwb_graph::RequestStats::default();
     let url = format!(
         "{}/v1.0/users/delta?$select=userPrincipalName,onPremisesSecurityIdentifier,onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSyncEnabled,onPremisesSamAccountName",

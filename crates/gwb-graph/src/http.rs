@@ -1,7 +1,9 @@
 //! The HTTP layer: bearer tokens, retries for throttling and transient failures, Graph error mapping.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use gwb_model::Secret;
+use gwb_model::clock::Clock;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
@@ -12,7 +14,6 @@ use crate::assertion::Signer256;
 use crate::config::{Credential, GraphConfig};
 use crate::error::GraphError;
 use crate::retry;
-use gwb_model::Secret;
 
 /// Graph error codes that mean "drop the delta token and start over".
 const RESYNC_CODES: [&str; 3] = ["syncStateNotFound", "syncStateInvalid", "resyncRequired"];
@@ -46,8 +47,8 @@ pub struct GraphClient {
     signer: Option<Signer256>,
     /// The cached token.
     token: Mutex<Option<CachedToken>>,
-    /// Wall clock for assertions and HTTP-date `Retry-After`s (injected in tests).
-    clock: fn() -> SystemTime,
+    /// Wall clock for assertions and HTTP-date `Retry-After`s.
+    clock: Clock,
 }
 
 /// A finished HTTP exchange.
@@ -61,8 +62,9 @@ struct Reply {
 }
 
 impl GraphClient {
-    /// Builds a client; fails on an invalid configuration or unusable certificate.
-    pub fn new(config: GraphConfig) -> Result<Self, GraphError> {
+    /// Builds a client reading the wall clock through `clock` (token assertions, HTTP-date
+    /// `Retry-After`s); fails on an invalid configuration or an unusable certificate.
+    pub fn new(config: GraphConfig, clock: Clock) -> Result<Self, GraphError> {
         config.validate()?;
         let signer = match &config.credential {
             Credential::Secret(_) => None,
@@ -84,7 +86,7 @@ impl GraphClient {
             config,
             signer,
             token: Mutex::new(None),
-            clock: SystemTime::now,
+            clock,
         })
     }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use gwb_model::clock::{self, Clock};
 use gwb_model::{CloudDelete, CloudGroup, Member, MemberKind, UserAnchor, WritebackConfiguration};
 use serde_json::Value;
 
@@ -35,8 +36,9 @@ pub struct SourceOptions {
     pub full_every_runs: Option<u32>,
     /// A round is full when the last full round is at least this old.
     pub full_every: Option<Duration>,
-    /// The wall clock (injected in tests).
-    pub clock: fn() -> SystemTime,
+    /// The wall clock, for the source (the age of the last full round) and its client (token
+    /// assertions, HTTP-date `Retry-After`s); tests inject a fixed one.
+    pub clock: Clock,
     /// An opaque fingerprint of how the caller uses what it reads (its rules). When it differs
     /// from the one committed with the state, the round is full, so new rules reach every
     /// group and not only the ones that change.
@@ -48,7 +50,7 @@ impl Default for SourceOptions {
         Self {
             full_every_runs: None,
             full_every: None,
-            clock: SystemTime::now,
+            clock: clock::system_clock,
             rules_fingerprint: String::new(),
         }
     }
@@ -221,7 +223,7 @@ impl Source {
     ) -> Result<Self, SourceError> {
         let state_path = state_path.into();
         let mut source = Self {
-            client: GraphClient::new(config)?,
+            client: GraphClient::new(config, options.clock)?,
             state_path,
             state: None,
             generation: 0,

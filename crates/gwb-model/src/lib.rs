@@ -5,6 +5,7 @@
 //! plugins) and the AD target, so each of those can be built and tested on its own.
 
 mod attributes;
+pub mod clock;
 mod cloud;
 mod desired;
 pub mod dn;

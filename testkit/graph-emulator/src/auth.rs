@@ -1,10 +1,11 @@
 //! The token endpoint: client credentials with a secret or a signed JWT assertion, and bearer checks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use gwb_model::clock::system_clock;
 use rsa::RsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;
@@ -303,7 +304,7 @@ fn verify_assertion(
         ));
     }
     let number = |name: &str| claims.get(name).and_then(Value::as_i64);
-    let now = SystemTime::now()
+    let now = system_clock()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);

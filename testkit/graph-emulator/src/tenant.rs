@@ -471,7 +471,7 @@ fn is_deleted(props: &Map<String, Value>) -> bool {
 
 /// The current time as Graph's ISO 8601 text (seconds, `Z`).
 pub(crate) fn now_iso() -> String {
-    let secs = std::time::SystemTime::now()
+    let secs = gwb_model::clock::system_clock()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);

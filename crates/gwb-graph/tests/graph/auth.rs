@@ -1,9 +1,13 @@
 //! Client credentials against the emulator's token endpoint: secret, certificate (PS256, RS256).
 
+use std::time::{Duration, SystemTime};
+
 use graph_emulator::App;
 use gwb_graph::{
-    Credential, GraphClient, GraphError, RequestStats, RoundOptions, Secret, SignatureAlg,
+    Credential, GraphClient, GraphError, RequestStats, RoundOptions, Secret, SignatureAlg, Source,
+    SourceError, SourceOptions,
 };
+use gwb_model::clock::system_clock;
 
 use crate::common::*;
 
@@ -14,7 +18,7 @@ async fn first_page(
 ) -> Result<(), GraphError> {
     let mut config = config(emu);
     config.credential = credential;
-    let client = GraphClient::new(config)?;
+    let client = GraphClient::new(config, system_clock)?;
     let url = format!("{}/v1.0/users/delta", emu.base_url());
     let mut stats = RequestStats::default();
     let page = client.get_json(&url, &mut stats).await?;
@@ -54,6 +58,42 @@ async fn certificate_assertions_with_ps256_and_rs256_are_accepted() {
         .await
         .unwrap();
     assert_eq!(round.groups.len(), 7);
+}
+
+/// A clock a day behind: far outside an assertion's five minutes and Entra's clock skew.
+fn a_day_behind() -> SystemTime {
+    system_clock() - Duration::from_secs(86_400)
+}
+
+#[tokio::test]
+async fn the_injected_clock_dates_the_certificate_assertion() {
+    let emu = emulator(tenant(0), 2, 500).await;
+    let (_dir, path) = state_dir();
+    let mut config = config(&emu);
+    config.credential = certificate("app-cert.pem", "app-key.pem", SignatureAlg::Ps256);
+    let behind = SourceOptions {
+        clock: a_day_behind,
+        ..SourceOptions::default()
+    };
+    let err = Source::open(config.clone(), &path, behind)
+        .unwrap()
+        .read_round(RoundOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SourceError::Graph(GraphError::Auth { description, .. })
+            if description.starts_with("AADSTS700024") && description.contains("valid time range")),
+        "{err}"
+    );
+    let round = source(config, &path)
+        .read_round(RoundOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        round.groups.len(),
+        7,
+        "the system clock's assertion is accepted"
+    );
 }
 
 #[tokio::test]
@@ -140,7 +180,7 @@ async fn a_bad_certificate_file_is_a_clear_configuration_error() {
         key_pem: Secret::new(cert_file("app-key.pem")),
         alg: SignatureAlg::Ps256,
     };
-    let Err(err) = GraphClient::new(config) else {
+    let Err(err) = GraphClient::new(config, system_clock) else {
         panic!("expected an error");
     };
     assert!(err.to_string().contains("not a PEM CERTIFICATE"), "{err}");

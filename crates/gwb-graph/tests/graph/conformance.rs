@@ -295,10 +295,11 @@ fn keys(value: &Value) -> Vec<String> {
 async fn emulator_pages_have_the_shapes_of_the_fixtures() {
     use crate::common::{config, emulator, tenant};
     use gwb_graph::{GraphClient, RequestStats};
+    use gwb_model::clock::system_clock;
 
     // The big group (first by id) gets two members so the first item has `members@delta`.
     let emu = emulator(tenant(2), 2, 500).await;
-    let client = GraphClient::new(config(&emu)).unwrap();
+    let client = GraphClient::new(config(&emu), system_clock).unwrap();
     let mut stats = RequestStats::default();
     let fixture = body("groups-delta.json");
     let url = format!(

@@ -1,9 +1,12 @@
 //! Every injected fault ends with the right data and state: no duplicate or lost change.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use graph_emulator::{Emulator, Fault, FaultRule};
-use gwb_graph::{FullReason, GraphError, Round, RoundOptions, Source, SourceError};
+use gwb_graph::{
+    FullReason, GraphClient, GraphError, RequestStats, Round, RoundOptions, Source, SourceError,
+};
+use gwb_model::clock::system_clock;
 use serde_json::json;
 
 use crate::common::*;
@@ -98,7 +101,7 @@ async fn throttling_with_integer_and_fractional_retry_after_is_retried() {
 
 #[tokio::test]
 async fn throttling_with_an_http_date_or_no_retry_after_is_retried() {
-    let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(1));
+    let soon = httpdate::fmt_http_date(system_clock() + Duration::from_secs(1));
     let retries = incremental_with(vec![
         FaultRule::next(
             1,
@@ -110,6 +113,39 @@ async fn throttling_with_an_http_date_or_no_retry_after_is_retried() {
     ])
     .await;
     assert_eq!(retries, 4);
+}
+
+/// 2001-01-01T00:00:00Z: a fixed clock far from the real one.
+fn in_2001() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(978_307_200)
+}
+
+#[tokio::test]
+async fn an_http_date_retry_after_is_read_against_the_injected_clock() {
+    let emu = emulator(tenant(0), 2, 500).await;
+    // One second after the injected "now"; long past by the system clock, which would mean
+    // retrying at once.
+    let retry_after = httpdate::fmt_http_date(in_2001() + Duration::from_secs(1));
+    emu.inject(
+        FaultRule::next(
+            1,
+            Fault::Throttle {
+                retry_after: Some(retry_after),
+            },
+        )
+        .on_path("users/delta"),
+    );
+    let client = GraphClient::new(config(&emu), in_2001).unwrap();
+    let mut stats = RequestStats::default();
+    let started = Instant::now();
+    let url = format!("{}/v1.0/users/delta", emu.base_url());
+    client.get_json(&url, &mut stats).await.unwrap();
+    assert_eq!(stats.retries, 1);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(950),
+        "waited {waited:?}, not the second the injected clock says"
+    );
 }
 
 #[tokio::test]
