@@ -2,10 +2,8 @@
 //! `scripts/build-plugins.sh` and run by gwb-wasm with the rules file's default limits.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use gwb_model::Rule;
-use gwb_rules::config::{DEFAULT_MEMORY_MIB, DEFAULT_TIME_MS};
 use gwb_wasm::{Limits, Plugin, PluginSpec, Runtime, RuntimeOptions};
 
 use crate::BenchError;
@@ -16,7 +14,7 @@ pub fn plugin_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/wasm32-wasip2/release")
 }
 
-/// The rules-file entry of one chain plugin, with the default limits (50 ms per call, 16 MiB),
+/// The rules-file entry of one chain plugin, with the rules file's default limits,
 /// or [`BenchError::MissingPlugin`] when its component has not been built.
 pub fn spec(entry: &ChainEntry) -> Result<PluginSpec, BenchError> {
     let path = plugin_dir().join(entry.wasm_file);
@@ -27,11 +25,7 @@ pub fn spec(entry: &ChainEntry) -> Result<PluginSpec, BenchError> {
         name: entry.name.into(),
         path,
         config_json: entry.config_json.into(),
-        limits: Limits {
-            time: Some(Duration::from_millis(DEFAULT_TIME_MS)),
-            fuel: None,
-            memory_bytes: usize::try_from(DEFAULT_MEMORY_MIB << 20).unwrap_or(usize::MAX),
-        },
+        limits: Limits::default(),
         sha256_pin: None,
     })
 }

@@ -1,6 +1,8 @@
 //! Safety guards checked on a Plan before any write: delete thresholds, member-removal
 //! thresholds, and an empty source.
 
+use gwb_model::limits;
+
 use crate::plan::{GroupAction, Plan};
 
 /// Limits a plan must respect; a tripped guard stops the run before any write.
@@ -23,12 +25,13 @@ pub struct Guards {
 }
 
 impl Default for Guards {
+    /// The rules file's `[guards]` defaults ([`gwb_model::limits`]), floors of 10.
     fn default() -> Self {
         Self {
-            max_deletes: 500,
-            max_delete_percent: 20.0,
+            max_deletes: limits::MAX_DELETES,
+            max_delete_percent: limits::MAX_DELETE_PERCENT,
             percent_floor: 10,
-            max_member_removal_percent: 50.0,
+            max_member_removal_percent: limits::MAX_MEMBER_REMOVAL_PERCENT,
             member_floor: 10,
             allow_empty_source: false,
         }

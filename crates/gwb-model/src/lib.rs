@@ -9,6 +9,7 @@ pub mod clock;
 mod cloud;
 mod desired;
 pub mod dn;
+pub mod limits;
 mod rule;
 mod secret;
 mod user;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gwb_model::dn::Dn;
+use gwb_model::limits::{PLUGIN_MEMORY_MIB, PLUGIN_TIME_MS};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -17,11 +18,6 @@ pub use sections::{
     SecretRef, SyncSection,
 };
 
-/// Per-call time budget of a plugin when the rules file sets none.
-pub const DEFAULT_TIME_MS: u64 = 50;
-/// Memory limit of a plugin instance when the rules file sets none.
-pub const DEFAULT_MEMORY_MIB: u64 = 16;
-
 /// What to do when a plugin crashes or hits a limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,7 +29,7 @@ pub enum FaultPolicy {
     Abort,
 }
 
-/// Limits of one plugin.
+/// Limits of one plugin; absent keys take [`gwb_model::limits`]' defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginLimits {
     /// Wall-clock budget per call.
@@ -309,8 +305,8 @@ fn plugin_entry(
         Some(v) => Ok(*v.get_ref()),
         None => Ok(default),
     };
-    let time_ms = positive(&raw.limits.time_ms, DEFAULT_TIME_MS, "time_ms")?;
-    let memory_mib = positive(&raw.limits.memory_mib, DEFAULT_MEMORY_MIB, "memory_mib")?;
+    let time_ms = positive(&raw.limits.time_ms, PLUGIN_TIME_MS, "time_ms")?;
+    let memory_mib = positive(&raw.limits.memory_mib, PLUGIN_MEMORY_MIB, "memory_mib")?;
     let config_json = match &raw.config {
         Some(table) => serde_json::to_string(table).map_err(|e| {
             invalid(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gwb_model::Stages;
+use gwb_model::{Stages, limits};
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
@@ -43,12 +43,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 100 ms per call, no fuel limit, 64 MiB of memory.
+    /// The rules file's defaults ([`gwb_model::limits`]): 50 ms per call, no fuel limit,
+    /// 16 MiB of memory.
     fn default() -> Self {
         Self {
-            time: Some(Duration::from_millis(100)),
+            time: Some(Duration::from_millis(limits::PLUGIN_TIME_MS)),
             fuel: None,
-            memory_bytes: 64 << 20,
+            memory_bytes: usize::try_from(limits::PLUGIN_MEMORY_MIB << 20).unwrap_or(usize::MAX),
         }
     }
 }

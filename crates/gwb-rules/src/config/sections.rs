@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gwb_model::dn::Dn;
+use gwb_model::limits;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -449,12 +450,17 @@ impl Context<'_> {
             Some(p) => Ok(p),
             None => Ok(default),
         };
+        let default = GuardsSection::default();
         Ok(GuardsSection {
-            max_deletes: raw.max_deletes.unwrap_or(500),
-            max_delete_percent: percent(raw.max_delete_percent, 20.0, "max_delete_percent")?,
+            max_deletes: raw.max_deletes.unwrap_or(default.max_deletes),
+            max_delete_percent: percent(
+                raw.max_delete_percent,
+                default.max_delete_percent,
+                "max_delete_percent",
+            )?,
             max_member_removal_percent: percent(
                 raw.max_member_removal_percent,
-                50.0,
+                default.max_member_removal_percent,
                 "max_member_removal_percent",
             )?,
             allow_empty_source: raw.allow_empty_source,
@@ -463,11 +469,12 @@ impl Context<'_> {
 }
 
 impl Default for GuardsSection {
+    /// The defaults of an absent `[guards]` table or key: [`gwb_model::limits`].
     fn default() -> Self {
         Self {
-            max_deletes: 500,
-            max_delete_percent: 20.0,
-            max_member_removal_percent: 50.0,
+            max_deletes: limits::MAX_DELETES,
+            max_delete_percent: limits::MAX_DELETE_PERCENT,
+            max_member_removal_percent: limits::MAX_MEMBER_REMOVAL_PERCENT,
             allow_empty_source: false,
         }
     }

@@ -1,0 +1,16 @@
+//! The defaults of the limits every run respects: a plugin's sandbox limits and the guards'
+//! thresholds. The rules file (README "Rules file") documents these values; the rules-file
+//! parser, the plugin runtime and the guards all take them from here, so they cannot drift.
+
+/// A plugin call's time budget when the rules file sets no `limits.time_ms`, in milliseconds.
+pub const PLUGIN_TIME_MS: u64 = 50;
+/// A plugin instance's memory limit when the rules file sets no `limits.memory_mib`, in MiB.
+pub const PLUGIN_MEMORY_MIB: u64 = 16;
+/// `[guards] max_deletes`: most groups one run may delete or move away (Connect's default).
+pub const MAX_DELETES: usize = 500;
+/// `[guards] max_delete_percent`: most groups one run may remove, as a percentage of the
+/// groups gwb owns.
+pub const MAX_DELETE_PERCENT: f64 = 20.0;
+/// `[guards] max_member_removal_percent`: most members one group may lose in one run, as a
+/// percentage of its members.
+pub const MAX_MEMBER_REMOVAL_PERCENT: f64 = 50.0;
