@@ -1,5 +1,6 @@
 //! Safety guards checked on a Plan before any write: delete thresholds, member-removal
-//! thresholds, and an empty source.
+//! thresholds, and an empty source. A tripped guard's message names the rules-file key and
+//! the `gwb sync`/`gwb plan` option that override it.
 
 use gwb_model::limits;
 
@@ -47,13 +48,15 @@ impl Guards {
     }
 }
 
-/// A tripped guard: what it saw and the option that overrides it.
+/// A tripped guard: what it saw, and the `[guards]` key and command-line option that override
+/// it (the percentage suggested is the smallest whole one that lets the plan through).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GuardError {
     /// The source delivered nothing while AD has owned groups.
     #[error(
         "the source delivered no groups while AD holds {owned} groups gwb owns; nothing was written. \
-         If every group really should go, set Guards::allow_empty_source (--allow-empty-source)"
+         If every group really should go, set [guards] allow_empty_source = true or pass \
+         --allow-empty-source"
     )]
     EmptySource {
         /// Owned groups in AD.
@@ -62,7 +65,8 @@ pub enum GuardError {
     /// Too many group removals.
     #[error(
         "the plan removes {removals} groups, over the limit of {limit}; nothing was written. \
-         Review the plan (dry run) and raise Guards::max_deletes (--max-deletes {removals}) to proceed"
+         Review the plan (gwb plan), then raise [guards] max_deletes or pass --max-deletes \
+         {removals} to proceed"
     )]
     TooManyDeletes {
         /// Planned removals.
@@ -73,7 +77,9 @@ pub enum GuardError {
     /// Too large a share of the owned groups removed.
     #[error(
         "the plan removes {removals} of {owned} owned groups ({percent:.1} %), over the limit of {limit} %; \
-         nothing was written. Review the plan and raise Guards::max_delete_percent (--max-delete-percent) to proceed"
+         nothing was written. Review the plan (gwb plan), then raise [guards] max_delete_percent \
+         or pass --max-delete-percent {} to proceed",
+        .percent.ceil()
     )]
     TooManyDeletesPercent {
         /// Planned removals.
@@ -87,9 +93,10 @@ pub enum GuardError {
     },
     /// A group would lose too many members.
     #[error(
-        "group {dn} would lose {removed} of its {before} members, over the limit of {limit} %; \
-         nothing was written. Review the plan and raise Guards::max_member_removal_percent \
-         (--max-member-removal-percent) to proceed"
+        "group {dn} would lose {removed} of its {before} members ({percent:.1} %), over the limit \
+         of {limit} %; nothing was written. Review the plan (gwb plan), then raise [guards] \
+         max_member_removal_percent or pass --max-member-removal-percent {} to proceed",
+        .percent.ceil()
     )]
     TooManyMemberRemovals {
         /// The group's DN.
@@ -98,6 +105,8 @@ pub enum GuardError {
         removed: usize,
         /// Members now.
         before: usize,
+        /// The share.
+        percent: f64,
         /// The limit.
         limit: f64,
     },
@@ -142,6 +151,7 @@ pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
                 dn: report.dn.clone(),
                 removed: report.members_removed,
                 before: report.members_before,
+                percent,
                 limit: guards.max_member_removal_percent,
             });
         }
@@ -195,7 +205,17 @@ mod tests {
                 ..
             }
         ));
-        assert!(err.to_string().contains("--max-delete-percent"));
+        assert_eq!(
+            err.to_string(),
+            "the plan removes 10 of 40 owned groups (25.0 %), over the limit of 20 %; nothing was \
+             written. Review the plan (gwb plan), then raise [guards] max_delete_percent or pass \
+             --max-delete-percent 25 to proceed"
+        );
+        let suggested = Guards {
+            max_delete_percent: 25.0,
+            ..g.clone()
+        };
+        assert_eq!(check(&plan_with(10, 40, 1), &suggested), Ok(()));
         assert_eq!(check(&plan_with(10, 50, 1), &g), Ok(()));
         let err = check(&plan_with(501, 100_000, 1), &g).unwrap_err();
         assert_eq!(
@@ -205,7 +225,11 @@ mod tests {
                 limit: 500
             }
         );
-        assert!(err.to_string().contains("--max-deletes 501"));
+        assert_eq!(
+            err.to_string(),
+            "the plan removes 501 groups, over the limit of 500; nothing was written. Review the \
+             plan (gwb plan), then raise [guards] max_deletes or pass --max-deletes 501 to proceed"
+        );
         let raised = Guards {
             max_deletes: 501,
             ..g
@@ -217,7 +241,12 @@ mod tests {
     fn an_empty_source_is_refused_unless_allowed() {
         let err = check(&plan_with(0, 3, 0), &Guards::default()).unwrap_err();
         assert_eq!(err, GuardError::EmptySource { owned: 3 });
-        assert!(err.to_string().contains("--allow-empty-source"));
+        assert_eq!(
+            err.to_string(),
+            "the source delivered no groups while AD holds 3 groups gwb owns; nothing was \
+             written. If every group really should go, set [guards] allow_empty_source = true or \
+             pass --allow-empty-source"
+        );
         let allowed = Guards {
             allow_empty_source: true,
             ..Guards::default()
@@ -251,7 +280,17 @@ mod tests {
                 ..
             }
         ));
-        assert!(err.to_string().contains("--max-member-removal-percent"));
+        assert_eq!(
+            err.to_string(),
+            "group CN=a,DC=x would lose 11 of its 20 members (55.0 %), over the limit of 50 %; \
+             nothing was written. Review the plan (gwb plan), then raise [guards] \
+             max_member_removal_percent or pass --max-member-removal-percent 55 to proceed"
+        );
+        let suggested = Guards {
+            max_member_removal_percent: 55.0,
+            ..Guards::default()
+        };
+        assert_eq!(check(&plan, &suggested), Ok(()));
         report.members_removed = 10;
         plan.groups.insert("a".into(), report.clone());
         assert_eq!(check(&plan, &Guards::default()), Ok(()));
