@@ -204,15 +204,17 @@ impl Rdn {
 
 /// Escapes a string for use as an attribute value inside a DN (RFC 4514 section 2.4).
 ///
-/// Escapes `"`, `+`, `,`, `;`, `<`, `>`, `\`, a leading `#` or space, a trailing space, and NUL
-/// (as `\00`). Other characters, including non-ASCII, are kept as UTF-8. The one place gwb
-/// escapes DN values: the AD side builds DNs with it, [`Dn`] prints and keys DNs with it.
+/// Escapes `"`, `+`, `,`, `;`, `<`, `>`, `\`, `=`, a leading `#` or space, a trailing space,
+/// and NUL (as `\00`). RFC 4514 allows a bare `=` in a value, but Samba's DC refuses one (and AD
+/// lists it among the characters to escape), so it is always written `\=`. Other characters,
+/// including non-ASCII, are kept as UTF-8. The one place gwb escapes DN values: the AD side
+/// builds DNs with it, [`Dn`] prints and keys DNs with it.
 pub fn escape_dn_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 4);
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
         match c {
-            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' | '=' => {
                 out.push('\\');
                 out.push(c);
             }

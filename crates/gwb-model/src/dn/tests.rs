@@ -25,7 +25,7 @@ fn rdns(expected: &[&[(&str, &str)]]) -> Vec<Vec<(String, String)>> {
 #[test]
 fn dn_values_escape_specials_per_rfc4514() {
     assert_eq!(escape_dn_value("Sales, EU"), "Sales\\, EU");
-    assert_eq!(escape_dn_value("a+b=c"), "a\\+b=c");
+    assert_eq!(escape_dn_value("a+b=c"), "a\\+b\\=c");
     assert_eq!(escape_dn_value("\"q\";<x>\\"), "\\\"q\\\"\\;\\<x\\>\\\\");
     assert_eq!(escape_dn_value("#1 team"), "\\#1 team");
     assert_eq!(escape_dn_value("a#b"), "a#b");
