@@ -292,7 +292,7 @@ impl Context<'_> {
             }
         };
         if let SecretRef::File(path) = &chosen {
-            warn_if_readable_by_others(path);
+            warn_if_readable_by_others(path, "secrets file");
         }
         Ok(chosen)
     }
@@ -302,11 +302,16 @@ impl Context<'_> {
             (Some(secret), None) => {
                 GraphCredential::Secret(self.secret("graph", secret, raw.allow_inline_secret)?)
             }
-            (None, Some(cert)) => GraphCredential::Certificate {
-                cert_file: self.base.join(cert.cert_file),
-                key_file: self.base.join(cert.key_file),
-                algorithm: cert.algorithm,
-            },
+            (None, Some(cert)) => {
+                let key_file = self.base.join(cert.key_file);
+                // The private key is as secret as a client secret.
+                warn_if_readable_by_others(&key_file, "certificate key file");
+                GraphCredential::Certificate {
+                    cert_file: self.base.join(cert.cert_file),
+                    key_file,
+                    algorithm: cert.algorithm,
+                }
+            }
             _ => {
                 return Err(self.invalid(
                     None,
@@ -480,8 +485,9 @@ impl Default for GuardsSection {
     }
 }
 
-/// Warns when a secrets file can be read by users other than its owner.
-fn warn_if_readable_by_others(path: &Path) {
+/// Warns when a file holding a secret (`what`: "secrets file", "certificate key file") can be
+/// read by users other than its owner.
+fn warn_if_readable_by_others(path: &Path, what: &str) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -489,7 +495,7 @@ fn warn_if_readable_by_others(path: &Path) {
             && meta.permissions().mode() & 0o044 != 0
         {
             tracing::warn!(
-                "secrets file {} is readable by group or others; restrict it with chmod 600",
+                "{what} {} is readable by group or others; restrict it with chmod 600",
                 path.display()
             );
         }

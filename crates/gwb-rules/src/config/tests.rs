@@ -254,3 +254,72 @@ fn unsafe_connection_settings_are_refused() {
     let err = error_of(&format!("{HEAD}[guards]\nmax_delete_percent = 150\n"));
     assert!(err.contains("is not a percentage"), "{err}");
 }
+
+/// Runs `f` with a subscriber that keeps what is logged, and returns the log text.
+fn logged(f: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = captured.0.lock().expect("log buffer").clone();
+    String::from_utf8(bytes).expect("UTF-8 log")
+}
+
+#[cfg(unix)]
+#[test]
+fn key_and_secret_files_readable_by_others_draw_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chmod = |name: &str, mode: u32| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "-----BEGIN PRIVATE KEY-----\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        path
+    };
+    let graph = |credential: &str| {
+        format!("{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n{credential}\n")
+    };
+    let certificate = graph("certificate = { cert_file = \"app.pem\", key_file = \"app.key\" }");
+    let secret = graph("client_secret = { file = \"graph.secret\" }");
+
+    let key = chmod("app.key", 0o640);
+    let log = logged(|| drop(parse_in(dir.path(), &certificate).expect("valid")));
+    assert!(
+        log.contains(&format!(
+            "certificate key file {} is readable by group or others; restrict it with chmod 600",
+            key.display()
+        )),
+        "{log}"
+    );
+    let secret_file = chmod("graph.secret", 0o604);
+    let log = logged(|| drop(parse_in(dir.path(), &secret).expect("valid")));
+    assert!(
+        log.contains(&format!(
+            "secrets file {} is readable by group or others",
+            secret_file.display()
+        )),
+        "{log}"
+    );
+
+    chmod("app.key", 0o600);
+    chmod("graph.secret", 0o600);
+    let log = logged(|| {
+        drop(parse_in(dir.path(), &certificate).expect("valid"));
+        drop(parse_in(dir.path(), &secret).expect("valid"));
+    });
+    assert!(!log.contains("readable"), "{log}");
+}
