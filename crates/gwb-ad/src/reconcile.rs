@@ -2,20 +2,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gwb_model::{CloudDelete, DesiredGroup, MemberKind, TargetCapabilities, UserAnchor};
+use gwb_model::{CloudDelete, DesiredGroup, TargetCapabilities, UserAnchor};
 
-use crate::escape::{child_dn, escape_dn_value, first_rdn_value, normalize_dn, parent_of};
-use crate::index::{MemberIndex, Resolved};
-use crate::plan::{
-    Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal,
-};
-use crate::probe::{Occupants, containers_of};
+use crate::escape::{child_dn, escape_dn_value, normalize_dn, parent_of};
+use crate::index::MemberIndex;
+use crate::plan::{GroupAction, Operation, Plan, Removal};
+use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
 
-/// `groupType` flag: domain-local.
-const DOMAIN_LOCAL: i32 = 0x4;
-/// `groupType` flag: universal.
-const UNIVERSAL: i32 = 0x8;
+mod attributes;
+mod chunk;
+mod members;
+mod placement;
+mod removals;
 
 /// What happens to an owned group that leaves the cloud or the scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,17 +125,6 @@ pub struct ReconcileInput<'a> {
     pub rules_failed: &'a BTreeSet<String>,
 }
 
-fn group_type(attrs: &gwb_model::Attributes) -> Option<i32> {
-    attrs.first("groupType").and_then(|v| v.trim().parse().ok())
-}
-
-/// Sorted, case-sensitive value sets compare equal.
-fn same_values(a: &[String], b: &[String]) -> bool {
-    let a: BTreeSet<&String> = a.iter().collect();
-    let b: BTreeSet<&String> = b.iter().collect();
-    a == b
-}
-
 /// Is `c` gwb's own group (anchor in the attribute gwb writes for this schema)?
 fn owned(c: &CurrentGroup, caps: TargetCapabilities) -> bool {
     if caps.external_directory_object_id {
@@ -146,17 +134,14 @@ fn owned(c: &CurrentGroup, caps: TargetCapabilities) -> bool {
     }
 }
 
-/// The planned place of a desired group, for nested references.
-struct Planned {
-    dn: String,
-    group_type: Option<i32>,
-    created: bool,
-}
-
 /// Compares desired and current state and returns the ordered operations.
+///
+/// First `placement` decides where each desired group goes (or why it is skipped), then
+/// `removals` decides what happens to owned groups without a desired twin, and last each
+/// placed group gets its operations: an add, or a rename and an `attributes` modify, then its
+/// `members` changes in `chunk`s.
 pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
     let caps = input.capabilities;
-    let chunk = policy.member_chunk.max(1);
     let mut plan = Plan {
         desired_count: input.desired.len(),
         owned_count: input.current.iter().filter(|c| owned(c, caps)).count(),
@@ -171,370 +156,165 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
     desired.sort_by(|a, b| a.object_id.cmp(&b.object_id));
     desired.dedup_by(|a, b| a.object_id == b.object_id);
 
-    // Pass 1: decide where each desired group goes, and catch conflicts.
-    let mut ous: Vec<String> = Vec::new();
-    let mut planned: BTreeMap<String, Planned> = BTreeMap::new();
-    let mut renames: BTreeMap<String, String> = BTreeMap::new();
-    let mut twins: BTreeMap<&str, &CurrentGroup> = BTreeMap::new();
-    for d in &desired {
-        let target = child_dn(&d.cn, &d.parent_dn);
-        let mut twin = current.get(d.object_id.as_str()).copied();
-        let mut report = GroupReport::new(&d.object_id, &target, GroupAction::Create);
-        let conflict = |theirs: String, reason: String, plan: &mut Plan| {
-            plan.conflicts.push(Conflict {
-                object_id: d.object_id.clone(),
-                ours: format!("{target} ({})", d.anchor()),
-                theirs,
-                reason,
-            });
-        };
-        if let Some(c) = twin
-            && !owned(c, caps)
-        {
-            if policy.adopt {
-                report.action = GroupAction::Adopt;
-            } else {
-                conflict(
-                    format!("{} (objectGUID {}, anchor in adminDescription)", c.dn, c.object_guid),
-                    "the group was written by Entra Connect; set Policy::adopt (--adopt) to take it over in place".into(),
-                    &mut plan,
-                );
-                twin = None;
-                report.action = GroupAction::Skipped;
-            }
-        } else if twin.is_some() {
-            report.action = GroupAction::Update;
-        }
-        if report.action != GroupAction::Skipped
-            && let Some(occ) = input.occupants.by_dn.get(&normalize_dn(&target))
-            && twin.is_none_or(|t| t.object_guid != occ.object_guid)
-        {
-            let reason = if occ.anchor.as_deref() == Some(d.object_id.as_str()) {
-                "an object with this group's anchor sits outside the managed OUs; add its OU to the managed OUs"
-            } else {
-                "another object already has this DN; rename or move it, or change the naming rule"
-            };
-            conflict(occ.identity(), format!("DN: {reason}"), &mut plan);
-            report.action = GroupAction::Skipped;
-        }
-        if report.action != GroupAction::Skipped
-            && let Some(sam) = &d.sam_account_name
-            && let Some(occ) = input.occupants.by_sam.get(&sam.to_lowercase())
-            && twin.is_none_or(|t| t.object_guid != occ.object_guid)
-        {
-            conflict(
-                occ.identity(),
-                format!("sAMAccountName {sam} is taken by another object; change the naming rule"),
-                &mut plan,
-            );
-            report.action = GroupAction::Skipped;
-        }
-        let moves =
-            twin.is_none_or(|t| normalize_dn(&parent_of(&t.dn)) != normalize_dn(&d.parent_dn));
-        if report.action != GroupAction::Skipped && moves {
-            let missing: Vec<String> = containers_of(&d.parent_dn)
-                .into_iter()
-                .filter(|c| !input.occupants.containers.contains(&normalize_dn(c)))
-                .collect();
-            if !missing.is_empty() {
-                if policy.create_missing_ous {
-                    for ou in missing.into_iter().rev() {
-                        if !ous.iter().any(|o| normalize_dn(o) == normalize_dn(&ou)) {
-                            ous.push(ou);
-                        }
-                    }
-                } else {
-                    report.problems.push(format!(
-                        "target OU {} does not exist; create it or set Policy::create_missing_ous (--create-missing-ous)",
-                        d.parent_dn
-                    ));
-                    report.action = GroupAction::Skipped;
-                }
-            }
-        }
-        if report.action != GroupAction::Skipped {
-            if let Some(t) = twin {
-                twins.insert(&d.object_id, t);
-                if normalize_dn(&t.dn) != normalize_dn(&target) {
-                    renames.insert(normalize_dn(&t.dn), target.clone());
-                }
-            }
-            planned.insert(
-                d.object_id.clone(),
-                Planned {
-                    dn: target.clone(),
-                    group_type: group_type(&d.attributes),
-                    created: twin.is_none(),
-                },
-            );
-        } else if let Some(c) = current.get(d.object_id.as_str()) {
-            report.dn = c.dn.clone();
-        }
-        plan.groups.insert(d.object_id.clone(), report);
-    }
+    let placement = placement::place(input, policy, &desired, &current, &mut plan);
+    // Decided before the member changes, so member links to a group about to be deleted are
+    // left to AD (deleting the group drops them).
+    let removals = removals::plan_removals(input, policy, &current, &mut plan);
 
-    // Removals: owned groups without a desired twin. Decided before pass 2 so member links
-    // to a group about to be deleted are left to AD (deleting the group drops them).
-    let deletes: BTreeMap<&str, bool> = input
-        .cloud_deletes
-        .iter()
-        .map(|c| (c.id.as_str(), c.hard))
-        .collect();
-    let mut removals = Vec::new();
-    let mut deleted: BTreeSet<String> = BTreeSet::new();
-    for (id, c) in &current {
-        if plan.groups.contains_key(*id)
-            || input.rules_failed.contains(*id)
-            || !(owned(c, caps) || policy.adopt)
-        {
-            continue;
-        }
-        let (removal, action) = match deletes.get(id) {
-            Some(true) => (Removal::HardDelete, &policy.on_hard_delete),
-            Some(false) => (Removal::SoftDelete, &policy.on_soft_delete),
-            None if input.full || input.rules_skipped.contains(*id) => {
-                (Removal::NoLongerDesired, &policy.on_no_longer_desired)
-            }
-            None => continue,
-        };
-        let mut report = GroupReport::new(id, &c.dn, GroupAction::Keep);
-        report.members_before = c.members.len();
-        match action {
-            RemovalAction::Delete => {
-                report.action = GroupAction::Delete;
-                deleted.insert(normalize_dn(&c.dn));
-                removals.push(Operation::Delete {
-                    object_id: (*id).to_owned(),
-                    dn: c.dn.clone(),
-                    removal,
-                });
-            }
-            RemovalAction::MoveTo(holding) => {
-                report.action = GroupAction::MoveToHolding;
-                if normalize_dn(&parent_of(&c.dn)) != normalize_dn(holding) {
-                    let cn = first_rdn_value(&c.dn).unwrap_or_default();
-                    let new_dn = child_dn(&cn, holding);
-                    report.dn = new_dn.clone();
-                    removals.push(Operation::ModDn {
-                        object_id: (*id).to_owned(),
-                        dn: c.dn.clone(),
-                        new_rdn: format!("CN={}", escape_dn_value(&cn)),
-                        new_superior: Some(holding.clone()),
-                        new_dn,
-                        removal: Some(removal),
-                    });
-                }
-            }
-            RemovalAction::Keep => {}
-        }
-        plan.groups.insert((*id).to_owned(), report);
-    }
-
-    // Pass 2: operations for the groups that go ahead.
-    let mut renames_ops = Vec::new();
-    let mut adds = Vec::new();
-    let mut modifies = Vec::new();
-    let mut member_ops = Vec::new();
+    let mut phases = Phases::default();
     for d in &desired {
-        let Some(place) = planned.get(&d.object_id) else {
+        let Some(place) = placement.planned.get(&d.object_id) else {
             continue;
         };
-        let target = place.dn.clone();
-        let twin = twins.get(d.object_id.as_str()).copied();
         let Some(report) = plan.groups.get_mut(&d.object_id) else {
             continue;
         };
-        let universal = place.group_type.is_some_and(|t| t & UNIVERSAL != 0);
-
-        // Members: desired DNs keyed by normalised DN.
-        let mut want: BTreeMap<String, (String, bool)> = BTreeMap::new();
-        for m in &d.members {
-            if m.kind == MemberKind::Group && m.id == d.object_id {
-                continue;
-            }
-            let nested = (m.kind == MemberKind::Group)
-                .then(|| planned.get(&m.id))
-                .flatten();
-            let resolved = match nested {
-                Some(p) => Some((
-                    Resolved {
-                        dn: p.dn.clone(),
-                        group_type: p.group_type,
-                    },
-                    p.created,
-                )),
-                None => input.index.resolve(m, input.users).map(|r| (r, false)),
-            };
-            match resolved {
-                None => report.members_without_ad_object.push(m.id.clone()),
-                Some((r, _))
-                    if universal && r.group_type.is_some_and(|t| t & DOMAIN_LOCAL != 0) =>
-                {
-                    report.domain_local_in_universal.push(r.dn)
-                }
-                Some((r, created)) => {
-                    want.insert(normalize_dn(&r.dn), (r.dn, created));
-                }
-            }
-        }
-        let have: BTreeMap<String, String> = twin
-            .map(|t| {
-                t.members
-                    .iter()
-                    .map(|m| {
-                        let key = normalize_dn(m);
-                        match renames.get(&key) {
-                            Some(new_dn) => (normalize_dn(new_dn), new_dn.clone()),
-                            None => (key, m.clone()),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        report.members_before = have.len();
-        let mut to_add: Vec<(String, bool)> = want
-            .iter()
-            .filter(|(k, _)| !have.contains_key(*k))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let to_remove: Vec<String> = have
-            .iter()
-            .filter(|(k, _)| !want.contains_key(*k) && !deleted.contains(*k))
-            .map(|(_, v)| v.clone())
-            .collect();
-        report.members_added = to_add.len();
-        report.members_removed = to_remove.len();
-
-        match twin {
-            None => {
-                // Create with the anchor and the members that already exist, so a re-run
-                // after a crash finds the group and only adds what is missing.
-                let mut attributes = vec![("objectClass".to_owned(), vec!["group".to_owned()])];
-                if let Some(sam) = &d.sam_account_name {
-                    attributes.push(("sAMAccountName".to_owned(), vec![sam.clone()]));
-                }
-                for (name, values) in d.attributes.iter() {
-                    if !is_structural(name) {
-                        attributes.push((name.to_owned(), values.to_vec()));
-                    }
-                }
-                let (existing, later): (Vec<_>, Vec<_>) =
-                    to_add.into_iter().partition(|(_, created)| !created);
-                let mut existing: Vec<String> = existing.into_iter().map(|(dn, _)| dn).collect();
-                let rest = existing.split_off(existing.len().min(chunk));
-                if !existing.is_empty() {
-                    attributes.push(("member".to_owned(), existing));
-                }
-                adds.push(Operation::Add {
-                    object_id: d.object_id.clone(),
-                    dn: target.clone(),
-                    attributes,
-                });
-                to_add = rest
-                    .into_iter()
-                    .map(|dn| (dn, false))
-                    .chain(later)
-                    .collect();
-            }
-            Some(t) => {
-                if normalize_dn(&t.dn) != normalize_dn(&target) {
-                    let new_superior = (normalize_dn(&parent_of(&t.dn))
-                        != normalize_dn(&d.parent_dn))
-                    .then(|| d.parent_dn.clone());
-                    renames_ops.push(Operation::ModDn {
-                        object_id: d.object_id.clone(),
-                        dn: t.dn.clone(),
-                        new_rdn: format!("CN={}", escape_dn_value(&d.cn)),
-                        new_superior,
-                        new_dn: target.clone(),
-                        removal: None,
-                    });
-                }
-                let mut changes = Vec::new();
-                if let Some(sam) = &d.sam_account_name
-                    && !t
-                        .sam_account_name
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(sam))
-                {
-                    changes.push(Change {
-                        kind: ChangeKind::Replace,
-                        attribute: "sAMAccountName".into(),
-                        values: vec![sam.clone()],
-                    });
-                }
-                for name in policy.read_attributes(std::slice::from_ref(d)) {
-                    let want = d.attributes.get(&name);
-                    let have = t.attributes.get(&name);
-                    if !same_values(want, have) {
-                        changes.push(Change {
-                            kind: ChangeKind::Replace,
-                            attribute: d
-                                .attributes
-                                .iter()
-                                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-                                .map(|(n, _)| n.to_owned())
-                                .unwrap_or(name),
-                            values: want.to_vec(),
-                        });
-                    }
-                }
-                if !changes.is_empty() {
-                    modifies.push(Operation::Modify {
-                        object_id: d.object_id.clone(),
-                        dn: target.clone(),
-                        changes,
-                    });
-                }
-            }
-        }
-        // Membership changes by value, in chunks; removals first so a group never overshoots.
-        let mut values: Vec<(ChangeKind, String)> = to_remove
-            .into_iter()
-            .map(|dn| (ChangeKind::Delete, dn))
-            .chain(to_add.into_iter().map(|(dn, _)| (ChangeKind::Add, dn)))
-            .collect();
-        while !values.is_empty() {
-            let rest = values.split_off(values.len().min(chunk));
-            let mut changes: Vec<Change> = Vec::new();
-            for (kind, dn) in values {
-                match changes.last_mut() {
-                    Some(c) if c.kind == kind => c.values.push(dn),
-                    _ => changes.push(Change {
-                        kind,
-                        attribute: "member".into(),
-                        values: vec![dn],
-                    }),
-                }
-            }
-            member_ops.push(Operation::Modify {
-                object_id: d.object_id.clone(),
-                dn: target.clone(),
-                changes,
-            });
-            values = rest;
-        }
-        let changed = twin.is_none()
-            || renames_ops
-                .iter()
-                .chain(&modifies)
-                .chain(&member_ops)
-                .any(|op| op.object_id() == Some(d.object_id.as_str()));
+        let twin = placement.twins.get(d.object_id.as_str()).copied();
+        let members = members::diff(d, place, twin, input, &placement, &removals.deleted, report);
+        let operations = match twin {
+            None => create(d, &place.dn, members, policy),
+            Some(t) => update(d, &place.dn, t, members, policy),
+        };
+        phases.push(operations);
+        let changed = twin.is_none() || phases.touches(&d.object_id);
         if report.action == GroupAction::Update && !changed {
             report.action = GroupAction::Unchanged;
         }
     }
 
-    plan.operations = ous
+    plan.operations = placement
+        .ous
         .into_iter()
         .map(|dn| Operation::CreateOu { dn })
-        .chain(renames_ops)
-        .chain(adds)
-        .chain(modifies)
-        .chain(member_ops)
-        .chain(removals)
+        .chain(phases.renames)
+        .chain(phases.adds)
+        .chain(phases.modifies)
+        .chain(phases.members)
+        .chain(removals.operations)
         .collect();
     plan
+}
+
+/// One desired group's operations, by the part of the plan each goes in.
+#[derive(Default)]
+struct GroupOperations {
+    /// The modrdn that renames or moves it.
+    rename: Option<Operation>,
+    /// The add that creates it.
+    add: Option<Operation>,
+    /// The modify of its attributes.
+    modify: Option<Operation>,
+    /// The modifies of its members.
+    members: Vec<Operation>,
+}
+
+/// The operations of all placed groups, by phase, in the order the plan applies them: renames
+/// before the modifies that use the new DNs, member changes after every add so that new nested
+/// groups exist when they are linked.
+#[derive(Default)]
+struct Phases {
+    /// Renames and moves.
+    renames: Vec<Operation>,
+    /// New groups.
+    adds: Vec<Operation>,
+    /// Attribute changes.
+    modifies: Vec<Operation>,
+    /// Member changes.
+    members: Vec<Operation>,
+}
+
+impl Phases {
+    /// Adds one group's operations to their phases.
+    fn push(&mut self, group: GroupOperations) {
+        self.renames.extend(group.rename);
+        self.adds.extend(group.add);
+        self.modifies.extend(group.modify);
+        self.members.extend(group.members);
+    }
+
+    /// Does a rename, modify or member change so far target this group?
+    fn touches(&self, object_id: &str) -> bool {
+        self.renames
+            .iter()
+            .chain(&self.modifies)
+            .chain(&self.members)
+            .any(|op| op.object_id() == Some(object_id))
+    }
+}
+
+/// The operations that create `d` at `dn`. The add carries the anchor and the members that
+/// already exist, so a re-run after a crash finds the group and only adds what is missing.
+fn create(
+    d: &DesiredGroup,
+    dn: &str,
+    members: members::MemberDiff,
+    policy: &Policy,
+) -> GroupOperations {
+    let chunk = chunk::size(policy);
+    let (existing, later) = chunk::split_for_add(members.to_add, chunk);
+    let mut attributes = attributes::new_group(d);
+    if !existing.is_empty() {
+        attributes.push(("member".to_owned(), existing));
+    }
+    GroupOperations {
+        add: Some(Operation::Add {
+            object_id: d.object_id.clone(),
+            dn: dn.to_owned(),
+            attributes,
+        }),
+        members: chunk::member_modifies(&d.object_id, dn, members.to_remove, later, chunk),
+        ..GroupOperations::default()
+    }
+}
+
+/// The operations that bring `t`, `d`'s group in AD, to `d` at `dn`.
+fn update(
+    d: &DesiredGroup,
+    dn: &str,
+    t: &CurrentGroup,
+    members: members::MemberDiff,
+    policy: &Policy,
+) -> GroupOperations {
+    let changes = attributes::changes(d, t, policy);
+    let to_add = members.to_add.into_iter().map(|m| m.dn).collect();
+    GroupOperations {
+        rename: (normalize_dn(&t.dn) != normalize_dn(dn))
+            .then(|| move_group(&d.object_id, &t.dn, &d.cn, &d.parent_dn, None)),
+        modify: (!changes.is_empty()).then(|| Operation::Modify {
+            object_id: d.object_id.clone(),
+            dn: dn.to_owned(),
+            changes,
+        }),
+        members: chunk::member_modifies(
+            &d.object_id,
+            dn,
+            members.to_remove,
+            to_add,
+            chunk::size(policy),
+        ),
+        ..GroupOperations::default()
+    }
+}
+
+/// The modrdn that gives the group at `dn` the name `cn` under `parent` (`newSuperior` only
+/// when the parent changes); `removal` when it parks a removed group in the holding OU.
+fn move_group(
+    object_id: &str,
+    dn: &str,
+    cn: &str,
+    parent: &str,
+    removal: Option<Removal>,
+) -> Operation {
+    let new_superior =
+        (normalize_dn(&parent_of(dn)) != normalize_dn(parent)).then(|| parent.to_owned());
+    Operation::ModDn {
+        object_id: object_id.to_owned(),
+        dn: dn.to_owned(),
+        new_rdn: format!("CN={}", escape_dn_value(cn)),
+        new_superior,
+        new_dn: child_dn(cn, parent),
+        removal,
+    }
 }
 
 #[cfg(test)]

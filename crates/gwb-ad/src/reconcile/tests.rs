@@ -8,6 +8,7 @@ use gwb_model::{
 
 use super::*;
 use crate::index::AdObject;
+use crate::plan::{Change, ChangeKind};
 use crate::read::AnchorSources;
 
 const OU: &str = "OU=Groups,DC=x";

@@ -1,0 +1,192 @@
+//! Where each desired group goes: its DN, its twin in AD (adopting Entra Connect's groups when
+//! the policy says so), the objects in the way at its DN or sAMAccountName, and the OUs it
+//! needs.
+
+use std::collections::BTreeMap;
+
+use gwb_model::{Attributes, DesiredGroup};
+
+use super::{Policy, ReconcileInput, owned};
+use crate::escape::{child_dn, normalize_dn, parent_of};
+use crate::plan::{Conflict, GroupAction, GroupReport, Plan};
+use crate::probe::containers_of;
+use crate::read::CurrentGroup;
+
+/// The planned place of a desired group that goes ahead, for its own operations and for
+/// nested references to it.
+pub(super) struct Planned {
+    /// Its DN after the plan.
+    pub dn: String,
+    /// Its desired `groupType`.
+    pub group_type: Option<i32>,
+    /// The plan creates it (it has no twin in AD yet).
+    pub created: bool,
+}
+
+/// Where the desired groups go.
+pub(super) struct Placement<'a> {
+    /// OUs to create, parents first.
+    pub ous: Vec<String>,
+    /// The groups that go ahead, by object id.
+    pub planned: BTreeMap<String, Planned>,
+    /// Normalised current DN → new DN of the twins that are renamed or moved.
+    pub renames: BTreeMap<String, String>,
+    /// The twins in AD of the groups that go ahead, by object id.
+    pub twins: BTreeMap<&'a str, &'a CurrentGroup>,
+}
+
+/// Why a desired group is skipped.
+enum Skip {
+    /// An object that is not ours is in the way.
+    Conflict {
+        /// The object: DN, objectGUID and anchor.
+        theirs: String,
+        /// What clashes and what to do.
+        reason: String,
+    },
+    /// Anything else, for the group's report.
+    Problem(String),
+}
+
+/// Places every desired group: records its report (and any conflict) in `plan` and returns
+/// where the groups that go ahead end up.
+pub(super) fn place<'a>(
+    input: &ReconcileInput<'_>,
+    policy: &Policy,
+    desired: &[&'a DesiredGroup],
+    current: &BTreeMap<&str, &'a CurrentGroup>,
+    plan: &mut Plan,
+) -> Placement<'a> {
+    let mut placement = Placement {
+        ous: Vec::new(),
+        planned: BTreeMap::new(),
+        renames: BTreeMap::new(),
+        twins: BTreeMap::new(),
+    };
+    for d in desired {
+        let target = child_dn(&d.cn, &d.parent_dn);
+        let twin = current.get(d.object_id.as_str()).copied();
+        let mut report = GroupReport::new(&d.object_id, &target, GroupAction::Create);
+        match place_one(d, &target, twin, input, policy, &mut placement.ous) {
+            Ok((action, twin)) => {
+                report.action = action;
+                if let Some(t) = twin {
+                    placement.twins.insert(&d.object_id, t);
+                    if normalize_dn(&t.dn) != normalize_dn(&target) {
+                        placement
+                            .renames
+                            .insert(normalize_dn(&t.dn), target.clone());
+                    }
+                }
+                placement.planned.insert(
+                    d.object_id.clone(),
+                    Planned {
+                        dn: target,
+                        group_type: group_type(&d.attributes),
+                        created: twin.is_none(),
+                    },
+                );
+            }
+            Err(skip) => {
+                report.action = GroupAction::Skipped;
+                match skip {
+                    Skip::Conflict { theirs, reason } => plan.conflicts.push(Conflict {
+                        object_id: d.object_id.clone(),
+                        ours: format!("{target} ({})", d.anchor()),
+                        theirs,
+                        reason,
+                    }),
+                    Skip::Problem(problem) => report.problems.push(problem),
+                }
+                if let Some(c) = twin {
+                    report.dn = c.dn.clone();
+                }
+            }
+        }
+        plan.groups.insert(d.object_id.clone(), report);
+    }
+    placement
+}
+
+/// Decides one group bound for `target`: its action and the twin it updates, or why it is
+/// skipped. Adds the missing OUs it needs to `ous` when the policy creates them.
+fn place_one<'a>(
+    d: &DesiredGroup,
+    target: &str,
+    twin: Option<&'a CurrentGroup>,
+    input: &ReconcileInput<'_>,
+    policy: &Policy,
+    ous: &mut Vec<String>,
+) -> Result<(GroupAction, Option<&'a CurrentGroup>), Skip> {
+    let action = match twin {
+        None => GroupAction::Create,
+        Some(c) if owned(c, input.capabilities) => GroupAction::Update,
+        Some(_) if policy.adopt => GroupAction::Adopt,
+        Some(c) => {
+            return Err(Skip::Conflict {
+                theirs: format!(
+                    "{} (objectGUID {}, anchor in adminDescription)",
+                    c.dn, c.object_guid
+                ),
+                reason: "the group was written by Entra Connect; set Policy::adopt (--adopt) to take it over in place".into(),
+            });
+        }
+    };
+    // An object in the way is a conflict unless it is the twin itself.
+    let not_twin = |guid: &str| twin.is_none_or(|t| t.object_guid != guid);
+    if let Some(occ) = input.occupants.by_dn.get(&normalize_dn(target))
+        && not_twin(&occ.object_guid)
+    {
+        let reason = if occ.anchor.as_deref() == Some(d.object_id.as_str()) {
+            "an object with this group's anchor sits outside the managed OUs; add its OU to the managed OUs"
+        } else {
+            "another object already has this DN; rename or move it, or change the naming rule"
+        };
+        return Err(Skip::Conflict {
+            theirs: occ.identity(),
+            reason: format!("DN: {reason}"),
+        });
+    }
+    if let Some(sam) = &d.sam_account_name
+        && let Some(occ) = input.occupants.by_sam.get(&sam.to_lowercase())
+        && not_twin(&occ.object_guid)
+    {
+        return Err(Skip::Conflict {
+            theirs: occ.identity(),
+            reason: format!(
+                "sAMAccountName {sam} is taken by another object; change the naming rule"
+            ),
+        });
+    }
+    let moves = twin.is_none_or(|t| normalize_dn(&parent_of(&t.dn)) != normalize_dn(&d.parent_dn));
+    if moves {
+        let missing = missing_ous(&d.parent_dn, input);
+        if !missing.is_empty() {
+            if !policy.create_missing_ous {
+                return Err(Skip::Problem(format!(
+                    "target OU {} does not exist; create it or set Policy::create_missing_ous (--create-missing-ous)",
+                    d.parent_dn
+                )));
+            }
+            for ou in missing.into_iter().rev() {
+                if !ous.iter().any(|o| normalize_dn(o) == normalize_dn(&ou)) {
+                    ous.push(ou);
+                }
+            }
+        }
+    }
+    Ok((action, twin))
+}
+
+/// The containers from `parent_dn` up that do not exist, deepest first.
+fn missing_ous(parent_dn: &str, input: &ReconcileInput<'_>) -> Vec<String> {
+    containers_of(parent_dn)
+        .into_iter()
+        .filter(|c| !input.occupants.containers.contains(&normalize_dn(c)))
+        .collect()
+}
+
+/// The `groupType` of a desired group.
+fn group_type(attrs: &Attributes) -> Option<i32> {
+    attrs.first("groupType").and_then(|v| v.trim().parse().ok())
+}
