@@ -65,6 +65,7 @@ pub fn graph_config(section: &GraphSection) -> anyhow::Result<GraphConfig> {
     config.graph_endpoint = section.endpoint.clone();
     config.read_writeback_configuration = section.read_writeback_configuration;
     config.directory_extensions = section.directory_extensions.clone();
+    config.ca_file = section.ca_file.clone();
     config.timeouts = Timeouts {
         request: section.timeout,
         ..Timeouts::default()

@@ -1,5 +1,6 @@
 //! Client configuration: endpoints, credential, timeouts, retry policy; validated once.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use gwb_model::Secret;
@@ -98,6 +99,9 @@ pub struct GraphConfig {
     pub timeouts: Timeouts,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// A PEM file of CA certificates trusted besides the system roots (a TLS-inspecting
+    /// proxy's, a private cloud's, a test emulator's); `None` trusts the system roots only.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Why a configuration is unusable.
@@ -143,6 +147,7 @@ impl GraphConfig {
             directory_extensions: Vec::new(),
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
+            ca_file: None,
         }
     }
 

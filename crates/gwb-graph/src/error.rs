@@ -1,5 +1,7 @@
 //! Errors of the Graph client (never containing secrets or tokens).
 
+use std::path::PathBuf;
+
 use crate::assertion::AssertionError;
 use crate::config::ConfigError;
 use crate::wire::WireError;
@@ -16,6 +18,25 @@ pub enum GraphError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// The CA file (`ca_file`) cannot be read or holds no usable certificate.
+    #[error("CA file {}: {reason}", path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server's TLS certificate did not verify (not retried: it would not change).
+    #[error(
+        "the TLS certificate of {url} was refused ({reason}); it must verify against the system \
+         roots or the CA file (ca_file)"
+    )]
+    Tls {
+        /// The request URL.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// The token endpoint refused the credential.
     #[error(
         "the token endpoint {url} refused the credential (HTTP {status}, {error}): {description}; \

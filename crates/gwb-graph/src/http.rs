@@ -1,5 +1,6 @@
 //! The HTTP layer: bearer tokens, retries for throttling and transient failures, Graph error mapping.
 
+use std::path::Path;
 use std::time::Duration;
 
 use gwb_model::Secret;
@@ -63,7 +64,7 @@ struct Reply {
 
 impl GraphClient {
     /// Builds a client reading the wall clock through `clock` (token assertions, HTTP-date
-    /// `Retry-After`s); fails on an invalid configuration or an unusable certificate.
+    /// `Retry-After`s); fails on an invalid configuration, an unusable certificate or CA file.
     pub fn new(config: GraphConfig, clock: Clock) -> Result<Self, GraphError> {
         config.validate()?;
         let signer = match &config.credential {
@@ -74,11 +75,18 @@ impl GraphClient {
                 alg,
             } => Some(Signer256::new(cert_pem, key_pem, *alg)?),
         };
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.request)
             .user_agent(concat!("gwb/", env!("CARGO_PKG_VERSION")))
-            .https_only(false)
+            .https_only(false);
+        // Trusted besides the system roots, never instead of verifying.
+        if let Some(path) = &config.ca_file {
+            for cert in extra_roots(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| GraphError::HttpClient(e.to_string()))?;
         Ok(Self {
@@ -276,6 +284,13 @@ impl GraphClient {
                     });
                 }
                 Err(e) => {
+                    // Trying again meets the same certificate.
+                    if let Some(reason) = certificate_refusal(&e) {
+                        return Err(GraphError::Tls {
+                            url: url.to_owned(),
+                            reason,
+                        });
+                    }
                     last = describe(&e);
                     None
                 }
@@ -294,6 +309,51 @@ impl GraphClient {
             last,
         })
     }
+}
+
+/// The certificates of a PEM bundle (one or more `CERTIFICATE` blocks), each checked to be
+/// usable as a trust anchor.
+fn extra_roots(path: &Path) -> Result<Vec<reqwest::Certificate>, GraphError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let ca_error = |reason: String| GraphError::CaFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| ca_error(format!("cannot read it: {e}")))?;
+    let mut certs = Vec::new();
+    for (n, der) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+        let der = der.map_err(|e| ca_error(format!("certificate {}: {e}", n + 1)))?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| ca_error(format!("certificate {} is unusable: {e}", n + 1)))?;
+        certs.push(
+            reqwest::Certificate::from_der(&der)
+                .map_err(|e| ca_error(format!("certificate {}: {e}", n + 1)))?,
+        );
+    }
+    if certs.is_empty() {
+        return Err(ca_error(
+            "no PEM certificate in the file (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+/// Why the server's TLS certificate was refused, when that is why `error` happened.
+fn certificate_refusal(error: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(refused @ rustls::Error::InvalidCertificate(_)) = current.downcast_ref() {
+            return Some(refused.to_string());
+        }
+        // The rustls error travels inside io::Errors, whose `source` skips what they wrap.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => current.source(),
+        };
+    }
+    None
 }
 
 /// Sends a request and reads the whole body.

@@ -3,7 +3,8 @@
 //! It serves the token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client secret or signed
 //! JWT assertion) and the read endpoints gwb uses (`/v1.0/groups/delta`, `/v1.0/users/delta`,
 //! `/beta/groups?$select=id,writebackConfiguration`) with opaque skip and delta tokens, paging,
-//! `members@delta`, `@removed`, and injectable faults. Tests change the tenant between rounds
+//! `members@delta`, `@removed`, and injectable faults, over http or (with
+//! [`EmulatorConfig::tls`]) https. Tests change the tenant between rounds
 //! through [`Emulator::tenant`].
 //!
 //! Generated users follow a scheme the AD side can reproduce: user `i` (not every tenth, which
@@ -22,5 +23,5 @@ mod tenant;
 
 pub use faults::{Fault, FaultRule};
 pub use generate::{BASE_DN, DOMAIN_SID, SplitMix, synced_user_props};
-pub use server::{Emulator, EmulatorConfig, EmulatorError, RequestRecord};
+pub use server::{Emulator, EmulatorConfig, EmulatorError, RequestRecord, TlsIdentity};
 pub use tenant::{App, Tenant, TenantError};

@@ -14,8 +14,11 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 use crate::auth::{self, Bearer, Tokens};
 use crate::delta::{self, Resource, Selection};
@@ -37,6 +40,8 @@ pub struct EmulatorConfig {
     pub token_lifetime: Duration,
     /// Where to listen; must be a loopback address (port 0 picks a free port).
     pub listen: SocketAddr,
+    /// Serve https with this certificate instead of plain http.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for EmulatorConfig {
@@ -46,7 +51,39 @@ impl Default for EmulatorConfig {
             members_per_item: 500,
             token_lifetime: Duration::from_secs(3599),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
         }
+    }
+}
+
+/// The server certificate of an https emulator (test-certs/tls-server-*.pem are made for it).
+#[derive(Debug, Clone)]
+pub struct TlsIdentity {
+    /// The certificate chain (PEM), the server's certificate first.
+    pub cert_chain_pem: String,
+    /// Its private key (PEM); a test key, never a real one.
+    pub key_pem: String,
+}
+
+impl TlsIdentity {
+    /// A TLS acceptor serving this identity (HTTP/1.1 only, as the server speaks).
+    fn acceptor(&self) -> Result<TlsAcceptor, EmulatorError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |e: &dyn std::fmt::Display| EmulatorError::Tls(e.to_string());
+        let chain = CertificateDer::pem_slice_iter(self.cert_chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|e| bad(&e))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad(&e))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| bad(&e))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(TlsAcceptor::from(Arc::new(config)))
     }
 }
 
@@ -64,6 +101,9 @@ pub enum EmulatorError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The TLS certificate or key is unusable.
+    #[error("cannot serve TLS: {0}")]
+    Tls(String),
 }
 
 /// One request the emulator received.
@@ -101,7 +141,7 @@ struct State {
 struct Shared {
     /// The state.
     state: Mutex<State>,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://…` when serving TLS.
     base_url: String,
 }
 
@@ -134,6 +174,7 @@ impl Emulator {
         if !config.listen.ip().is_loopback() {
             return Err(EmulatorError::NotLoopback(config.listen));
         }
+        let tls = config.tls.as_ref().map(TlsIdentity::acceptor).transpose()?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -158,13 +199,14 @@ impl Emulator {
                 delta_epoch: 0,
                 request_counter: 0,
             }),
-            base_url: format!("http://{addr}"),
+            base_url: format!("{}://{addr}", if tls.is_some() { "https" } else { "http" }),
         });
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
+        let task = tokio::spawn(accept_loop(listener, tls, Arc::clone(&shared)));
         Ok(Self { shared, task })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`: both the authority and the Graph endpoint.
+    /// The base URL, e.g. `http://127.0.0.1:41234` (`https://` with [`EmulatorConfig::tls`]):
+    /// both the authority and the Graph endpoint.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
     }
@@ -207,8 +249,8 @@ impl Emulator {
     }
 }
 
-/// Accepts connections until the task is aborted.
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections (TLS ones when `tls` is set) until the task is aborted.
+async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -216,14 +258,28 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         // Without it, delayed ACKs stall every response on loopback by tens of milliseconds.
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-            // A dropped connection ends here with an error, which is the point of the fault.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            match tls {
+                Some(tls) => {
+                    // A client that refuses the certificate ends the handshake: nothing to serve.
+                    if let Ok(stream) = tls.accept(stream).await {
+                        serve(stream, shared).await;
+                    }
+                }
+                None => serve(stream, shared).await,
+            }
         });
     }
+}
+
+/// Serves HTTP/1.1 on one connection until it closes.
+async fn serve(io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static, shared: Arc<Shared>) {
+    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+    // A dropped connection ends here with an error, which is the point of the fault.
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }
 
 /// The error a handler returns to make hyper drop the connection without a response.

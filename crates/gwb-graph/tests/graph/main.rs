@@ -1,4 +1,5 @@
-//! Integration tests of the Graph source: fixture conformance, and rounds against the emulator.
+//! Integration tests of the Graph source: fixture conformance, and rounds against the emulator
+//! (over http, and over TLS).
 #![allow(clippy::unwrap_used)]
 
 mod auth;
@@ -7,3 +8,4 @@ mod conformance;
 mod faults;
 mod rounds;
 mod state;
+mod tls;
