@@ -175,15 +175,15 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
             None => create(d, &place.dn, members, policy),
             Some(t) => update(d, &place.dn, t, members, policy),
         };
-        phases.push(operations);
-        let changed = twin.is_none() || phases.touches(&d.object_id);
-        if report.action == GroupAction::Update && !changed {
+        if report.action == GroupAction::Update && operations.is_empty() {
             report.action = GroupAction::Unchanged;
         }
+        phases.push(operations);
     }
 
     plan.operations = placement
         .ous
+        .dns
         .into_iter()
         .map(|dn| Operation::CreateOu { dn })
         .chain(phases.renames)
@@ -195,7 +195,8 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
     plan
 }
 
-/// One desired group's operations, by the part of the plan each goes in.
+/// One desired group's operations, by the part of the plan each goes in. Built whole for one
+/// group, so whether the group changes is known without searching the plan.
 #[derive(Default)]
 struct GroupOperations {
     /// The modrdn that renames or moves it.
@@ -206,6 +207,16 @@ struct GroupOperations {
     modify: Option<Operation>,
     /// The modifies of its members.
     members: Vec<Operation>,
+}
+
+impl GroupOperations {
+    /// True when the group needs no write.
+    fn is_empty(&self) -> bool {
+        self.rename.is_none()
+            && self.add.is_none()
+            && self.modify.is_none()
+            && self.members.is_empty()
+    }
 }
 
 /// The operations of all placed groups, by phase, in the order the plan applies them: renames
@@ -230,15 +241,6 @@ impl Phases {
         self.adds.extend(group.add);
         self.modifies.extend(group.modify);
         self.members.extend(group.members);
-    }
-
-    /// Does a rename, modify or member change so far target this group?
-    fn touches(&self, object_id: &str) -> bool {
-        self.renames
-            .iter()
-            .chain(&self.modifies)
-            .chain(&self.members)
-            .any(|op| op.object_id() == Some(object_id))
     }
 }
 

@@ -2,7 +2,7 @@
 //! the policy says so), the objects in the way at its DN or sAMAccountName, and the OUs it
 //! needs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::{Attributes, DesiredGroup};
 
@@ -23,10 +23,28 @@ pub(super) struct Planned {
     pub created: bool,
 }
 
+/// OUs to create, parents first, each once.
+#[derive(Default)]
+pub(super) struct NewOus {
+    /// Their DNs, in creation order.
+    pub dns: Vec<String>,
+    /// Their normalised DNs.
+    seen: BTreeSet<String>,
+}
+
+impl NewOus {
+    /// Adds `dn` unless it is already there.
+    fn add(&mut self, dn: String) {
+        if self.seen.insert(normalize_dn(&dn)) {
+            self.dns.push(dn);
+        }
+    }
+}
+
 /// Where the desired groups go.
 pub(super) struct Placement<'a> {
-    /// OUs to create, parents first.
-    pub ous: Vec<String>,
+    /// OUs to create.
+    pub ous: NewOus,
     /// The groups that go ahead, by object id.
     pub planned: BTreeMap<String, Planned>,
     /// Normalised current DN → new DN of the twins that are renamed or moved.
@@ -58,7 +76,7 @@ pub(super) fn place<'a>(
     plan: &mut Plan,
 ) -> Placement<'a> {
     let mut placement = Placement {
-        ous: Vec::new(),
+        ous: NewOus::default(),
         planned: BTreeMap::new(),
         renames: BTreeMap::new(),
         twins: BTreeMap::new(),
@@ -116,7 +134,7 @@ fn place_one<'a>(
     twin: Option<&'a CurrentGroup>,
     input: &ReconcileInput<'_>,
     policy: &Policy,
-    ous: &mut Vec<String>,
+    ous: &mut NewOus,
 ) -> Result<(GroupAction, Option<&'a CurrentGroup>), Skip> {
     let action = match twin {
         None => GroupAction::Create,
@@ -169,9 +187,7 @@ fn place_one<'a>(
                 )));
             }
             for ou in missing.into_iter().rev() {
-                if !ous.iter().any(|o| normalize_dn(o) == normalize_dn(&ou)) {
-                    ous.push(ou);
-                }
+                ous.add(ou);
             }
         }
     }

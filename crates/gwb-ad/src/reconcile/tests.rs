@@ -532,3 +532,60 @@ fn links_to_a_deleted_group_are_left_to_ad() {
     );
     assert_eq!(plan.groups["o"].members_removed, 0);
 }
+
+#[test]
+fn each_group_is_unchanged_or_updated_by_its_own_operations() {
+    let mut changed = want("b", "B", &[("u0", MemberKind::User)]);
+    changed.attributes.set_one("description", "changed");
+    let plan = Case::new(
+        vec![want("a", "A", &[]), changed, want("c", "C", &[])],
+        vec![
+            have("a", "A", &[]),
+            have("b", "B", &[]),
+            have("c", "C", &[]),
+        ],
+    )
+    .run(&Policy::default());
+    let actions: Vec<(&str, GroupAction)> = plan
+        .groups
+        .iter()
+        .map(|(id, g)| (id.as_str(), g.action))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("a", GroupAction::Unchanged),
+            ("b", GroupAction::Update),
+            ("c", GroupAction::Unchanged),
+        ]
+    );
+    assert_eq!(
+        plan.operations.len(),
+        2,
+        "b's attribute and member modifies"
+    );
+}
+
+#[test]
+fn a_missing_ou_shared_by_groups_is_created_once() {
+    let mut a = want("a", "A", &[]);
+    a.parent_dn = "OU=Leaf,OU=Mid,DC=x".into();
+    let mut b = want("b", "B", &[]);
+    b.parent_dn = "ou=leaf,ou=mid,dc=x".into();
+    let mut c = want("c", "C", &[]);
+    c.parent_dn = "OU=Other,OU=Mid,DC=x".into();
+    let plan = Case::new(vec![a, b, c], vec![]).run(&Policy {
+        create_missing_ous: true,
+        ..Policy::default()
+    });
+    let ous: Vec<&str> = plan
+        .operations
+        .iter()
+        .filter(|op| matches!(op, Operation::CreateOu { .. }))
+        .map(Operation::dn)
+        .collect();
+    assert_eq!(
+        ous,
+        vec!["OU=Mid,DC=x", "OU=Leaf,OU=Mid,DC=x", "OU=Other,OU=Mid,DC=x"]
+    );
+}
