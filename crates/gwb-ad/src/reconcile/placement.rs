@@ -146,7 +146,7 @@ fn place_one<'a>(
                     "{} (objectGUID {}, anchor in adminDescription)",
                     c.dn, c.object_guid
                 ),
-                reason: "the group was written by Entra Connect; set Policy::adopt (--adopt) to take it over in place".into(),
+                reason: "the group was written by Entra Connect; set [sync] adopt_connect_groups = true in the rules file to take it over in place".into(),
             });
         }
     };
@@ -182,7 +182,7 @@ fn place_one<'a>(
         if !missing.is_empty() {
             if !policy.create_missing_ous {
                 return Err(Skip::Problem(format!(
-                    "target OU {} does not exist; create it or set Policy::create_missing_ous (--create-missing-ous)",
+                    "target OU {} does not exist; create it, or set [sync] create_missing_ous = true in the rules file",
                     d.parent_dn
                 )));
             }

@@ -441,7 +441,13 @@ fn foreign_objects_are_conflicts_and_connect_groups_need_adopt() {
             ("s", "CN=Elsewhere,DC=x (objectGUID other2)"),
         ]
     );
-    assert!(plan.conflicts[0].reason.contains("--adopt"));
+    assert!(
+        plan.conflicts[0]
+            .reason
+            .contains("[sync] adopt_connect_groups = true"),
+        "{}",
+        plan.conflicts[0].reason
+    );
     assert_eq!(plan.conflicts[1].ours, "CN=D,OU=Groups,DC=x (Group_d)");
     let plan = case.run(&Policy {
         adopt: true,
@@ -465,7 +471,11 @@ fn missing_ous_skip_the_group_or_are_created_parent_first() {
     let plan = case.run(&Policy::default());
     assert!(plan.operations.is_empty());
     assert_eq!(plan.groups["a"].action, GroupAction::Skipped);
-    assert!(plan.groups["a"].problems[0].contains("--create-missing-ous"));
+    assert!(
+        plan.groups["a"].problems[0].contains("[sync] create_missing_ous = true"),
+        "{}",
+        plan.groups["a"].problems[0]
+    );
     let plan = case.run(&Policy {
         create_missing_ous: true,
         ..Policy::default()
