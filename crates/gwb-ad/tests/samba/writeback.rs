@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use gwb_ad::escape::normalize_dn;
+use gwb_ad::escape::{first_rdn_value, normalize_dn};
 use gwb_ad::{
     ChangeKind, CurrentGroup, Directory, GroupAction, Guards, Operation, Outcome, Plan, Policy,
     RemovalAction, guards,
@@ -203,6 +203,48 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     let now = owned(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
     assert_eq!(members(&now[0]), dns(&[&u[1], &u[2]]));
+}
+
+#[tokio::test]
+async fn names_that_need_escaping_are_created_once_and_then_left_alone() {
+    let dc = dc();
+    let caps = dc.capabilities();
+    let mut dir = dc.connect().await;
+    let ou = dc.test_ou("esc");
+    let groups = format!("OU=Groups,{ou}");
+    // Every character RFC 4514 escapes, a bare `=` (which Samba refuses unescaped), edge spaces
+    // and non-ASCII.
+    let names = [
+        "a=b",
+        "x;y+z",
+        "#1, \"q\" <x>",
+        " edge ",
+        "back\\slash",
+        "Équipe",
+    ];
+    let wanted: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, cn)| desired(&format!("esc{i}"), cn, &groups, caps, &[]))
+        .collect();
+    let managed = vec![ou.clone()];
+    let users = users_map(vec![]);
+    let policy = Policy::default();
+    let p = full_plan(&mut dir, &managed, &wanted, &users, &policy).await;
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert_eq!(p.operations.len(), names.len(), "{p:#?}");
+    apply_ok(&mut dir, &p).await;
+
+    let now = owned(&mut dir, &dc, &ou).await;
+    let cns: Vec<String> = now
+        .iter()
+        .map(|g| first_rdn_value(&g.dn).unwrap())
+        .collect();
+    assert_eq!(cns, names, "the DNs AD reports parse back to the names");
+    // AD spells some characters as hex pairs (`\3D`, `\3B`); the DN keys agree anyway, so
+    // nothing is renamed.
+    let again = full_plan(&mut dir, &managed, &wanted, &users, &policy).await;
+    assert!(again.is_empty(), "{again:#?}");
 }
 
 #[tokio::test]
