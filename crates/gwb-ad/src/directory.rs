@@ -1,6 +1,5 @@
 //! The connection to a domain controller: TLS, bind, reconnect, and LDAP calls with retries.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,8 +94,16 @@ fn load_ca(path: &std::path::Path) -> Result<Arc<rustls::ClientConfig>, AdError>
     Ok(Arc::new(config))
 }
 
+/// The values of one attribute in ldap3's add and modify calls, which take a hash set. AD keeps
+/// multi-valued attributes unordered, so the order they go on the wire never shows in output.
+#[expect(
+    clippy::disallowed_types,
+    reason = "ldap3's API takes a HashSet; AD keeps values unordered"
+)]
+type ValueSet = std::collections::HashSet<Vec<u8>>;
+
 /// Values as owned byte strings for ldap3's set-based API.
-fn value_set(values: &[String]) -> HashSet<Vec<u8>> {
+fn value_set(values: &[String]) -> ValueSet {
     values.iter().map(|v| v.as_bytes().to_vec()).collect()
 }
 
@@ -162,19 +169,6 @@ impl Directory {
     pub async fn reconnect(&mut self) -> Result<(), AdError> {
         self.ldap = Self::open(&self.config, self.tls.clone()).await?;
         Ok(())
-    }
-
-    /// Closes the connection politely.
-    pub async fn close(mut self) -> Result<(), AdError> {
-        self.ldap.unbind().await.map_err(|e| AdError::Connect {
-            url: self.config.url.clone(),
-            reason: e.to_string(),
-        })
-    }
-
-    /// The connection settings.
-    pub fn config(&self) -> &AdConfig {
-        &self.config
     }
 
     /// Runs `call` with retries: transient failures back off and retry, a dropped connection
@@ -261,7 +255,7 @@ impl Directory {
         attrs: &[(String, Vec<String>)],
     ) -> Result<(), AdError> {
         self.retrying("add", dn, |mut ldap| {
-            let attrs: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = attrs
+            let attrs: Vec<(Vec<u8>, ValueSet)> = attrs
                 .iter()
                 .map(|(name, values)| (name.as_bytes().to_vec(), value_set(values)))
                 .collect();

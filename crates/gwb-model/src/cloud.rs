@@ -134,13 +134,6 @@ impl CloudGroup {
         }
     }
 
-    /// True when membership is dynamic (`groupTypes` contains `DynamicMembership`).
-    pub fn is_dynamic(&self) -> bool {
-        self.group_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-    }
-
     /// A short label for messages: `"<displayName>" (<id>)`.
     pub fn label(&self) -> String {
         match &self.display_name {

@@ -236,13 +236,6 @@ impl Emulator {
         self.shared.lock().delta_epoch += 1;
     }
 
-    /// Changes the page size and member split for rounds started from now on.
-    pub fn set_paging(&self, page_size: usize, members_per_item: usize) {
-        let mut state = self.shared.lock();
-        state.config.page_size = page_size;
-        state.config.members_per_item = members_per_item;
-    }
-
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().requests.clone()

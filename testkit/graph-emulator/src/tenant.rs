@@ -212,13 +212,6 @@ impl Tenant {
         Ok(self.group(group)?.members.keys().cloned().collect())
     }
 
-    /// A group's properties as Graph would return them (all of them, with `id`).
-    pub fn group_json(&self, group: &str) -> Result<Value, TenantError> {
-        let mut props = self.group(group)?.props.clone();
-        props.insert("id".into(), Value::String(group.to_owned()));
-        Ok(Value::Object(props))
-    }
-
     /// Creates a group from Graph properties (must contain `id`; `members` is ignored).
     pub fn create_group(&mut self, group: Value) -> Result<(), TenantError> {
         let (id, mut props) = split_id(&group, "group")?;
