@@ -48,24 +48,23 @@ fn randomness_is_the_same_in_every_instance_and_runtime() {
     assert_eq!(first, observe("read-random"));
 }
 
-/// Run in a child process by `same_across_processes`; prints what a plugin saw.
-#[test]
-fn child_reports_what_it_saw() {
-    let report = format!("{} {}", observe("read-clock"), observe("read-random"));
-    if std::env::var_os(CHILD_ENV).is_some() {
-        println!("REPORT[{report}]");
-    }
+/// What a fresh runtime's plugin saw of the clock and of randomness.
+fn observation() -> String {
+    format!("{} {}", observe("read-clock"), observe("read-random"))
 }
 
+/// Runs itself again in two child processes (the test binary, this test only, with
+/// `CHILD_ENV` set): a child prints its observation and stops; the parent requires both
+/// children to have seen exactly what it sees.
 #[test]
 fn same_across_processes() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        println!("REPORT[{}]", observation());
+        return;
+    }
     let run_child = || {
         let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "determinism::child_reports_what_it_saw",
-                "--nocapture",
-            ])
+            .args(["--exact", "determinism::same_across_processes", "--nocapture"])
             .env(CHILD_ENV, "1")
             .output()
             .unwrap();
@@ -75,7 +74,7 @@ fn same_across_processes() {
         let end = start + stdout[start..].find(']').unwrap();
         stdout[start..end].to_string()
     };
-    let here = format!("{} {}", observe("read-clock"), observe("read-random"));
+    let here = observation();
     assert_eq!(run_child(), here);
     assert_eq!(run_child(), here);
 }
