@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use gwb_model::ANCHOR_PREFIX;
+use gwb_model::object_id_from_anchor;
 
 use crate::directory::{ModOp, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
@@ -134,7 +134,6 @@ impl Directory {
 
     /// Does the entry at `dn` carry `Group_<object_id>` in an anchor attribute?
     async fn has_anchor(&mut self, dn: &str, object_id: &str) -> Result<bool, AdError> {
-        let anchor = format!("{ANCHOR_PREFIX}{object_id}");
         let entry = self
             .read_entry(dn, &["adminDescription", EXTERNAL_ID_ATTRIBUTE])
             .await?;
@@ -142,7 +141,7 @@ impl Directory {
             text_values(&e, "adminDescription")
                 .into_iter()
                 .chain(text_values(&e, EXTERNAL_ID_ATTRIBUTE))
-                .any(|v| v == anchor)
+                .any(|v| object_id_from_anchor(v) == Some(object_id))
         }))
     }
 

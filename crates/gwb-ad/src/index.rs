@@ -2,13 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gwb_model::{ANCHOR_PREFIX, Member, MemberKind, UserAnchor};
+use gwb_model::{Member, MemberKind, UserAnchor, anchor_for, object_id_from_anchor};
 use ldap3::{Scope, SearchEntry};
 
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_bytes, escape_filter_value, normalize_dn};
-use crate::read::object_id_from_anchor;
 use crate::sid::{from_base64, sid_from_string, sid_to_string, to_base64};
 use crate::{AdError, Directory};
 
@@ -41,7 +40,7 @@ impl AdObject {
     pub fn identity(&self) -> String {
         let mut out = format!("{} (objectGUID {})", self.dn, self.object_guid);
         if let Some(anchor) = &self.anchor {
-            out.push_str(&format!(", anchor {ANCHOR_PREFIX}{anchor}"));
+            out.push_str(&format!(", anchor {}", anchor_for(anchor)));
         }
         out
     }
@@ -226,7 +225,7 @@ fn lookup_terms<'a>(
         }
     }
     for id in group_ids {
-        let anchor = escape_filter_value(&format!("{ANCHOR_PREFIX}{id}"));
+        let anchor = escape_filter_value(&anchor_for(id));
         terms.insert(format!("(adminDescription={anchor})"));
         if external_id {
             terms.insert(format!("({EXTERNAL_ID_ATTRIBUTE}={anchor})"));

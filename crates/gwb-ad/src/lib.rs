@@ -35,5 +35,5 @@ pub use index::{AdObject, MemberIndex, Resolved};
 pub use ldif::operation_to_ldif;
 pub use plan::{Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal};
 pub use probe::Occupants;
-pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE, object_id_from_anchor};
+pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};

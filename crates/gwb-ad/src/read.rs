@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use gwb_model::{ANCHOR_PREFIX, Attributes};
+use gwb_model::{ANCHOR_PREFIX, Attributes, anchor_for, object_id_from_anchor};
 use ldap3::{Scope, SearchEntry};
 
 use crate::directory::{first_bytes, text_values};
@@ -37,13 +37,6 @@ pub struct CurrentGroup {
     pub attributes: Attributes,
     /// All `member` DNs (every range read).
     pub members: Vec<String>,
-}
-
-/// The object id in an anchor value (`Group_<id>` → `<id>`).
-pub fn object_id_from_anchor(value: &str) -> Option<&str> {
-    value
-        .strip_prefix(ANCHOR_PREFIX)
-        .filter(|id| !id.is_empty())
 }
 
 /// Attributes never treated as ordinary managed attributes.
@@ -140,7 +133,7 @@ impl Directory {
         let terms: Vec<String> = object_ids
             .iter()
             .map(|id| {
-                let anchor = escape_filter_value(&format!("{ANCHOR_PREFIX}{id}"));
+                let anchor = escape_filter_value(&anchor_for(id));
                 anchor_term(&anchor, external_id)
             })
             .collect();
@@ -300,13 +293,6 @@ impl Directory {
 mod tests {
     use super::*;
     use std::collections::HashMap;
-
-    #[test]
-    fn anchors_yield_object_ids() {
-        assert_eq!(object_id_from_anchor("Group_abc"), Some("abc"));
-        assert_eq!(object_id_from_anchor("Group_"), None);
-        assert_eq!(object_id_from_anchor("User_abc"), None);
-    }
 
     #[test]
     fn member_ranges_parse() {

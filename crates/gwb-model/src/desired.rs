@@ -8,6 +8,23 @@ use crate::{Attributes, Member};
 /// `adminDescription`) and Cloud Sync (in `msDS-ExternalDirectoryObjectId`) write it.
 pub const ANCHOR_PREFIX: &str = "Group_";
 
+/// The ownership anchor of the cloud group `object_id`: `Group_<objectId>`.
+pub fn anchor_for(object_id: &str) -> String {
+    format!("{ANCHOR_PREFIX}{object_id}")
+}
+
+/// The cloud object id in an ownership anchor (`Group_<id>` → `<id>`), the inverse of
+/// [`anchor_for`]; `None` for any other value (another prefix, no id).
+///
+/// The prefix is matched exactly, as Entra Connect and Cloud Sync write it. AD matches filter
+/// values case-insensitively, so a search for `Group_*` may also return a `group_…` value,
+/// which this does not take for an anchor.
+pub fn object_id_from_anchor(value: &str) -> Option<&str> {
+    value
+        .strip_prefix(ANCHOR_PREFIX)
+        .filter(|id| !id.is_empty())
+}
+
 /// The AD group that should exist for one cloud group.
 ///
 /// Names are unescaped: the AD side escapes `cn` and builds the DN (RFC 4514).
@@ -30,7 +47,7 @@ pub struct DesiredGroup {
 impl DesiredGroup {
     /// The anchor value for this group: `Group_<objectId>`.
     pub fn anchor(&self) -> String {
-        format!("{ANCHOR_PREFIX}{}", self.object_id)
+        anchor_for(&self.object_id)
     }
 }
 
@@ -113,5 +130,26 @@ impl AttributeEdit {
             Self::Add { name, values } => attributes.add(name, values.iter().cloned()),
             Self::Remove { name, values } => attributes.remove(name, values),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_round_trip_to_object_ids() {
+        let id = "02bd9fd6-8f93-4758-87c3-1fb73740a315";
+        let group = DesiredGroup {
+            object_id: id.into(),
+            ..DesiredGroup::default()
+        };
+        assert_eq!(group.anchor(), format!("Group_{id}"));
+        assert_eq!(object_id_from_anchor(&group.anchor()), Some(id));
+        assert_eq!(object_id_from_anchor("Group_abc"), Some("abc"));
+        assert_eq!(object_id_from_anchor("Group_"), None);
+        assert_eq!(object_id_from_anchor("User_abc"), None);
+        assert_eq!(object_id_from_anchor("group_abc"), None);
+        assert_eq!(object_id_from_anchor(""), None);
     }
 }

@@ -18,6 +18,7 @@ pub use attributes::Attributes;
 pub use cloud::{CloudGroup, GroupKind, Member, MemberKind, WritebackConfiguration};
 pub use desired::{
     ANCHOR_PREFIX, AttributeEdit, DesiredGroup, FilterDecision, Naming, TargetCapabilities,
+    anchor_for, object_id_from_anchor,
 };
 pub use dn::escape_dn_value;
 pub use rule::{Rule, Stage, StageError, Stages};

@@ -1,7 +1,7 @@
 //! The built-in defaults: what Microsoft's products write back for a cloud group (DOMAIN.md),
 //! so that an organization with no plugin gets what Entra Connect or Cloud Sync would write.
 
-use gwb_model::{ANCHOR_PREFIX, CloudGroup, DesiredGroup, GroupKind, TargetCapabilities};
+use gwb_model::{CloudGroup, DesiredGroup, GroupKind, TargetCapabilities, anchor_for};
 use serde::{Deserialize, Serialize};
 
 /// `groupType` of a universal distribution group (MS-ADTS 2.2.12: universal 0x8).
@@ -117,7 +117,7 @@ impl Defaults {
             sam_account_name: None,
             ..DesiredGroup::default()
         };
-        let anchor = format!("{ANCHOR_PREFIX}{}", group.id);
+        let anchor = anchor_for(&group.id);
         let attributes = &mut desired.attributes;
         attributes.set_one("groupType", group_type(group)?.to_string());
         if target.external_directory_object_id {
@@ -148,7 +148,8 @@ impl Defaults {
     }
 
     fn cn(&self, group: &CloudGroup) -> String {
-        let object_id_cn = || format!("{ANCHOR_PREFIX}{}", group.id);
+        // Connect names such groups after their anchor.
+        let object_id_cn = || anchor_for(&group.id);
         match self.naming {
             NamingScheme::ObjectId => object_id_cn(),
             NamingScheme::DisplayName => {
