@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gwb_model::{Member, MemberKind, UserAnchor, anchor_for, object_id_from_anchor};
+use gwb_model::{Member, MemberKind, UserAnchor, anchor_for};
 use ldap3::{Scope, SearchEntry};
 
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_bytes, escape_filter_value, normalize_dn};
+use crate::read::entry_anchor;
 use crate::sid::{from_base64, sid_from_string, sid_to_string, to_base64};
 use crate::{AdError, Directory};
 
@@ -68,15 +69,7 @@ pub(crate) fn ad_object(entry: &SearchEntry) -> Result<AdObject, AdError> {
         dn: entry.dn.clone(),
         reason: "objectGUID was not returned".into(),
     })?;
-    let admin = text_values(entry, "adminDescription")
-        .into_iter()
-        .find_map(object_id_from_anchor)
-        .map(str::to_owned);
-    let external = text_values(entry, EXTERNAL_ID_ATTRIBUTE)
-        .into_iter()
-        .find_map(object_id_from_anchor)
-        .map(str::to_owned);
-    let anchor = external.clone().or(admin.clone());
+    let (anchor, anchors) = entry_anchor(entry).unzip();
     Ok(AdObject {
         dn: entry.dn.clone(),
         object_guid: to_base64(&guid),
@@ -88,10 +81,7 @@ pub(crate) fn ad_object(entry: &SearchEntry) -> Result<AdObject, AdError> {
         sam_account_name: text_values(entry, "sAMAccountName")
             .first()
             .map(|s| (*s).to_owned()),
-        anchors: crate::read::AnchorSources {
-            admin_description: anchor.is_some() && admin == anchor,
-            external_id: external.is_some(),
-        },
+        anchors: anchors.unwrap_or_default(),
         anchor,
     })
 }

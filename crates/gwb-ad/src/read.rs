@@ -39,6 +39,25 @@ pub struct CurrentGroup {
     pub members: Vec<String>,
 }
 
+/// The cloud object id an entry is anchored to and where it carries that anchor; `None`
+/// without a `Group_` anchor. msDS-ExternalDirectoryObjectId wins over adminDescription: Cloud
+/// Sync matches on it first, and so does gwb.
+pub(crate) fn entry_anchor(entry: &SearchEntry) -> Option<(String, AnchorSources)> {
+    let in_attribute = |name: &str| {
+        text_values(entry, name)
+            .into_iter()
+            .find_map(object_id_from_anchor)
+    };
+    let admin = in_attribute("adminDescription");
+    let external = in_attribute(EXTERNAL_ID_ATTRIBUTE);
+    let object_id = external.or(admin)?;
+    let sources = AnchorSources {
+        admin_description: admin == Some(object_id),
+        external_id: external.is_some(),
+    };
+    Some((object_id.to_owned(), sources))
+}
+
 /// Attributes never treated as ordinary managed attributes.
 const STRUCTURAL: [&str; 6] = [
     "member",
@@ -202,16 +221,7 @@ impl Directory {
         entry: SearchEntry,
         attrs: &[&str],
     ) -> Result<Option<CurrentGroup>, AdError> {
-        let admin = text_values(&entry, "adminDescription")
-            .into_iter()
-            .find_map(object_id_from_anchor)
-            .map(str::to_owned);
-        let external = text_values(&entry, EXTERNAL_ID_ATTRIBUTE)
-            .into_iter()
-            .find_map(object_id_from_anchor)
-            .map(str::to_owned);
-        // Cloud Sync matches on msDS-ExternalDirectoryObjectId first; so do we.
-        let Some(object_id) = external.clone().or(admin.clone()) else {
+        let Some((object_id, anchors)) = entry_anchor(&entry) else {
             return Ok(None);
         };
         let guid = first_bytes(&entry, "objectGUID").ok_or_else(|| AdError::Data {
@@ -231,10 +241,7 @@ impl Directory {
         }
         let members = self.all_members(&entry).await?;
         Ok(Some(CurrentGroup {
-            anchors: AnchorSources {
-                admin_description: admin.as_deref() == Some(object_id.as_str()),
-                external_id: external.is_some(),
-            },
+            anchors,
             sam_account_name: text_values(&entry, "sAMAccountName")
                 .first()
                 .map(|s| (*s).to_owned()),
@@ -293,6 +300,42 @@ impl Directory {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn the_external_id_anchor_wins_over_admin_description() {
+        let entry = |values: &[(&str, &str)]| SearchEntry {
+            dn: "CN=g".into(),
+            attrs: values
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), vec![(*v).to_string()]))
+                .collect(),
+            bin_attrs: HashMap::new(),
+        };
+        let sources = |admin_description, external_id| AnchorSources {
+            admin_description,
+            external_id,
+        };
+        let both = entry(&[
+            ("adminDescription", "Group_a"),
+            (EXTERNAL_ID_ATTRIBUTE, "Group_a"),
+        ]);
+        assert_eq!(entry_anchor(&both), Some(("a".into(), sources(true, true))));
+        let differ = entry(&[
+            ("adminDescription", "Group_a"),
+            (EXTERNAL_ID_ATTRIBUTE, "Group_b"),
+        ]);
+        assert_eq!(
+            entry_anchor(&differ),
+            Some(("b".into(), sources(false, true)))
+        );
+        let admin = entry(&[("ADMINDESCRIPTION", "Group_a")]);
+        assert_eq!(
+            entry_anchor(&admin),
+            Some(("a".into(), sources(true, false)))
+        );
+        assert_eq!(entry_anchor(&entry(&[("adminDescription", "notes")])), None);
+        assert_eq!(entry_anchor(&entry(&[])), None);
+    }
 
     #[test]
     fn member_ranges_parse() {
