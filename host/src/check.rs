@@ -10,9 +10,9 @@ use gwb_graph::{GraphClient, RequestStats};
 use gwb_model::clock::system_clock;
 use gwb_rules::RulesFile;
 
-use crate::connect::{ad_config, ad_section, graph_config, graph_section};
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
+use crate::settings::{ad_config, ad_section, graph_config, graph_section};
 
 /// Collects the lines of the check.
 #[derive(Default)]

@@ -7,7 +7,6 @@
 pub mod author_loop;
 pub mod check;
 pub mod cli;
-pub mod connect;
 pub mod exit;
 pub mod fingerprint;
 pub mod lock;
@@ -16,5 +15,6 @@ pub mod plugins;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod settings;
 pub mod state;
 pub mod transform;

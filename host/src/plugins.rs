@@ -4,7 +4,9 @@
 use anyhow::Context;
 use gwb_model::Rule;
 use gwb_rules::RulesFile;
-use gwb_wasm::{Limits, Plugin, PluginSpec, Runtime, RuntimeOptions};
+use gwb_wasm::{Plugin, Runtime};
+
+use crate::settings;
 
 /// The compiled plugins of one rules file, ready to be instantiated per worker thread.
 pub struct PluginChain {
@@ -15,27 +17,14 @@ impl PluginChain {
     /// Compiles (or loads from the cache) every plugin of the chain, checking pins. Errors
     /// name the plugin's entry in the rules file (`file:line`).
     pub fn load(rules: &RulesFile) -> anyhow::Result<PluginChain> {
-        let runtime = Runtime::new(RuntimeOptions {
-            cache_dir: rules.cache_dir.clone(),
-        })
-        .context("cannot start the WebAssembly runtime")?;
+        let runtime = Runtime::new(settings::runtime_options(rules))
+            .context("cannot start the WebAssembly runtime")?;
         let plugins = rules
             .plugins
             .iter()
             .map(|entry| {
-                let spec = PluginSpec {
-                    name: entry.name.clone(),
-                    path: entry.path.clone(),
-                    config_json: entry.config_json.clone(),
-                    limits: Limits {
-                        time: Some(entry.limits.time),
-                        fuel: entry.limits.fuel,
-                        memory_bytes: entry.limits.memory_bytes as usize,
-                    },
-                    sha256_pin: entry.sha256.clone(),
-                };
                 runtime
-                    .load(&spec)
+                    .load(&settings::plugin_spec(entry))
                     .with_context(|| format!("{}: plugin `{}`", entry.location, entry.name))
             })
             .collect::<anyhow::Result<_>>()?;

@@ -3,28 +3,23 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
-use gwb_ad::{
-    Directory, Discovery, Guards, Plan, Policy, ReconcileInput, RemovalAction, guards, reconcile,
-};
-use gwb_graph::{Round, RoundOptions, Source, SourceOptions};
+use gwb_ad::{Directory, Discovery, Guards, Plan, ReconcileInput, guards, reconcile};
+use gwb_graph::{Round, RoundOptions, Source};
 use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
-use gwb_rules::config::{GuardsSection, RemovalChoice};
+use gwb_rules::config::GuardsSection;
 use gwb_rules::{Rejection, RulesFile};
 
-use crate::connect::{ad_config, ad_section, graph_config, graph_section};
 use crate::exit::Exit;
 use crate::fingerprint::rules_fingerprint;
 use crate::lock::RunLock;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
+use crate::settings::{self, ad_config, ad_section, graph_config, graph_section};
 use crate::transform::{NoteKind, RuleNote, transform_all};
-
-/// The file, inside `[graph] state_dir`, holding delta links, member lists and user anchors.
-pub const STATE_FILE: &str = "graph-state.json";
 
 /// Options shared by `plan` and `sync`.
 #[derive(Debug, Clone)]
@@ -76,14 +71,8 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
 
     let mut source = Source::open(
         graph_config(graph)?,
-        graph.state_dir.join(STATE_FILE),
-        SourceOptions {
-            full_every_runs: (graph.full_every_runs > 0).then_some(graph.full_every_runs),
-            full_every: (graph.full_every_days > 0)
-                .then(|| Duration::from_secs(u64::from(graph.full_every_days) * 86_400)),
-            rules_fingerprint: rules_fingerprint(rules, &chain, caps),
-            ..SourceOptions::default()
-        },
+        settings::state_path(graph),
+        settings::source_options(graph, rules_fingerprint(rules, &chain, caps)),
     )
     .context("cannot open the Graph source")?;
     let started = Instant::now();
@@ -124,7 +113,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
 
     let started = Instant::now();
     let comparing = progress.spinner("reading and comparing Active Directory");
-    let guards = guards_from(&options.guards);
+    let guards = settings::guards(&options.guards);
     let plan = plan_changes(
         &mut directory,
         &discovery,
@@ -196,7 +185,7 @@ async fn plan_changes(
     guards: &Guards,
 ) -> anyhow::Result<Plan> {
     let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
-    let policy = policy(rules);
+    let policy = settings::policy(rules);
     let caps = discovery.capabilities;
     let external_id = caps.external_directory_object_id;
     let read = policy.read_attributes(desired);
@@ -325,32 +314,4 @@ fn member_lookups<'a>(
         }
     }
     (member_users, member_groups)
-}
-
-fn policy(rules: &RulesFile) -> Policy {
-    let sync = &rules.sync;
-    let action = |choice: RemovalChoice| match (choice, &sync.holding_ou) {
-        (RemovalChoice::Delete, _) => RemovalAction::Delete,
-        (RemovalChoice::Move, Some(ou)) => RemovalAction::MoveTo(ou.clone()),
-        // The rules file refuses `move` without a holding OU; keeping is the safe reading.
-        (RemovalChoice::Move, None) | (RemovalChoice::Keep, _) => RemovalAction::Keep,
-    };
-    Policy {
-        on_hard_delete: action(sync.on_hard_delete),
-        on_soft_delete: action(sync.on_soft_delete),
-        on_no_longer_desired: action(sync.on_no_longer_desired),
-        adopt: sync.adopt_connect_groups,
-        create_missing_ous: sync.create_missing_ous,
-        ..Policy::default()
-    }
-}
-
-fn guards_from(section: &GuardsSection) -> Guards {
-    Guards {
-        max_deletes: section.max_deletes,
-        max_delete_percent: section.max_delete_percent,
-        max_member_removal_percent: section.max_member_removal_percent,
-        allow_empty_source: section.allow_empty_source,
-        ..Guards::default()
-    }
 }

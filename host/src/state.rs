@@ -5,14 +5,14 @@ use anyhow::Context;
 use gwb_rules::RulesFile;
 
 use crate::cli::StateCommand;
-use crate::connect::graph_section;
 use crate::exit::Exit;
 use crate::lock::RunLock;
-use crate::run::STATE_FILE;
+use crate::settings::{graph_section, state_path};
 
 /// Runs the subcommand.
 pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {
-    let path = graph_section(rules)?.state_dir.join(STATE_FILE);
+    let graph = graph_section(rules)?;
+    let path = state_path(graph);
     match command {
         StateCommand::Show => match gwb_graph::StateSummary::load(&path)
             .with_context(|| format!("cannot read the state {}", path.display()))?
@@ -25,7 +25,7 @@ pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {
         },
         StateCommand::Reset => {
             // Not under a running sync, which would commit right after.
-            let _lock = RunLock::acquire(&graph_section(rules)?.state_dir)?;
+            let _lock = RunLock::acquire(&graph.state_dir)?;
             if gwb_graph::remove_state(&path)
                 .with_context(|| format!("cannot remove the state {}", path.display()))?
             {
