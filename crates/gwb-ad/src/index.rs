@@ -146,9 +146,10 @@ impl MemberIndex {
         self.objects.is_empty()
     }
 
-    /// The AD object of a cloud member: users by SID, then immutableId (objectGUID or
-    /// ms-DS-ConsistencyGuid), then DN; groups by their `Group_` anchor. `None` when the member
-    /// has no AD object (cloud-only users, devices, service principals, ...).
+    /// The AD object of a cloud member: users by their [`UserAnchor::ad_lookup_keys`] (SID,
+    /// then immutableId as objectGUID or ms-DS-ConsistencyGuid, and the DN only for a user with
+    /// neither); groups by their `Group_` anchor. `None` when the member has no AD object
+    /// (cloud-only users, devices, service principals, ...).
     pub fn resolve(
         &self,
         member: &Member,
@@ -156,24 +157,14 @@ impl MemberIndex {
     ) -> Option<Resolved> {
         let i = match member.kind {
             MemberKind::User => {
-                let anchor = users.get(&member.id)?;
-                anchor
-                    .on_premises_security_identifier
-                    .as_ref()
-                    .and_then(|s| self.by_sid.get(&s.to_ascii_uppercase()))
+                let (sid, immutable_id, dn) = users.get(&member.id)?.ad_lookup_keys();
+                sid.and_then(|s| self.by_sid.get(&s.to_ascii_uppercase()))
                     .or_else(|| {
-                        anchor
-                            .on_premises_immutable_id
-                            .as_deref()
+                        immutable_id
                             .and_then(guid_key)
                             .and_then(|k| self.by_guid.get(&k))
                     })
-                    .or_else(|| {
-                        anchor
-                            .on_premises_distinguished_name
-                            .as_ref()
-                            .and_then(|dn| self.by_dn.get(&normalize_dn(dn)))
-                    })?
+                    .or_else(|| dn.and_then(|dn| self.by_dn.get(&normalize_dn(dn))))?
             }
             MemberKind::Group => self.groups_by_object_id.get(&member.id)?,
             _ => return None,
@@ -194,23 +185,16 @@ fn lookup_terms<'a>(
 ) -> Vec<String> {
     let mut terms = BTreeSet::new();
     for user in users {
-        if let Some(sid) = user
-            .on_premises_security_identifier
-            .as_deref()
-            .and_then(sid_from_string)
-        {
+        let (sid, immutable_id, dn) = user.ad_lookup_keys();
+        if let Some(sid) = sid.and_then(sid_from_string) {
             terms.insert(format!("(objectSid={})", escape_filter_bytes(&sid)));
         }
-        if let Some(bytes) = user
-            .on_premises_immutable_id
-            .as_deref()
-            .and_then(from_base64)
-        {
+        if let Some(bytes) = immutable_id.and_then(from_base64) {
             let v = escape_filter_bytes(&bytes);
             terms.insert(format!("(objectGUID={v})"));
             terms.insert(format!("(mS-DS-ConsistencyGuid={v})"));
         }
-        if let Some(dn) = &user.on_premises_distinguished_name {
+        if let Some(dn) = dn {
             terms.insert(format!("(distinguishedName={})", escape_filter_value(dn)));
         }
     }
@@ -346,15 +330,67 @@ mod tests {
     }
 
     #[test]
+    fn the_dn_finds_only_users_that_have_neither_sid_nor_immutable_id() {
+        // Graph still reports the DN a user had before she was deleted in AD; someone else sits
+        // there now. With a SID or an immutableId the DN must not find that someone.
+        let mut index = MemberIndex::new();
+        index.insert(user("CN=Ann,OU=U,DC=x", "S-1-5-21-1-2-3-2002", &[2; 16]));
+        let old_dn = || Some("CN=Ann,OU=U,DC=x".to_string());
+        let users: BTreeMap<String, UserAnchor> = [
+            UserAnchor {
+                id: "sid".into(),
+                on_premises_security_identifier: Some("S-1-5-21-1-2-3-1001".into()),
+                on_premises_distinguished_name: old_dn(),
+                ..Default::default()
+            },
+            UserAnchor {
+                id: "guid".into(),
+                on_premises_immutable_id: Some(to_base64(&[1; 16])),
+                on_premises_distinguished_name: old_dn(),
+                ..Default::default()
+            },
+            UserAnchor {
+                id: "dn".into(),
+                on_premises_distinguished_name: old_dn(),
+                ..Default::default()
+            },
+        ]
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
+        for (id, anchor) in &users {
+            let member = Member {
+                id: id.clone(),
+                kind: MemberKind::User,
+            };
+            let dn_is_a_key = anchor.ad_lookup_keys().2.is_some();
+            assert_eq!(dn_is_a_key, id == "dn");
+            assert_eq!(
+                index.resolve(&member, &users).is_some(),
+                dn_is_a_key,
+                "{id}: resolved by DN exactly when ad_lookup_keys offers it"
+            );
+            let searched_by_dn = lookup_terms([anchor], std::iter::empty(), false)
+                .iter()
+                .any(|t| t.starts_with("(distinguishedName="));
+            assert_eq!(searched_by_dn, dn_is_a_key, "{id}: searched by DN");
+        }
+    }
+
+    #[test]
     fn lookup_terms_escape_every_value() {
-        let u = UserAnchor {
+        let with_ids = UserAnchor {
             id: "u".into(),
             on_premises_security_identifier: Some("S-1-5-21-1".into()),
             on_premises_immutable_id: Some(to_base64(&[0x2a, 0x28])),
+            ..Default::default()
+        };
+        let dn_only = UserAnchor {
+            id: "v".into(),
             on_premises_distinguished_name: Some("CN=a*(b),DC=x".into()),
             ..Default::default()
         };
-        let terms = lookup_terms([&u], ["id)(x=*"], true);
+        let terms = lookup_terms([&with_ids, &dn_only], ["id)(x=*"], true);
         assert_eq!(
             terms,
             vec![
