@@ -6,15 +6,18 @@ use std::time::Duration;
 use wasmtime::{Trap, WasmBacktrace};
 
 use crate::host::StoreData;
+use crate::no_wait::WaitRefused;
 use crate::plugin::Limits;
 
 /// The cause of a failed call, in words: "exceeded its 50 ms time budget", "panicked: …", …,
 /// followed by the wasm backtrace when there is one.
 pub(crate) fn cause(error: &wasmtime::Error, data: &StoreData, limits: &Limits) -> String {
     let mut text = match error.downcast_ref::<Trap>() {
-        _ if data.limiter.refused_memory.is_some() => {
-            format!("exceeded its {} memory limit", bytes(limits.memory_bytes))
-        }
+        _ if data.limiter.refused_memory.is_some() => format!(
+            "exceeded its {} memory limit (all its memories and tables together)",
+            bytes(limits.memory_bytes)
+        ),
+        _ if let Some(wait) = error.downcast_ref::<WaitRefused>() => wait.to_string(),
         Some(Trap::Interrupt) => match limits.time {
             Some(time) => format!("exceeded its {} time budget", duration(time)),
             None => "was interrupted".to_string(),

@@ -61,6 +61,13 @@ impl StoreData {
     }
 }
 
+impl StoreData {
+    /// The store's resource table (WASI's pollables and streams live there).
+    pub(crate) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
+}
+
 impl WasiView for StoreData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {

@@ -85,6 +85,21 @@ fn start_error(
     }
 }
 
+/// Runs `f`, which calls into a plugin, where wasmtime-wasi's blocking calls work. WASI's
+/// blocking stdio (a plugin's `println!`) runs a future to completion on the current tokio
+/// runtime, which panics on a runtime's own thread ("Cannot start a runtime from within a
+/// runtime"); so on such a thread the call runs on a scoped thread of its own, and anywhere
+/// else (gwb's worker threads, tests) right here.
+fn off_async_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 /// A new store with an instance, before `configure`.
 fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
     let data = StoreData::new(
@@ -93,6 +108,9 @@ fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
     );
     let mut store = Store::new(&shared.kit.engine, data);
     store.limiter(|data| &mut data.limiter);
+    // What one host call may copy out of the plugin (a log line, a list of edits): no more
+    // than the plugin's memory limit, instead of wasmtime's default of 128 MiB.
+    store.set_hostcall_fuel(shared.spec.limits.memory_bytes);
     let bindings = budget(&mut store, &shared.spec.limits, true)
         .and_then(|()| shared.pre.instantiate(&mut store))
         .map_err(|e| start_error(shared, "instantiating", &e, &store))?;
@@ -101,6 +119,10 @@ fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
 
 /// A new instance and what its `describe` says.
 pub(crate) fn describe(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmError> {
+    off_async_runtime(|| describe_here(shared))
+}
+
+fn describe_here(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmError> {
     let mut live = instantiate(shared)?;
     let info = budget(&mut live.store, &shared.spec.limits, true)
         .and_then(|()| {
@@ -113,7 +135,11 @@ pub(crate) fn describe(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmErr
 }
 
 /// Hands `live` the plugin's configuration.
-pub(crate) fn configure(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
+pub(crate) fn configure(shared: &Shared, live: Live) -> Result<Live, WasmError> {
+    off_async_runtime(|| configure_here(shared, live))
+}
+
+fn configure_here(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
     let result = budget(&mut live.store, &shared.spec.limits, true)
         .and_then(|()| {
             live.bindings
@@ -131,7 +157,7 @@ pub(crate) fn configure(shared: &Shared, mut live: Live) -> Result<Live, WasmErr
 
 /// A new, configured instance.
 pub(crate) fn start(shared: &Shared) -> Result<Live, WasmError> {
-    configure(shared, instantiate(shared)?)
+    off_async_runtime(|| configure_here(shared, instantiate(shared)?))
 }
 
 /// What a stage call lends the plugin besides the group.
@@ -164,8 +190,12 @@ impl PluginInstance {
         f: impl FnOnce(
             &RulePlugin,
             &mut Store<StoreData>,
-        ) -> wasmtime::Result<Result<R, types::RuleError>>,
-    ) -> Result<R, StageError> {
+        ) -> wasmtime::Result<Result<R, types::RuleError>>
+        + Send,
+    ) -> Result<R, StageError>
+    where
+        R: Send,
+    {
         let mut live = match self.live.take() {
             Some(live) => live,
             None => start(&self.shared).map_err(|e| {
@@ -184,8 +214,10 @@ impl PluginInstance {
             data.proposal = std::mem::take(lent.proposal);
             data.target = lent.target;
         }
-        let result = budget(&mut live.store, &self.shared.spec.limits, false)
-            .and_then(|()| f(&live.bindings, &mut live.store));
+        let limits = &self.shared.spec.limits;
+        let result = off_async_runtime(|| {
+            budget(&mut live.store, limits, false).and_then(|()| f(&live.bindings, &mut live.store))
+        });
         let data = live.store.data_mut();
         if let Some(lent) = lent {
             *lent.proposal = std::mem::take(&mut data.proposal);

@@ -30,6 +30,7 @@ mod fault;
 mod host;
 mod instance;
 mod limiter;
+mod no_wait;
 mod plugin;
 mod runtime;
 mod sandbox;

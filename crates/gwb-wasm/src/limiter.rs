@@ -1,53 +1,80 @@
 //! The memory and table limits of one plugin instance, remembering which limit was hit so a
 //! fault can say so in words.
+//!
+//! The limit is per instance, not per memory: every linear memory and every table the
+//! component creates counts against the one [`crate::Limits::memory_bytes`], so a component
+//! that declares many memories gets no more than one that declares one. How many memories,
+//! tables and core instances it may create at all is capped at small numbers: a Rust plugin
+//! has one memory, a few tables and a handful of core instances.
 
 use wasmtime::ResourceLimiter;
 
-/// Most table elements (function references) a plugin may have; Rust plugins use a few hundred.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
-/// Most core instances, tables and memories a component may create; Rust plugins need a handful.
-const MAX_INSTANCES: usize = 64;
+/// What one table element costs against the memory limit: wasmtime stores a pointer per element.
+const TABLE_ELEMENT_BYTES: usize = std::mem::size_of::<usize>();
+/// Most core instances a component may create.
+pub(crate) const MAX_INSTANCES: usize = 16;
+/// Most tables a component may create.
+pub(crate) const MAX_TABLES: usize = 8;
+/// Most linear memories a component may create.
+pub(crate) const MAX_MEMORIES: usize = 2;
 
-/// Enforces [`crate::Limits::memory_bytes`] over the whole instance's linear memories.
+/// Enforces [`crate::Limits::memory_bytes`] over the sum of the instance's memories and tables.
 pub(crate) struct Limiter {
     memory_bytes: usize,
-    /// Set when a growth was refused: the size the plugin asked for.
+    /// Bytes the instance's memories and tables hold now.
+    in_use: usize,
+    /// Set when a growth was refused: the total the plugin would have reached.
     pub(crate) refused_memory: Option<usize>,
 }
 
 impl Limiter {
-    /// A limiter allowing `memory_bytes` of linear memory per memory.
+    /// A limiter allowing `memory_bytes` in all memories and tables of one instance together.
     pub(crate) fn new(memory_bytes: usize) -> Self {
         Self {
             memory_bytes,
+            in_use: 0,
             refused_memory: None,
         }
+    }
+
+    /// Accounts a growth from `current` to `desired` bytes, or refuses it (a trap naming the
+    /// limit) when the instance's total would pass the limit.
+    fn grow(&mut self, current: usize, desired: usize) -> wasmtime::Result<bool> {
+        let total = self.in_use.saturating_sub(current).saturating_add(desired);
+        if total > self.memory_bytes {
+            self.refused_memory = Some(total);
+            // An error (rather than Ok(false)) traps: a plugin that cannot grow memory would
+            // only abort anyway, and a trap names the limit.
+            wasmtime::bail!(
+                "memory limit of {} bytes reached (memories and tables together)",
+                self.memory_bytes
+            );
+        }
+        self.in_use = total;
+        Ok(true)
     }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
-            self.refused_memory = Some(desired);
-            // An error (rather than Ok(false)) traps: a plugin that cannot grow memory would
-            // only abort anyway, and a trap names the limit.
-            wasmtime::bail!("memory limit of {} bytes reached", self.memory_bytes);
-        }
-        Ok(true)
+        self.grow(current, desired)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        self.grow(
+            current.saturating_mul(TABLE_ELEMENT_BYTES),
+            desired.saturating_mul(TABLE_ELEMENT_BYTES),
+        )
     }
 
     fn instances(&self) -> usize {
@@ -55,10 +82,30 @@ impl ResourceLimiter for Limiter {
     }
 
     fn tables(&self) -> usize {
-        MAX_INSTANCES
+        MAX_TABLES
     }
 
     fn memories(&self) -> usize {
-        MAX_INSTANCES
+        MAX_MEMORIES
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memories_and_tables_share_one_limit() {
+        let mut limiter = Limiter::new(10 << 20);
+        assert!(limiter.memory_growing(0, 6 << 20, None).unwrap());
+        // A second memory of 6 MiB would make 12 MiB: refused, though each is under 10.
+        assert!(limiter.memory_growing(0, 6 << 20, None).is_err());
+        assert_eq!(limiter.refused_memory, Some(12 << 20));
+        // Growing the first memory counts only the difference.
+        assert!(limiter.memory_growing(6 << 20, 8 << 20, None).unwrap());
+        // Tables count a pointer per element: 2 MiB of elements passes the limit now.
+        let elements = (2 << 20) / TABLE_ELEMENT_BYTES + 1;
+        assert!(limiter.table_growing(0, elements, None).is_err());
+        assert!(limiter.table_growing(0, 1000, None).unwrap());
     }
 }

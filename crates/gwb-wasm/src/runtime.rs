@@ -48,7 +48,8 @@ pub(crate) struct Kit {
 
 impl Runtime {
     /// Configures the engine (component model, sync calls only, unneeded proposals off, epoch
-    /// interruption), links WASI and the `log` import, and starts the epoch ticker thread.
+    /// interruption), links WASI (with its timers replaced: nothing may block) and the `log`
+    /// import, and starts the epoch ticker thread.
     pub fn new(options: RuntimeOptions) -> Result<Self, WasmError> {
         let cache = options.cache_dir.map(Cache::new);
         Ok(Self {
@@ -94,6 +95,7 @@ impl Kit {
         let engine = Engine::new(&config(fuel)).map_err(|e| WasmError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .and_then(|()| crate::no_wait::forbid_waits(&mut linker))
             .and_then(|()| RulePlugin::add_to_linker::<_, HasSelf<StoreData>>(&mut linker, |s| s))
             .map_err(|e| WasmError::Engine(format!("{e:#}")))?;
         start_ticker(&engine)?;

@@ -64,7 +64,11 @@ fn same_across_processes() {
     }
     let run_child = || {
         let output = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "determinism::same_across_processes", "--nocapture"])
+            .args([
+                "--exact",
+                "determinism::same_across_processes",
+                "--nocapture",
+            ])
             .env(CHILD_ENV, "1")
             .output()
             .unwrap();

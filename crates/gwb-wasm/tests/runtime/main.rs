@@ -4,6 +4,7 @@
 // A failing unwrap is a failing test, with the value in its message.
 #![allow(clippy::unwrap_used)]
 
+mod blocking;
 mod determinism;
 mod examples;
 mod loading;

@@ -1,6 +1,7 @@
 //! misbehave: a test plugin that misbehaves on purpose in the stage its config names, e.g.
 //! `{"stage": "naming", "mode": "endless-loop", "only": "Bad group"}` (`only`: misbehave just for
-//! the group with that displayName). The host's tests check each mode is contained.
+//! the group with that displayName; `"stage": "configure"` misbehaves once, in `configure`). The
+//! host's tests check each mode is contained.
 //!
 //! Modes that probe the sandbox (file, env, socket, clock, random, members) do not crash: they
 //! report what they saw as the stage's answer (filter: the skip reason; naming: the cn; mapping:
@@ -18,6 +19,8 @@ use serde::Deserialize;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 enum Stage {
+    /// Once, when the host hands the plugin its config.
+    Configure,
     #[default]
     Filter,
     Naming,
@@ -59,6 +62,20 @@ enum Mode {
     RuleError,
     /// Log at every level, then behave.
     Log,
+    /// `std::thread::sleep` for 30 s (WASI monotonic-clock subscribe-duration, then block).
+    Sleep,
+    /// Block on a pollable for an instant 30 s after the clock's now (subscribe-instant).
+    WaitInstant,
+    /// `wasi:io/poll.poll` on a 30 s timer.
+    PollTimer,
+    /// Write 1,000 lines to stdout and stderr (WASI blocking-write-and-flush).
+    Print,
+    /// Log 1,000,000 lines of 100 characters each.
+    LogFlood,
+    /// Mapping: replace the attribute named by `attribute` in the config with `x`.
+    EditAttribute,
+    /// Answer text full of terminal control sequences (clear screen, colour, bell, a fake line).
+    ControlCharacters,
 }
 
 /// The plugin's `config`.
@@ -72,6 +89,9 @@ struct Config {
     /// Misbehave only for the group with this displayName (others get `ok <id>`); all when unset.
     #[serde(default)]
     only: Option<String>,
+    /// The attribute `edit-attribute` replaces.
+    #[serde(default)]
+    attribute: Option<String>,
 }
 
 /// The configured behaviour.
@@ -95,8 +115,12 @@ impl Misbehave {
             Some(only) if group.display_name().as_deref() != Some(only.as_str()) => Mode::Ok,
             _ => self.config.mode,
         };
+        if mode == Mode::EditAttribute {
+            let name = self.config.attribute.clone().unwrap_or_default();
+            return Ok(Some(Answer::Attribute(name, "x".into())));
+        }
         let text = match mode {
-            Mode::Ok => format!("ok {}", group.id()),
+            Mode::Ok | Mode::EditAttribute => format!("ok {}", group.id()),
             Mode::EndlessLoop => endless_loop(),
             Mode::MemoryBomb => memory_bomb(),
             Mode::Panic => panic!("misbehave: asked to panic"),
@@ -148,8 +172,49 @@ impl Misbehave {
                 gwb_plugin_sdk::log::error("misbehave error");
                 format!("logged {}", group.id())
             }
+            Mode::ControlCharacters => {
+                "\u{1b}[2J\u{1b}[31mred\u{7}\r\nFAKE: all groups deleted\u{9b}0m".into()
+            }
+            blocking => format!("returned from {}", misbehave_blocking(blocking)),
         };
         Ok(Some(Answer::Text(text)))
+    }
+}
+
+/// Runs a mode that blocks or floods (they work in `configure` too); returns its name.
+fn misbehave_blocking(mode: Mode) -> &'static str {
+    const LONG: std::time::Duration = std::time::Duration::from_secs(30);
+    match mode {
+        Mode::Sleep => {
+            std::thread::sleep(LONG);
+            "sleep"
+        }
+        Mode::WaitInstant => {
+            let now = wasip2::clocks::monotonic_clock::now();
+            wasip2::clocks::monotonic_clock::subscribe_instant(now + LONG.as_nanos() as u64)
+                .block();
+            "wait-instant"
+        }
+        Mode::PollTimer => {
+            let timer = wasip2::clocks::monotonic_clock::subscribe_duration(LONG.as_nanos() as u64);
+            wasip2::io::poll::poll(&[&timer]);
+            "poll-timer"
+        }
+        Mode::Print => {
+            for i in 0..1000 {
+                println!("misbehave stdout line {i}");
+                eprintln!("misbehave stderr line {i}");
+            }
+            "print"
+        }
+        Mode::LogFlood => {
+            let line = "f".repeat(100);
+            for _ in 0..1_000_000 {
+                gwb_plugin_sdk::log::info(&line);
+            }
+            "log-flood"
+        }
+        _ => "a mode that does not block",
     }
 }
 
@@ -202,9 +267,11 @@ impl RulePlugin for Misbehave {
     const STAGES: Stages = Stages::all();
 
     fn configure(config_json: &str) -> Result<Self, RuleError> {
-        Ok(Self {
-            config: gwb_plugin_sdk::config::parse(config_json)?,
-        })
+        let config: Config = gwb_plugin_sdk::config::parse(config_json)?;
+        if config.stage == Stage::Configure {
+            misbehave_blocking(config.mode);
+        }
+        Ok(Self { config })
     }
 
     fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
