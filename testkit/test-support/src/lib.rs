@@ -7,6 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use gwb_model::dn::Dn;
+
 /// The Samba AD DC the tests run against.
 #[derive(Debug, Clone)]
 pub struct TestDc {
@@ -80,17 +82,20 @@ impl TestDc {
         );
     }
 
-    /// Creates these OUs, parents first (each DN's first RDN must be `OU=<plain value>`).
+    /// Creates these OUs, parents first (each DN's first RDN must be `OU=<value>`, a value
+    /// LDIF carries as is: no leading space, colon or `<`).
     pub fn add_ous(&self, dns: &[&str]) {
         let mut ldif = String::new();
         for dn in dns {
-            let first = dn.split(',').next().unwrap_or_default();
-            let ou = first
-                .strip_prefix("OU=")
-                .or_else(|| first.strip_prefix("ou="))
-                .unwrap_or_else(|| panic!("{dn} is not an OU"));
+            let parsed = Dn::parse(dn).unwrap_or_else(|e| panic!("{e}"));
+            let rdn = &parsed.rdns()[0];
+            assert!(
+                rdn.attr_type().eq_ignore_ascii_case("OU"),
+                "{dn} is not an OU"
+            );
             ldif.push_str(&format!(
-                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {ou}\n\n"
+                "dn: {dn}\nchangetype: add\nobjectClass: organizationalUnit\nou: {}\n\n",
+                rdn.value()
             ));
         }
         self.ldapmodify(&ldif);
