@@ -6,7 +6,7 @@ use std::fmt::Display;
 use std::path::Path;
 
 use gwb_ad::Directory;
-use gwb_graph::{GraphClient, RequestStats};
+use gwb_graph::{GraphClient, GraphError, RequestStats};
 use gwb_model::clock::system_clock;
 use gwb_rules::RulesFile;
 
@@ -92,17 +92,31 @@ async fn check_graph(rules: &RulesFile, list: &mut Checklist) {
     let client = match GraphClient::new(config, system_clock) {
         Ok(client) => client,
         Err(error) => {
-            list.fail(format!("graph: {error}"), "check authority and endpoint");
+            list.fail(format!("graph: {error}"), graph_hint(&error));
             return;
         }
     };
     match client.get_json(&url, &mut RequestStats::default()).await {
         Ok(_) => list.ok(format!("graph: signed in and read groups at {endpoint}")),
-        Err(error) => list.fail(
-            format!("graph: {error}"),
+        Err(error) => list.fail(format!("graph: {error}"), graph_hint(&error)),
+    }
+}
+
+/// What to look at when the Graph check fails with `error`.
+fn graph_hint(error: &GraphError) -> &'static str {
+    match error {
+        GraphError::CaFile { .. } => {
+            "[graph] ca_file must be a readable PEM file of one or more CA certificates"
+        }
+        GraphError::Tls { .. } => {
+            "set [graph] ca_file to the CA certificate (PEM) that signs the endpoint's \
+             certificate, e.g. a TLS-inspecting proxy's"
+        }
+        GraphError::Config(_) | GraphError::HttpClient(_) => "check authority and endpoint",
+        _ => {
             "check tenant_id, client_id and the credential; the app needs the application \
-             permissions Group.Read.All and User.Read.All with admin consent",
-        ),
+             permissions Group.Read.All and User.Read.All with admin consent"
+        }
     }
 }
 
@@ -167,4 +181,30 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
 
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_problem_points_at_ca_file_not_the_credential() {
+        let tls = GraphError::Tls {
+            url: "https://graph.example/v1.0".into(),
+            reason: "invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert!(graph_hint(&tls).starts_with("set [graph] ca_file"));
+        let ca_file = GraphError::CaFile {
+            path: "/etc/gwb/graph-ca.pem".into(),
+            reason: "no PEM certificate in the file".into(),
+        };
+        assert!(graph_hint(&ca_file).starts_with("[graph] ca_file must be"));
+        let refused = GraphError::Auth {
+            url: "https://login.example/t/oauth2/v2.0/token".into(),
+            status: 401,
+            error: "invalid_client".into(),
+            description: "AADSTS7000215".into(),
+        };
+        assert!(graph_hint(&refused).starts_with("check tenant_id, client_id"));
+    }
 }
