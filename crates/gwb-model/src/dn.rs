@@ -7,9 +7,12 @@
 //! # Accepted
 //!
 //! - RDNs separated by `,`. `;` is accepted as an RDN separator as well: RFC 2253 required
-//!   accepting it, RFC 4514 still allows it as an older form, and AD accepts it. It is never
-//!   written: [`Dn`]'s `Display` and [`Dn::key`] use `,`, and a `;` inside a value is written
-//!   `\;`.
+//!   accepting it and RFC 4514 still allows it as an older form, and an unescaped `;` can mean
+//!   nothing else (inside a value it must be escaped), so every crate reads it the same way.
+//!   It is never written: [`Dn`]'s `Display` and [`Dn::key`] use `,`, and a `;` inside a value
+//!   is written `\;`. Samba's DC refuses `;` between RDNs (`Invalid DN syntax`, checked against
+//!   the test DC), so DN text that reaches the DC as written (a rules file's `ou`, a plugin's
+//!   parent DN) should use `,`.
 //! - Multi-valued RDNs: attribute-value pairs joined by `+` (`CN=a+UID=b`). Their order does not
 //!   matter when DNs are compared (an RDN is a set).
 //! - Escapes: `\` followed by one of `, + ; " \ < > = #`, a space or `/` (AD's list of reserved
