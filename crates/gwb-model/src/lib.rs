@@ -10,6 +10,7 @@ mod cloud;
 mod desired;
 pub mod dn;
 pub mod limits;
+pub mod printable;
 mod rule;
 mod secret;
 mod user;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use gwb_model::printable::printable;
 use gwb_model::{CloudGroup, DesiredGroup, MemberKind, TargetCapabilities};
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -14,6 +15,7 @@ use crate::bindings::types::{
 };
 use crate::bindings::{GroupHandle, ProposalHandle};
 use crate::limiter::Limiter;
+use crate::log_budget::{Admit, LOG_BYTES_PER_RUN, LOG_LINES_PER_RUN, LogBudget};
 
 /// The longest log message kept; longer ones are cut so a plugin cannot flood the log.
 const MAX_LOG_CHARS: usize = 4096;
@@ -25,6 +27,8 @@ pub(crate) struct StoreData {
     pub(crate) limiter: Limiter,
     /// The plugin's name, for log lines.
     plugin: Arc<str>,
+    /// What the plugin may still log this run (shared by all its instances).
+    log_budget: Arc<LogBudget>,
     /// The group of the current call (an empty group between calls).
     pub(crate) group: Arc<CloudGroup>,
     /// The proposal of the current call, moved in for the call and back out after it.
@@ -45,13 +49,14 @@ pub(crate) fn no_group() -> Arc<CloudGroup> {
 }
 
 impl StoreData {
-    /// Fresh store state for `plugin` with `memory_bytes` of memory.
-    pub(crate) fn new(plugin: Arc<str>, memory_bytes: usize) -> Self {
+    /// Fresh store state for `plugin` with `memory_bytes` of memory, logging within `log_budget`.
+    pub(crate) fn new(plugin: Arc<str>, memory_bytes: usize, log_budget: Arc<LogBudget>) -> Self {
         Self {
             wasi: crate::sandbox::wasi_ctx(),
             table: ResourceTable::new(),
             limiter: Limiter::new(memory_bytes),
             plugin,
+            log_budget,
             group: no_group(),
             proposal: DesiredGroup::default(),
             target: TargetCapabilities::default(),
@@ -83,16 +88,33 @@ impl log::Host for StoreData {
             Some((cut, _)) => format!("{}…", &message[..cut]),
             None => message,
         };
+        if level == Level::Error {
+            // Kept even past the log cap: it explains a trap (the SDK logs a panic here).
+            self.last_error = Some(message.clone());
+        }
         let (plugin, group) = (&*self.plugin, self.group.id.as_str());
+        match self.log_budget.admit(message.len()) {
+            Admit::Write => {}
+            Admit::FirstDropped => {
+                tracing::warn!(
+                    plugin,
+                    group,
+                    "the plugin reached its log cap of {LOG_LINES_PER_RUN} lines or \
+                     {LOG_BYTES_PER_RUN} bytes for this run; its further lines are counted, \
+                     not written"
+                );
+                return;
+            }
+            Admit::Dropped => return,
+        }
+        // One line, shown as stored: no terminal control sequences, no line of its own.
+        let message = printable(&message);
         match level {
             Level::Trace => tracing::trace!(plugin, group, "{message}"),
             Level::Debug => tracing::debug!(plugin, group, "{message}"),
             Level::Info => tracing::info!(plugin, group, "{message}"),
             Level::Warn => tracing::warn!(plugin, group, "{message}"),
-            Level::Error => {
-                tracing::error!(plugin, group, "{message}");
-                self.last_error = Some(message);
-            }
+            Level::Error => tracing::error!(plugin, group, "{message}"),
         }
     }
 }

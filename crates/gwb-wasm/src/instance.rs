@@ -105,6 +105,7 @@ fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
     let data = StoreData::new(
         shared.spec.name.as_str().into(),
         shared.spec.limits.memory_bytes,
+        Arc::clone(&shared.log_budget),
     );
     let mut store = Store::new(&shared.kit.engine, data);
     store.limiter(|data| &mut data.limiter);

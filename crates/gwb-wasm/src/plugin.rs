@@ -12,6 +12,7 @@ use crate::WasmError;
 use crate::bindings::{RulePluginPre, WitPluginInfo};
 use crate::cache::{Cache, CacheStatus};
 use crate::instance::{self, Live};
+use crate::log_budget::LogBudget;
 use crate::runtime::Kit;
 
 /// What the rules file says about one plugin.
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     pub(crate) label: String,
     /// The instance `load` configured, handed to the first `instantiate`.
     spare: Mutex<Option<Live>>,
+    /// What the plugin may still log in this run, across all its instances.
+    pub(crate) log_budget: Arc<LogBudget>,
 }
 
 impl Plugin {
@@ -95,6 +98,12 @@ impl Plugin {
     /// Where the compiled code came from (cache hit, compiled, ...).
     pub fn cache_status(&self) -> &CacheStatus {
         &self.shared.cache_status
+    }
+
+    /// Log lines this plugin wrote past its cap ([`crate::LOG_LINES_PER_RUN`] lines or
+    /// [`crate::LOG_BYTES_PER_RUN`] bytes per load), counted instead of written.
+    pub fn log_lines_dropped(&self) -> u64 {
+        self.shared.log_budget.dropped()
     }
 
     /// A new instance (one store, configured), to be used by one thread for many groups.
@@ -184,6 +193,7 @@ pub(crate) fn load(
         cache_status,
         label: format!("plugin {name} ({})", path.display()),
         spare: Mutex::new(None),
+        log_budget: Arc::default(),
     };
     let (live, described) = instance::describe(&shared)?;
     shared.info.name = described.name.clone();

@@ -282,4 +282,48 @@ fn plugin_log_lines_reach_tracing_at_their_level_naming_plugin_and_group() {
         assert!(line.contains(r#"plugin="misbehave""#), "{line}");
         assert!(line.contains(&format!("group=\"{BAD_ID}\"")), "{line}");
     }
+    assert!(
+        text.contains(r"misbehave \u{1b}[31mred\n INFO fake line"),
+        "control characters are shown as escapes, on the plugin's own line:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+#[test]
+fn a_log_flood_is_capped_per_run_and_the_rest_counted() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let plugin = RUNTIME
+        .load(&PluginSpec {
+            limits: Limits {
+                time: Some(Duration::from_secs(60)),
+                ..Limits::default()
+            },
+            ..spec("misbehave", r#"{"stage": "filter", "mode": "log-flood"}"#)
+        })
+        .unwrap();
+    let mut instance = plugin.instantiate().unwrap();
+    let answer =
+        tracing::subscriber::with_default(subscriber, || run(&mut instance, "filter", BAD_ID, BAD));
+    assert_eq!(answer, Ok("returned from log-flood".to_string()));
+    let text = String::from_utf8(captured.0.lock().expect("capture lock").clone()).expect("UTF-8");
+    let flood = format!(" {} plugin=", "f".repeat(100));
+    let flood_lines = text.lines().filter(|l| l.contains(&flood)).count();
+    assert_eq!(flood_lines as u64, gwb_wasm::LOG_LINES_PER_RUN);
+    assert_eq!(
+        text.matches("reached its log cap of 1000 lines or 1048576 bytes")
+            .count(),
+        1,
+        "{}",
+        &text[text.len().saturating_sub(2000)..]
+    );
+    assert_eq!(
+        plugin.log_lines_dropped(),
+        1_000_000 - gwb_wasm::LOG_LINES_PER_RUN
+    );
 }

@@ -60,7 +60,7 @@ enum Mode {
     HugeValue,
     /// Return a rule error.
     RuleError,
-    /// Log at every level, then behave.
+    /// Log at every level (and one line with terminal control sequences), then behave.
     Log,
     /// `std::thread::sleep` for 30 s (WASI monotonic-clock subscribe-duration, then block).
     Sleep,
@@ -170,6 +170,7 @@ impl Misbehave {
                 gwb_plugin_sdk::log::info("misbehave info");
                 gwb_plugin_sdk::log::warn("misbehave warn");
                 gwb_plugin_sdk::log::error("misbehave error");
+                gwb_plugin_sdk::log::warn("misbehave \u{1b}[31mred\n INFO fake line");
                 format!("logged {}", group.id())
             }
             Mode::ControlCharacters => {
