@@ -1,28 +1,43 @@
 //! The on-disk cache of compiled plugins, keyed by the plugin's SHA-256 and the engine's
 //! compatibility hash, so a plugin compiles once per engine configuration.
+//!
+//! Whoever can change the cache can make gwb run native code with its AD and Graph
+//! credentials, so the cache is used only when it is private to the user running gwb: a folder
+//! (created with mode 0700) that is no symbolic link, is owned by the effective uid and is not
+//! writable by group or others, holding a key file (`cache.key`, 32 random bytes, mode 0600)
+//! with no access for group or others. Otherwise gwb warns once and compiles every plugin.
+//! Every entry carries an HMAC-SHA256 under that key and is loaded only when it verifies;
+//! entries are opened without following symbolic links and must be owned by the user and not
+//! writable by group or others. An entry that fails any check is compiled again and replaced.
+
+mod entry;
+mod key;
+mod private;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-/// Marks files this host wrote; followed by the plugin's and the artefact's SHA-256.
-const MAGIC: &[u8; 10] = b"GWBCWASM1\n";
-const HEADER_LEN: usize = MAGIC.len() + 32 + 32;
+use entry::Origin;
+use key::Key;
 
 /// Where a loaded plugin's machine code came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CacheStatus {
     /// No cache directory is configured: compiled now.
     Disabled,
-    /// Loaded from the cache.
+    /// A cache directory is configured but is not safe to use (the text says why; gwb warned
+    /// once): compiled now, and nothing was read from or written to the cache.
+    Refused(String),
+    /// Loaded from the cache: an entry whose MAC verified under the cache key.
     Hit,
     /// Not in the cache: compiled now and stored.
     Compiled,
-    /// A cache file existed but was unusable (corrupt, foreign or stale), so it was compiled
+    /// A cache file existed but was not loaded (not a private file of the user running gwb, a
+    /// MAC that does not verify, another plugin's, or refused by wasmtime), so it was compiled
     /// again and replaced. The text says why.
     Replaced(String),
 }
@@ -30,36 +45,46 @@ pub enum CacheStatus {
 /// A cache directory.
 pub(crate) struct Cache {
     dir: PathBuf,
+    /// The cache key, or why the cache is refused; decided on first use.
+    key: OnceLock<Result<Key, String>>,
 }
 
 impl Cache {
-    /// A cache in `dir` (created on first store).
+    /// A cache in `dir` (created, and checked, on first use).
     pub(crate) fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self {
+            dir,
+            key: OnceLock::new(),
+        }
     }
 
-    /// The compiled component for `wasm` (whose SHA-256 is `sha256`), from the cache when a
-    /// valid entry exists, else compiled and stored.
+    /// The compiled component for `wasm` (whose SHA-256 is `sha256`), from the cache when an
+    /// authentic entry exists, else compiled and stored.
     pub(crate) fn component(
         &self,
         engine: &Engine,
         sha256: &[u8; 32],
         wasm: &[u8],
     ) -> wasmtime::Result<(Component, CacheStatus)> {
-        let path = self.path(engine, sha256);
-        let replaced = match std::fs::read(&path) {
-            Ok(bytes) => match load(engine, sha256, &bytes) {
+        let key = match self.key() {
+            Ok(key) => key,
+            Err(why) => return Ok((Component::new(engine, wasm)?, CacheStatus::Refused(why))),
+        };
+        let origin = Origin {
+            plugin: *sha256,
+            engine: engine_hash(engine),
+        };
+        let path = self.path(&origin);
+        let replaced = match private::read_private(&path, &private::WRITABLE_BY_OTHERS) {
+            Ok(None) => None,
+            Ok(Some(bytes)) => match entry::load(engine, key, &origin, &bytes) {
                 Ok(component) => return Ok((component, CacheStatus::Hit)),
                 Err(why) => Some(why),
             },
-            Err(_) => None,
+            Err(why) => Some(why),
         };
         let component = Component::new(engine, wasm)?;
-        if let Err(e) = component.serialize().and_then(|artefact| {
-            store(&self.dir, &path, sha256, &artefact).map_err(wasmtime::Error::from)
-        }) {
-            tracing::warn!(path = %path.display(), "cannot write the plugin compile cache: {e:#}");
-        }
+        self.store(&path, key, &origin, &component);
         let status = match replaced {
             Some(why) => CacheStatus::Replaced(why),
             None => CacheStatus::Compiled,
@@ -67,49 +92,51 @@ impl Cache {
         Ok((component, status))
     }
 
-    fn path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
+    /// The cache key; on the first call, prepares the folder and warns if it is refused.
+    fn key(&self) -> Result<&Key, String> {
+        self.key
+            .get_or_init(|| {
+                prepare(&self.dir).inspect_err(|why| {
+                    tracing::warn!(
+                        dir = %self.dir.display(),
+                        "not using the plugin compile cache {}: {why}; every plugin is compiled \
+                         on every load until this is fixed",
+                        self.dir.display()
+                    );
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Stores `component` at `path`; a failure is only a warning (the next load compiles again).
+    fn store(&self, path: &Path, key: &Key, origin: &Origin, component: &Component) {
+        if let Err(e) = component.serialize().and_then(|artefact| {
+            entry::store(&self.dir, path, key, origin, &artefact).map_err(wasmtime::Error::from)
+        }) {
+            tracing::warn!(path = %path.display(), "cannot write the plugin compile cache: {e:#}");
+        }
+    }
+
+    fn path(&self, origin: &Origin) -> PathBuf {
         self.dir.join(format!(
             "{}-{:016x}.cwasm",
-            hex::encode(sha256),
-            hasher.finish()
+            hex::encode(origin.plugin),
+            origin.engine
         ))
     }
 }
 
-/// Checks a cache file's header and checksum, then deserializes it.
-fn load(engine: &Engine, sha256: &[u8; 32], bytes: &[u8]) -> Result<Component, String> {
-    if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
-        return Err("not a gwb cache file".into());
-    }
-    let (plugin_hash, rest) = bytes[MAGIC.len()..].split_at(32);
-    let (artefact_hash, artefact) = rest.split_at(32);
-    if plugin_hash != sha256 {
-        return Err("compiled from a different plugin".into());
-    }
-    if Sha256::digest(artefact).as_slice() != artefact_hash {
-        return Err("checksum mismatch (corrupt file)".into());
-    }
-    // SAFETY: `Component::deserialize` trusts its input to be machine code wasmtime produced.
-    // These bytes come from this host's own cache directory (which, like the rules file, must be
-    // writable only by the account running gwb), written by `store` from `Component::serialize`.
-    // Accidents are refused above: a file from another plugin (header hash), a truncated or
-    // corrupt file (checksum over every byte); wasmtime itself refuses an artefact built by
-    // another wasmtime version or engine configuration.
-    #[allow(unsafe_code)]
-    let component = unsafe { Component::deserialize(engine, artefact) };
-    component.map_err(|e| format!("wasmtime refused it: {e:#}"))
+/// Creates the cache folder if needed, checks it is private and returns its key.
+fn prepare(dir: &Path) -> Result<Key, String> {
+    private::create_dir(dir)?;
+    private::check_dir(dir)?;
+    key::open(dir)
 }
 
-/// Writes a cache file atomically (temporary file + rename), so readers never see half a file.
-fn store(dir: &Path, path: &Path, sha256: &[u8; 32], artefact: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(MAGIC)?;
-    file.write_all(sha256)?;
-    file.write_all(&Sha256::digest(artefact))?;
-    file.write_all(artefact)?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// The engine's compatibility hash (wasmtime version and configuration) as a number.
+fn engine_hash(engine: &Engine) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.finish()
 }

@@ -43,6 +43,7 @@ fn cache_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|f| f.extension().is_some_and(|e| e == "cwasm"))
         .collect();
     files.sort();
     files
@@ -84,7 +85,9 @@ fn the_second_load_hits_the_cache_and_bad_cache_files_are_recompiled() {
     std::fs::write(&file, &bytes).unwrap();
     assert_eq!(
         status("misbehave"),
-        CacheStatus::Replaced("checksum mismatch (corrupt file)".into())
+        CacheStatus::Replaced(
+            "its MAC does not match (not written by this gwb with this cache key)".into()
+        )
     );
 
     // A valid cache file of another plugin put under this plugin's name.
