@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod blocking;
+mod cache;
 mod determinism;
 mod examples;
 mod loading;
