@@ -73,6 +73,7 @@ fn run_options(
         report: args.report.clone(),
         ldif: args.ldif.clone(),
         progress: !cli.quiet,
+        detail: cli.verbose > 0,
     })
 }
 

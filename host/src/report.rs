@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use gwb_rules::Rejection;
 
+use gwb_model::printable::{printable, printable_lines};
+
 use crate::transform::{NoteKind, RuleNote};
 
 /// Everything one `plan` or `sync` run did, in the shape `--report` writes.
@@ -283,8 +285,11 @@ impl RunReport {
                 .any(|o| o.outcome.as_deref() == Some("skipped"))
     }
 
-    /// The closing summary for people.
-    pub fn render_summary(&self) -> String {
+    /// The closing summary for people. Skipped groups come as one line per skip reason with
+    /// its count; failures, warnings, conflicts and failed operations one line per group, at
+    /// most [`GROUP_LINES`] of each kind. `detail` (`-v`) lists every group instead; the
+    /// report (`--report`) always has every group.
+    pub fn render_summary(&self, detail: bool) -> String {
         let mut out = String::new();
         let s = &self.summary;
         let source = &self.source;
@@ -299,10 +304,10 @@ impl RunReport {
             self.mode, source.groups, source.deletes, source.users, source.requests, source.retries
         );
         if let Some(aborted) = &self.aborted {
-            let _ = writeln!(out, "  ABORTED: {aborted}");
+            let _ = writeln!(out, "  ABORTED: {}", printable_lines(aborted, "    "));
         }
         if let Some(guard) = &self.guard {
-            let _ = writeln!(out, "  STOPPED BY A GUARD: {guard}");
+            let _ = writeln!(out, "  STOPPED BY A GUARD: {}", printable(guard));
         }
         if let Some(kept) = &self.state_kept {
             let _ = writeln!(out, "  Graph state not advanced: {kept}");
@@ -360,41 +365,99 @@ impl RunReport {
             if self.mode == "sync" { "apply" } else { "LDIF" },
             t.write
         );
+        self.render_group_lines(&mut out, detail);
+        out
+    }
+}
+
+impl RunReport {
+    /// The lines about single groups and operations, after the counts.
+    fn render_group_lines(&self, out: &mut String, detail: bool) {
+        let mut skip_reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        let mut rejected = Vec::new();
+        let mut warnings = Vec::new();
         for note in &self.rules {
             let name = note.display_name.as_deref().unwrap_or("");
-            let line = match &note.kind {
+            let line = |what: String| format!("{} \"{name}\": {what}", note.object_id);
+            match &note.kind {
+                NoteKind::Rejected(Rejection::Skipped { by, reason }) if !detail => {
+                    *skip_reasons.entry((by, reason)).or_default() += 1;
+                }
                 NoteKind::Rejected(Rejection::Skipped { by, reason }) => {
-                    format!("skipped by {by}: {reason}")
+                    rejected.push(line(format!("skipped by {by}: {reason}")));
                 }
                 NoteKind::Rejected(Rejection::Failed { message, .. }) => {
-                    format!("FAILED: {message}")
+                    rejected.push(line(format!("FAILED: {message}")));
                 }
-                NoteKind::Warnings { warnings } => format!("warning: {}", warnings.join("; ")),
-            };
-            let _ = writeln!(out, "  - {} \"{name}\": {line}", note.object_id);
+                NoteKind::Warnings { warnings: w } => {
+                    warnings.push(line(format!("warning: {}", w.join("; "))));
+                }
+            }
         }
-        for conflict in &self.conflicts {
-            let _ = writeln!(
-                out,
-                "  - CONFLICT {}: {} vs {}: {}",
-                conflict.object_id, conflict.ours, conflict.theirs, conflict.reason
-            );
-        }
-
-        for op in self
+        let mut by_count: Vec<_> = skip_reasons.into_iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let skips = by_count
+            .into_iter()
+            .map(|((by, reason), n)| format!("skipped by {by} ({n} group(s)): {reason}"))
+            .collect();
+        let conflicts = self
+            .conflicts
+            .iter()
+            .map(|c| {
+                format!(
+                    "CONFLICT {}: {} vs {}: {}",
+                    c.object_id, c.ours, c.theirs, c.reason
+                )
+            })
+            .collect();
+        let operations = self
             .operations
             .iter()
             .filter(|o| matches!(o.outcome.as_deref(), Some("failed" | "skipped")))
-        {
-            let _ = writeln!(
+            .map(|op| {
+                format!(
+                    "{} {}: {}",
+                    op.outcome.as_deref().unwrap_or_default().to_uppercase(),
+                    op.operation,
+                    op.detail.as_deref().unwrap_or_default()
+                )
+            })
+            .collect();
+        for (lines, what) in [
+            (skips, "skip reasons"),
+            (rejected, "failed groups"),
+            (warnings, "groups with warnings"),
+            (conflicts, "conflicts"),
+            (operations, "failed or skipped operations"),
+        ] {
+            write_capped(
                 out,
-                "  - {} {}: {}",
-                op.outcome.as_deref().unwrap_or_default().to_uppercase(),
-                op.operation,
-                op.detail.as_deref().unwrap_or_default()
+                lines,
+                if detail { usize::MAX } else { GROUP_LINES },
+                what,
             );
         }
-        out
+    }
+}
+
+/// How many lines of one kind (skip reasons, failed groups, conflicts, …) the summary prints
+/// without `-v`; the rest are counted, and the report lists them all.
+pub const GROUP_LINES: usize = 20;
+
+/// Writes at most `limit` of `lines` as `  - …` and counts the rest. The lines carry cloud and
+/// plugin text, so control characters are shown as escapes and a line break only continues
+/// the line, indented.
+fn write_capped(out: &mut String, lines: Vec<String>, limit: usize, what: &str) {
+    let total = lines.len();
+    for line in lines.into_iter().take(limit) {
+        let _ = writeln!(out, "  - {}", printable_lines(&line, "    "));
+    }
+    if total > limit {
+        let _ = writeln!(
+            out,
+            "  … {} more {what}: gwb -v lists them all, and --report FILE records every group",
+            total - limit
+        );
     }
 }
 
@@ -447,7 +510,7 @@ mod tests {
             ..RunReport::default()
         };
         assert_eq!(
-            report.render_summary(),
+            report.render_summary(false),
             "gwb sync: full round (the rules changed since the last run): 2 group(s), 0 removal(s), 3 user(s) from Graph in 4 request(s), 0 retried
   Graph state not advanced: some operations failed; the next run reads these changes again
   2 group(s) that failed or were skipped here are read again next run
@@ -459,5 +522,94 @@ mod tests {
   - CONFLICT g1: CN=Team,OU=Cloud,DC=x (Group_g1) vs CN=Team,OU=Cloud,DC=x (objectGUID abc): DN: another object already has this DN
 "
         );
+    }
+
+    fn note(id: usize, kind: NoteKind) -> RuleNote {
+        RuleNote {
+            object_id: format!("g{id}"),
+            display_name: Some(format!("Team {id}")),
+            kind,
+        }
+    }
+
+    fn skipped(by: &str, reason: &str) -> NoteKind {
+        NoteKind::Rejected(Rejection::Skipped {
+            by: by.into(),
+            reason: reason.into(),
+        })
+    }
+
+    /// Thousands of skipped groups are a few lines by reason; failures are listed up to the cap.
+    #[test]
+    fn the_summary_groups_skips_by_reason_and_caps_per_group_lines() {
+        let mut notes: Vec<RuleNote> = (0..3000)
+            .map(|i| note(i, skipped("group-filter", "the group has no members")))
+            .collect();
+        notes.push(note(3000, skipped("defaults", "synced from on-premises")));
+        notes.extend((0..25).map(|i| {
+            note(
+                4000 + i,
+                NoteKind::Rejected(Rejection::Failed {
+                    by: "ou-router".into(),
+                    stage: None,
+                    message: "boom".into(),
+                    fault: true,
+                }),
+            )
+        }));
+        let mut report = RunReport::default();
+        report.add_rule_notes(notes);
+        let summary = report.render_summary(false);
+        let lines: Vec<&str> = summary
+            .lines()
+            .filter(|l| l.starts_with("  - ") || l.starts_with("  …"))
+            .collect();
+        assert_eq!(lines.len(), 2 + GROUP_LINES + 1, "{summary}");
+        assert_eq!(
+            lines[0],
+            "  - skipped by group-filter (3000 group(s)): the group has no members"
+        );
+        assert_eq!(
+            lines[1],
+            "  - skipped by defaults (1 group(s)): synced from on-premises"
+        );
+        assert_eq!(lines[2], "  - g4000 \"Team 4000\": FAILED: boom");
+        assert_eq!(
+            lines[2 + GROUP_LINES],
+            "  … 5 more failed groups: gwb -v lists them all, and --report FILE records every group"
+        );
+        assert!(
+            summary.contains("  skipped 3001 (1 by defaults, 3000 by group-filter)"),
+            "{summary}"
+        );
+
+        let detailed = report.render_summary(true);
+        let per_group = detailed.lines().filter(|l| l.starts_with("  - g")).count();
+        assert_eq!(per_group, 3001 + 25);
+        assert!(!detailed.contains("  …"));
+    }
+
+    /// A hostile displayName or plugin message cannot clear the screen or forge a summary line.
+    #[test]
+    fn cloud_and_plugin_text_reaches_the_summary_without_control_characters() {
+        let mut report = RunReport::default();
+        report.add_rule_notes(vec![RuleNote {
+            object_id: "g1".into(),
+            display_name: Some("\u{1b}[2JTeam".into()),
+            kind: NoteKind::Rejected(Rejection::Failed {
+                by: "evil".into(),
+                stage: None,
+                message: "boom\n  created 100, updated 0\u{7}".into(),
+                fault: false,
+            }),
+        }]);
+        let summary = report.render_summary(false);
+        assert!(
+            summary.contains(
+                "  - g1 \"\\u{1b}[2JTeam\": FAILED: boom\n      created 100, updated 0\\u{7}\n"
+            ),
+            "{summary}"
+        );
+        assert!(!summary.contains('\u{1b}') && !summary.contains('\u{7}'));
     }
 }

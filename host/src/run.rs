@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub ldif: Option<PathBuf>,
     /// Show progress on stderr.
     pub progress: bool,
+    /// List every skipped, failed or warned-about group in the summary (`-v`), not a line per
+    /// skip reason and a capped list.
+    pub detail: bool,
 }
 
 /// Runs one plan or sync and prints its summary. The Graph state only advances after a sync
@@ -268,7 +271,7 @@ impl Verdicts {
 
 /// Prints the summary (stderr for plan, whose stdout is the LDIF) and writes the report.
 fn finish(report: &RunReport, options: &RunOptions, exit: Exit) -> anyhow::Result<Exit> {
-    let summary = report.render_summary();
+    let summary = report.render_summary(options.detail);
     if options.apply {
         print!("{summary}");
     } else {

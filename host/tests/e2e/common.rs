@@ -218,6 +218,7 @@ ca_file = "{ca}"
                 report: Some(report.clone()),
                 ldif: (!apply).then_some(ldif),
                 progress: false,
+                detail: false,
             },
         )
         .await
