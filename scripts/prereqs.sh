@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one install list for gwb's demo and tests on a fresh Debian machine with Rust: the
-# wasm32-wasip2 Rust target, a Samba AD DC (with winbind, which `samba` execs at start),
+# wasm32-wasip2 Rust target, rustfmt and clippy, a Samba AD DC (with winbind, which `samba` execs at start),
 # ldap-utils (ldapmodify, ldapsearch), openssl and python3. `scripts/samba-dc.sh` calls this too.
 #
 # It installs every listed Debian package that dpkg does not report as installed (checking
@@ -36,6 +36,12 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
     say "adding the wasm32-wasip2 Rust target"
     rustup target add wasm32-wasip2
 fi
+for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component-"; then
+        say "adding the $component Rust component"
+        rustup component add "$component"
+    fi
+done
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs gwb's whole test suite on a fresh Debian machine: installs what is missing (the
-# wasm32-wasip2 target, Samba, ldap-utils, openssl), builds the plugins from source, starts two
+# wasm32-wasip2 target, Samba, ldap-utils, openssl), checks formatting and clippy (host and
+# plugin workspaces, warnings are errors), builds the plugins from source, starts two
 # throwaway Samba AD DCs on loopback (the base 2012 R2 schema and the Exchange-extended one),
 # runs every test, checks both databases with `samba-tool dbcheck`, and stops the DCs.
 # Exits non-zero when anything fails.
@@ -11,6 +12,13 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "toolchain and packages"
 scripts/prereqs.sh
+
+step "formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
+cargo fmt --all --check
+cargo fmt --manifest-path plugins/Cargo.toml --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --manifest-path plugins/Cargo.toml --target-dir plugins/target --target wasm32-wasip2 \
+    --workspace --all-targets --locked -- -D warnings
 
 step "plugins (wasm32-wasip2, from source)"
 scripts/build-plugins.sh

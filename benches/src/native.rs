@@ -14,17 +14,14 @@ use crate::BenchError;
 use crate::scenario::{ChainEntry, GROUP_FILTER, OU_ROUTER, SAM_NAME};
 
 /// group-filter's rule logic, shared with the plugin.
-#[cfg_attr(test, allow(clippy::unwrap_used))]
 #[path = "../../plugins/examples/group-filter/src/rule.rs"]
 pub mod group_filter_rule;
 
 /// ou-router's rule logic, shared with the plugin.
-#[cfg_attr(test, allow(clippy::unwrap_used))]
 #[path = "../../plugins/examples/ou-router/src/rule.rs"]
 pub mod ou_router_rule;
 
 /// sam-name's rule logic, shared with the plugin.
-#[cfg_attr(test, allow(clippy::unwrap_used))]
 #[path = "../../plugins/examples/sam-name/src/rule.rs"]
 pub mod sam_name_rule;
 

@@ -75,7 +75,6 @@ impl Drop for Recycled<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::native;

@@ -1,6 +1,5 @@
 //! The native, Lua and WebAssembly variants are the same rules: every group of a varied set
 //! comes out of the pipeline identically, and the benchmark group comes out as expected.
-#![allow(clippy::unwrap_used)]
 
 use gwb_benches::scenario::{self, DEFAULT_OU};
 use gwb_benches::{lua, native, wasm};
@@ -52,10 +51,10 @@ fn cases() -> Vec<CloudGroup> {
 }
 
 fn outcomes(rules: Vec<Box<dyn Rule>>) -> Vec<Outcome> {
-    let mut pipeline = scenario::pipeline(rules).unwrap();
+    let mut pipeline = scenario::pipeline(rules).expect("the scenario's pipeline builds");
     cases()
         .into_iter()
-        .map(|group| pipeline.transform(group).unwrap())
+        .map(|group| pipeline.transform(group).expect("every case transforms"))
         .collect()
 }
 

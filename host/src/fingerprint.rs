@@ -39,7 +39,6 @@ pub fn rules_fingerprint(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

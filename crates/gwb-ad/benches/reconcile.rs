@@ -6,7 +6,6 @@
 //! best of which is reported; default 3).
 
 // Bench code: a failed unwrap is a failed run.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;

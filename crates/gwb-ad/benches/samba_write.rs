@@ -4,7 +4,8 @@
 //! Run: `eval $(scripts/samba-dc.sh start) && cargo bench -p gwb-ad --bench samba_write`
 //! (GWB_BENCH_GROUPS changes the group count).
 
-// Bench code: a failed unwrap is a failed run.
+// A bench binary is no test, so clippy.toml's allow-unwrap-in-tests does not reach it; a failed
+// unwrap is a failed run.
 #![allow(clippy::unwrap_used)]
 
 #[allow(dead_code)]

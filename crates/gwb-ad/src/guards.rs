@@ -160,7 +160,6 @@ pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use crate::plan::{GroupReport, Operation, Removal};

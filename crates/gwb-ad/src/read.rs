@@ -292,7 +292,6 @@ impl Directory {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 #[expect(
     clippy::disallowed_types,
     reason = "ldap3's SearchEntry holds its attributes in HashMaps; the tests only build entries"

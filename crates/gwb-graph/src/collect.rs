@@ -130,7 +130,6 @@ pub(crate) fn add_users_page(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -216,7 +216,6 @@ fn check_endpoint(what: &'static str, value: &str) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

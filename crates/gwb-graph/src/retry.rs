@@ -40,7 +40,6 @@ pub(crate) fn jitter() -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -327,7 +327,6 @@ fn sync_dir(path: &Path) -> Result<(), StateError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -104,7 +104,6 @@ impl SecretSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

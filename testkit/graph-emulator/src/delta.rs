@@ -240,7 +240,6 @@ fn net_member_changes(record: &GroupRecord, events: &[&ChangeKind]) -> Vec<Value
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -205,7 +205,6 @@ fn group_props(index: usize, rng: &mut SplitMix) -> Map<String, Value> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

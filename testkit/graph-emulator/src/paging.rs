@@ -111,7 +111,6 @@ pub(crate) fn parse_delta_token(token: &str) -> Option<DeltaState> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -494,7 +494,6 @@ pub(crate) fn iso_from_unix(secs: u64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

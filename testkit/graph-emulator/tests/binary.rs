@@ -1,5 +1,4 @@
 //! The `graph-emulator` binary serves the example tenant and prints its base URL and tenant id.
-#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
