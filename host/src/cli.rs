@@ -17,7 +17,8 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
-    /// More log detail: -v info, -vv debug, -vvv trace.
+    /// More log detail: -v info, -vv debug, -vvv trace. With -v the summary of sync and plan
+    /// also lists every skipped, failed or warned-about group instead of a line per skip reason.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
