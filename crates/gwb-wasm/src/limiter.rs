@@ -92,7 +92,44 @@ impl ResourceLimiter for Limiter {
 
 #[cfg(test)]
 mod tests {
+    use wasmtime::{Engine, Instance, Module, Store};
+
     use super::*;
+
+    /// A WebAssembly page: memories are sized in pages of 64 KiB.
+    const PAGE: usize = 64 << 10;
+
+    /// A store whose only limiter is a real [`Limiter`] of `mib` MiB, as plugins get.
+    fn store(engine: &Engine, mib: usize) -> Store<Limiter> {
+        let mut store = Store::new(engine, Limiter::new(mib << 20));
+        store.limiter(|limiter| limiter);
+        store
+    }
+
+    /// Instantiates the module `wat` in a fresh store limited to `mib` MiB: the error message
+    /// and the total the limiter refused, or `Ok` and `None`.
+    fn instantiate(wat: &str, mib: usize) -> (Result<(), String>, Option<usize>) {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        let mut store = store(&engine, mib);
+        let result = Instance::new(&mut store, &module, &[])
+            .map(drop)
+            .map_err(|e| format!("{e:#}"));
+        (result, store.data().refused_memory)
+    }
+
+    /// `n` memories of `pages` pages each.
+    fn memories(n: usize, pages: usize) -> String {
+        format!(
+            "(module {})",
+            "(memory $pages) "
+                .replace("$pages", &pages.to_string())
+                .repeat(n)
+        )
+    }
+
+    const LIMIT_REACHED: &str =
+        "memory limit of 16777216 bytes reached (memories and tables together)";
 
     #[test]
     fn memories_and_tables_share_one_limit() {
@@ -107,5 +144,78 @@ mod tests {
         let elements = (2 << 20) / TABLE_ELEMENT_BYTES + 1;
         assert!(limiter.table_growing(0, elements, None).is_err());
         assert!(limiter.table_growing(0, 1000, None).unwrap());
+    }
+
+    #[test]
+    fn a_module_with_more_memories_than_the_cap_is_refused() {
+        assert_eq!(instantiate(&memories(MAX_MEMORIES, 0), 16), (Ok(()), None));
+        let (result, refused) = instantiate(&memories(MAX_MEMORIES + 1, 0), 16);
+        assert_eq!(
+            result,
+            Err("resource limit exceeded: memory count too high at 3".to_owned())
+        );
+        assert_eq!(refused, None, "the count, not the size, refused it");
+    }
+
+    #[test]
+    fn two_memories_share_one_limit_and_the_second_is_refused() {
+        let nine_mib = (9 << 20) / PAGE;
+        assert_eq!(instantiate(&memories(1, nine_mib), 16), (Ok(()), None));
+        assert_eq!(
+            instantiate(&memories(2, nine_mib), 16),
+            (Err(LIMIT_REACHED.to_owned()), Some(18 << 20)),
+            "9 MiB each is under 16 MiB, 18 MiB together is not"
+        );
+    }
+
+    #[test]
+    fn a_huge_table_counts_against_the_memory_limit() {
+        // 4 Mi elements of a pointer each: 32 MiB.
+        assert_eq!(
+            instantiate("(module (table 4194304 funcref))", 16),
+            (Err(LIMIT_REACHED.to_owned()), Some(32 << 20))
+        );
+        // 1 Mi elements (8 MiB) pass alone, and with 9 MiB of memory make 17 MiB.
+        assert_eq!(
+            instantiate("(module (table 1048576 funcref))", 16),
+            (Ok(()), None)
+        );
+        assert_eq!(
+            instantiate(
+                &format!(
+                    "(module (memory {}) (table 1048576 funcref))",
+                    (9 << 20) / PAGE
+                ),
+                16
+            ),
+            (Err(LIMIT_REACHED.to_owned()), Some(17 << 20))
+        );
+    }
+
+    #[test]
+    fn more_tables_than_the_cap_are_refused() {
+        let tables = |n: usize| format!("(module {})", "(table 0 funcref) ".repeat(n));
+        assert_eq!(instantiate(&tables(MAX_TABLES), 16), (Ok(()), None));
+        assert_eq!(
+            instantiate(&tables(MAX_TABLES + 1), 16).0,
+            Err("resource limit exceeded: table count too high at 9".to_owned())
+        );
+    }
+
+    #[test]
+    fn more_instances_than_the_cap_are_refused() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat::parse_str("(module)").unwrap()).unwrap();
+        let mut store = store(&engine, 16);
+        for _ in 0..MAX_INSTANCES {
+            Instance::new(&mut store, &module, &[]).unwrap();
+        }
+        let error = Instance::new(&mut store, &module, &[])
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "resource limit exceeded: instance count too high at 17"
+        );
     }
 }
