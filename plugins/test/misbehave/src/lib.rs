@@ -1,7 +1,9 @@
 //! misbehave: a test plugin that misbehaves on purpose in the stage its config names, e.g.
 //! `{"stage": "naming", "mode": "endless-loop", "only": "Bad group"}` (`only`: misbehave just for
 //! the group with that displayName; `"stage": "configure"` misbehaves once, in `configure`). The
-//! host's tests check each mode is contained.
+//! host's tests check each mode is contained. With `"pass_others": true` the other groups pass
+//! untouched instead of getting `ok <id>`, so several misbehave entries, each `only` a different
+//! group, can share one chain and leave every other group as the defaults make it.
 //!
 //! Modes that probe the sandbox (file, env, socket, clock, random, members) do not crash: they
 //! report what they saw as the stage's answer (filter: the skip reason; naming: the cn; mapping:
@@ -89,6 +91,10 @@ struct Config {
     /// Misbehave only for the group with this displayName (others get `ok <id>`); all when unset.
     #[serde(default)]
     only: Option<String>,
+    /// With `only`: the other groups pass untouched (filter: write; naming: keep; mapping: no
+    /// edit) rather than getting `ok <id>`.
+    #[serde(default)]
+    pass_others: bool,
     /// The attribute `edit-attribute` replaces.
     #[serde(default)]
     attribute: Option<String>,
@@ -112,7 +118,12 @@ impl Misbehave {
             return Ok(None);
         }
         let mode = match &self.config.only {
-            Some(only) if group.display_name().as_deref() != Some(only.as_str()) => Mode::Ok,
+            Some(only) if group.display_name().as_deref() != Some(only.as_str()) => {
+                if self.config.pass_others {
+                    return Ok(None);
+                }
+                Mode::Ok
+            }
             _ => self.config.mode,
         };
         if mode == Mode::EditAttribute {
