@@ -142,7 +142,7 @@ pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
 
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
-        OutputFormat::Text => print!("{}", render_text(&reports)),
+        OutputFormat::Text => print!("{}", render_text(&reports, &chain.log_lines_dropped())),
     }
     let failures = reports.iter().any(|r| {
         matches!(
@@ -184,7 +184,9 @@ fn describe(outcome: Outcome) -> ItemResult {
     }
 }
 
-fn render_text(reports: &[ItemReport]) -> String {
+/// The report for people; `log_lines_dropped` (by plugin) closes it when a plugin logged past
+/// its cap.
+fn render_text(reports: &[ItemReport], log_lines_dropped: &BTreeMap<String, u64>) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let mut counts = BTreeMap::<&str, usize>::new();
@@ -253,5 +255,8 @@ fn render_text(reports: &[ItemReport]) -> String {
         .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
         .collect();
     let _ = writeln!(out, "{} item(s): {}", reports.len(), summary.join(", "));
+    for (plugin, dropped) in log_lines_dropped {
+        let _ = writeln!(out, "{}", crate::report::log_cap_line(plugin, *dropped));
+    }
     out
 }

@@ -1,6 +1,8 @@
 //! Loads the rules file's plugin chain into the WebAssembly runtime and makes warm instances
 //! of it for each worker.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use gwb_model::Rule;
 use gwb_rules::RulesFile;
@@ -10,7 +12,8 @@ use crate::settings;
 
 /// The compiled plugins of one rules file, ready to be instantiated per worker thread.
 pub struct PluginChain {
-    plugins: Vec<Plugin>,
+    /// Each plugin with its name in the rules file, in chain order.
+    plugins: Vec<(String, Plugin)>,
 }
 
 impl PluginChain {
@@ -25,6 +28,7 @@ impl PluginChain {
             .map(|entry| {
                 runtime
                     .load(&settings::plugin_spec(entry))
+                    .map(|plugin| (entry.name.clone(), plugin))
                     .with_context(|| format!("{}: plugin `{}`", entry.location, entry.name))
             })
             .collect::<anyhow::Result<_>>()?;
@@ -35,7 +39,7 @@ impl PluginChain {
     pub fn describe(&self) -> Vec<String> {
         self.plugins
             .iter()
-            .map(|plugin| {
+            .map(|(_, plugin)| {
                 let info = plugin.info();
                 let stages: Vec<&str> = [
                     (info.stages.filter, "filter"),
@@ -54,19 +58,30 @@ impl PluginChain {
     pub fn file_hashes(&self) -> impl Iterator<Item = &str> {
         self.plugins
             .iter()
-            .map(|plugin| plugin.info().sha256.as_str())
+            .map(|(_, plugin)| plugin.info().sha256.as_str())
     }
 
     /// One warm instance of every plugin, in chain order, for one worker.
     pub fn instantiate(&self) -> anyhow::Result<Vec<Box<dyn Rule>>> {
         self.plugins
             .iter()
-            .map(|plugin| {
+            .map(|(_, plugin)| {
                 plugin
                     .instantiate()
                     .map(|instance| Box::new(instance) as Box<dyn Rule>)
                     .with_context(|| format!("cannot start plugin `{}`", plugin.info().name))
             })
+            .collect()
+    }
+
+    /// The log lines each plugin wrote past its per-run cap so far, counted instead of
+    /// written, by the plugin's name in the rules file; plugins that stayed within it are not
+    /// listed.
+    pub fn log_lines_dropped(&self) -> BTreeMap<String, u64> {
+        self.plugins
+            .iter()
+            .map(|(name, plugin)| (name.clone(), plugin.log_lines_dropped()))
+            .filter(|(_, dropped)| *dropped > 0)
             .collect()
     }
 }

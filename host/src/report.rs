@@ -11,6 +11,7 @@ use serde::Serialize;
 use gwb_rules::Rejection;
 
 use gwb_model::printable::{printable, printable_lines};
+use gwb_wasm::{LOG_BYTES_PER_RUN, LOG_LINES_PER_RUN};
 
 use crate::transform::{NoteKind, RuleNote};
 
@@ -40,6 +41,9 @@ pub struct RunReport {
     pub read_again_next_run: usize,
     /// The counts of the closing summary.
     pub summary: Summary,
+    /// The log lines each plugin wrote past its per-run cap, counted instead of written, by
+    /// the plugin's name in the rules file; plugins within the cap are not listed.
+    pub plugin_log_lines_dropped: BTreeMap<String, u64>,
     /// Where the run's time went.
     pub timings: Timings,
 }
@@ -344,6 +348,9 @@ impl RunReport {
             "  conflicts {}, plugin faults {}, rule failures {}, apply failures {}",
             s.conflicts, s.plugin_faults, s.rule_failures, s.apply_failures
         );
+        for (plugin, dropped) in &self.plugin_log_lines_dropped {
+            let _ = writeln!(out, "  {}", log_cap_line(plugin, *dropped));
+        }
         let groups_missing = self
             .groups
             .iter()
@@ -438,6 +445,17 @@ impl RunReport {
             );
         }
     }
+}
+
+/// What the summary (and `gwb rules test`) says about a plugin that logged past its per-run
+/// cap: how many of its lines were counted instead of written.
+pub fn log_cap_line(plugin: &str, dropped: u64) -> String {
+    format!(
+        "plugin {}: {dropped} log line(s) over its cap of {LOG_LINES_PER_RUN} lines / {} MiB per \
+         run were counted, not written",
+        printable(plugin),
+        LOG_BYTES_PER_RUN >> 20
+    )
 }
 
 /// How many lines of one kind (skip reasons, failed groups, conflicts, …) the summary prints
@@ -587,6 +605,31 @@ mod tests {
         let per_group = detailed.lines().filter(|l| l.starts_with("  - g")).count();
         assert_eq!(per_group, 3001 + 25);
         assert!(!detailed.contains("  …"));
+    }
+
+    /// A plugin that logged past its cap gets a line with the count; without one, no line.
+    #[test]
+    fn the_summary_counts_the_log_lines_a_plugin_wrote_past_its_cap() {
+        let mut report = RunReport {
+            mode: "plan".into(),
+            ..RunReport::default()
+        };
+        let without = report.render_summary(false);
+        report.plugin_log_lines_dropped =
+            BTreeMap::from([("chatty".to_owned(), 1), ("misbehave".to_owned(), 999_000)]);
+        assert_eq!(
+            report.render_summary(false),
+            "gwb plan: incremental round: 0 group(s), 0 removal(s), 0 user(s) from Graph in 0 request(s), 0 retried
+  created 0, updated 0, renamed/moved 0, deleted 0, moved to holding OU 0, adopted 0, unchanged 0
+  skipped 0
+  conflicts 0, plugin faults 0, rule failures 0, apply failures 0
+  plugin chatty: 1 log line(s) over its cap of 1000 lines / 1 MiB per run were counted, not written
+  plugin misbehave: 999000 log line(s) over its cap of 1000 lines / 1 MiB per run were counted, not written
+  members skipped because they have no AD account: 0 in 0 group(s)
+  time: AD connect 0.00 s, Graph read 0.00 s, transform 0.00 s, AD read and compare 0.00 s, LDIF 0.00 s
+"
+        );
+        assert!(!without.contains("log line(s)"), "{without}");
     }
 
     /// A hostile displayName or plugin message cannot clear the screen or forge a summary line.

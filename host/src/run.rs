@@ -103,6 +103,8 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         tokio::task::block_in_place(|| transform_all(groups, rules, &chain, caps, &transforming))?;
     transforming.finish_and_clear();
     report.timings.transform = started.elapsed().as_secs_f64();
+    // Counted before an abort returns: a flood that ends in a fault is reported all the same.
+    report.plugin_log_lines_dropped = chain.log_lines_dropped();
     let transformed = match transformed {
         Ok(transformed) => transformed,
         Err(aborted) => {
