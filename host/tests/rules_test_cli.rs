@@ -172,10 +172,9 @@ fn every_docs_fixture_gets_an_answer_and_non_group_files_a_clear_error() {
     assert_eq!(seen, 12, "all docs fixtures were tried");
 }
 
-/// A rules file with one misbehaving plugin (misbehaving only for "Bad group") before the
-/// contoso router, over two groups: the bad one fails with the right message, the other is
-/// written normally by the same warm instance.
-fn misbehave(stage: &str, mode: &str, limits: &str) -> String {
+/// `gwb rules test` over "Bad group" and "Good group" with one plugin, `bad`: misbehave with
+/// the `config` (a TOML inline table's keys) and `limits` (a TOML inline table).
+fn rules_test_misbehave(config: &str, limits: &str) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = dir.path().join("rules.toml");
     std::fs::write(
@@ -188,7 +187,7 @@ ou = "OU=Cloud,DC=example,DC=com"
 name = "bad"
 path = "{}"
 limits = {limits}
-config = {{ stage = "{stage}", mode = "{mode}", only = "Bad group" }}
+config = {{ {config} }}
 "#,
             built_plugin("misbehave").display()
         ),
@@ -203,9 +202,24 @@ config = {{ stage = "{stage}", mode = "{mode}", only = "Bad group" }}
 ]}"#,
     )
     .expect("groups");
-    let out = gwb(&rules, &groups, &[]);
+    gwb(&rules, &groups, &[])
+}
+
+/// A rules file with one misbehaving plugin (misbehaving only for "Bad group") before the
+/// contoso router, over two groups: the bad one fails with the right message, the other is
+/// written normally by the same warm instance.
+fn misbehave(stage: &str, mode: &str, limits: &str) -> String {
+    misbehave_exiting(stage, mode, limits, 4)
+}
+
+/// Like [`misbehave`] for a mode the run survives with exit `code` (0: nothing failed).
+fn misbehave_exiting(stage: &str, mode: &str, limits: &str, code: i32) -> String {
+    let out = rules_test_misbehave(
+        &format!(r#"stage = "{stage}", mode = "{mode}", only = "Bad group""#),
+        limits,
+    );
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert_eq!(out.status.code(), Some(code), "{text}");
     // misbehave answers `ok <id>` for every other group: as the skip reason (filter), the cn
     // (naming) or the description (mapping).
     let second = text
@@ -240,6 +254,26 @@ fn misbehaving_plugins_fail_only_their_group_with_the_cause_in_words() {
         ),
         ("mapping", "panic", "{}", "panicked"),
         ("naming", "deep-recursion", "{}", "overflowed its stack"),
+        // Blocking calls are stopped at once: the generous budget shows it was not the clock.
+        (
+            "filter",
+            "sleep",
+            "{ time_ms = 10000 }",
+            "tried to wait 30000000000 ns (subscribe-duration: a sleep, or a poll with a \
+             timer); plugins may not block, so the call was stopped at once",
+        ),
+        (
+            "naming",
+            "wait-instant",
+            "{ time_ms = 10000 }",
+            "tried to wait 30000000000 ns (subscribe-instant: ",
+        ),
+        (
+            "mapping",
+            "poll-timer",
+            "{ time_ms = 10000 }",
+            "tried to wait 30000000000 ns (subscribe-duration: ",
+        ),
     ];
     for (stage, mode, limits, cause) in cases {
         let text = misbehave(stage, mode, limits);
@@ -270,4 +304,127 @@ fn invalid_plugin_output_is_refused_for_that_group() {
     );
     let text = misbehave("mapping", "huge-value", "{ memory_mib = 64 }");
     assert!(text.contains("gwb accepts at most 65536"), "{text}");
+}
+
+/// The text misbehave's `control-characters` mode answers, as gwb shows it: escaped.
+const CONTROL_ESCAPED: &str = r"\u{1b}[2J\u{1b}[31mred\u{7}\r\nFAKE: all groups deleted\u{9b}0m";
+
+/// No escape, bell, carriage return or C1 control reaches the author's terminal.
+fn assert_no_control_characters(what: &str, text: &str) {
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}', '\r', '\u{9b}']),
+        "{what}: raw control characters in {text:?}"
+    );
+}
+
+#[test]
+fn control_characters_from_a_plugin_reach_the_output_only_as_escapes() {
+    // Filter: the text is the skip reason, shown escaped on its line.
+    let text = misbehave_exiting("filter", "control-characters", "{}", 0);
+    assert!(
+        text.contains(&format!(
+            "\"Bad group\"\n    skipped by bad: {CONTROL_ESCAPED}\n[2] "
+        )),
+        "{text}"
+    );
+    assert_no_control_characters("filter", &text);
+    // Naming and mapping: refused as invalid output, the message naming the character.
+    for (stage, problem) in [
+        (
+            "naming",
+            "cn `\\u{1b}[2J\\u{1b}[31mred\\u{7}\\r\\nFAKE: all groups deleted\\u{9b}0m` contains the control character U+001B",
+        ),
+        (
+            "mapping",
+            "a value of `description` contains the control character U+001B",
+        ),
+    ] {
+        let text = misbehave(stage, "control-characters", "{}");
+        assert!(
+            text.contains(&format!(
+                "    failed: plugin `bad` ({stage} stage) gave invalid output for group \
+                 \"Bad group\" (00000000-0000-4000-8000-00000000000b): {problem}\n"
+            )),
+            "{stage}: {text}"
+        );
+        assert_no_control_characters(stage, &text);
+    }
+}
+
+#[test]
+fn a_log_flood_is_capped_and_counted_and_the_run_finishes() {
+    let out = rules_test_misbehave(
+        r#"stage = "filter", mode = "log-flood", only = "Bad group""#,
+        // A million log calls take a while in a debug build; only the cap is under test.
+        "{ time_ms = 120000 }",
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("\"Bad group\"\n    skipped by bad: returned from log-flood\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "2 item(s): 0 written, 2 skipped, 0 failed, 0 removed, 0 invalid\n\
+             plugin bad: 999000 log line(s) over its cap of 1000 lines / 1 MiB per run were \
+             counted, not written\n"
+        ),
+        "{text}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches(
+                "the plugin reached its log cap of 1000 lines or 1048576 bytes for this run; \
+                 its further lines are counted, not written"
+            )
+            .count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn printing_in_configure_reaches_no_output_and_every_group_is_written() {
+    let out = rules_test_misbehave(r#"stage = "configure", mode = "print""#, "{}");
+    let text = stdout(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{stderr}");
+    for cn in ["Bad group_00000000000b", "Good group_00000000000c"] {
+        assert!(
+            text.contains(&format!("    write CN={cn},OU=Cloud,DC=example,DC=com\n")),
+            "{text}"
+        );
+    }
+    assert!(
+        text.ends_with("2 item(s): 2 written, 0 skipped, 0 failed, 0 removed, 0 invalid\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("misbehave std") && !stderr.contains("misbehave std"),
+        "a plugin's stdout and stderr go nowhere: {text}{stderr}"
+    );
+}
+
+#[test]
+fn a_sleep_in_configure_fails_the_load_naming_the_plugin_and_the_wait() {
+    let out = rules_test_misbehave(
+        r#"stage = "configure", mode = "sleep""#,
+        "{ time_ms = 10000 }",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout(&out), "", "no group is reported on");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(": plugin `bad`: plugin bad: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            " failed while calling configure: tried to wait 30000000000 ns (subscribe-duration: \
+             a sleep, or a poll with a timer); plugins may not block"
+        ),
+        "{stderr}"
+    );
 }
