@@ -3,6 +3,7 @@
 
 mod common;
 
+mod attacks;
 mod changes;
 mod check;
 mod crash;
