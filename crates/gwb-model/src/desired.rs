@@ -123,6 +123,15 @@ impl AttributeEdit {
         }
     }
 
+    /// The same edit of the attribute spelled `name` (e.g. its canonical name).
+    pub fn renamed(self, name: String) -> Self {
+        match self {
+            Self::Replace { values, .. } => Self::Replace { name, values },
+            Self::Add { values, .. } => Self::Add { name, values },
+            Self::Remove { values, .. } => Self::Remove { name, values },
+        }
+    }
+
     /// Applies the edit to a set of attributes.
     pub fn apply_to(&self, attributes: &mut Attributes) {
         match self {

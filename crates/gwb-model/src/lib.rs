@@ -12,6 +12,7 @@ pub mod dn;
 pub mod limits;
 pub mod printable;
 mod rule;
+mod schema;
 mod secret;
 mod user;
 
@@ -23,5 +24,6 @@ pub use desired::{
 };
 pub use dn::escape_dn_value;
 pub use rule::{Rule, Stage, StageError, Stages};
+pub use schema::AttributeNames;
 pub use secret::{Secret, SecretError, SecretSource};
 pub use user::{CloudDelete, UserAnchor};

@@ -1,0 +1,60 @@
+//! What a directory's schema calls its attributes: the lDAPDisplayName of every attribute type,
+//! by attributeID (numeric OID) and by name in any case.
+
+use std::collections::BTreeMap;
+
+/// The attribute names a directory's schema defines (attributeID ↔ lDAPDisplayName), as
+/// discovered at connect. The rule pipeline maps plugin-written names through it, so an OID or
+/// an odd spelling of a name comes out as the one name AD answers with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeNames {
+    /// lDAPDisplayName by attributeID.
+    by_oid: BTreeMap<String, String>,
+    /// lDAPDisplayName by its lower-cased self.
+    by_lower_name: BTreeMap<String, String>,
+}
+
+impl FromIterator<(String, String)> for AttributeNames {
+    /// The names of these `(attributeID, lDAPDisplayName)` pairs.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut names = Self::default();
+        for (oid, name) in pairs {
+            names
+                .by_lower_name
+                .insert(name.to_ascii_lowercase(), name.clone());
+            names.by_oid.insert(oid, name);
+        }
+        names
+    }
+}
+
+impl AttributeNames {
+    /// The lDAPDisplayName of the attribute whose attributeID is `oid`.
+    pub fn by_oid(&self, oid: &str) -> Option<&str> {
+        self.by_oid.get(oid).map(String::as_str)
+    }
+
+    /// The schema's spelling of the attribute `name` (matched case-insensitively).
+    pub fn by_name(&self, name: &str) -> Option<&str> {
+        self.by_lower_name
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_by_oid_and_by_name_in_any_case() {
+        let names: AttributeNames = [("2.5.4.13", "description"), ("2.5.4.31", "member")]
+            .into_iter()
+            .map(|(oid, name)| (oid.to_owned(), name.to_owned()))
+            .collect();
+        assert_eq!(names.by_oid("2.5.4.31"), Some("member"));
+        assert_eq!(names.by_oid("2.5.4.031"), None);
+        assert_eq!(names.by_name("DESCRIPTION"), Some("description"));
+        assert_eq!(names.by_name("descriptions"), None);
+    }
+}
