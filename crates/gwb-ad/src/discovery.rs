@@ -1,6 +1,6 @@
 //! What the domain controller offers: rootDSE facts and the schema attributes gwb can write.
 
-use gwb_model::TargetCapabilities;
+use gwb_model::{AttributeNames, TargetCapabilities};
 use ldap3::Scope;
 
 use crate::directory::text_values;
@@ -43,6 +43,9 @@ pub struct Discovery {
     pub schema_attributes: Vec<String>,
     /// What the defaults and plugins may write.
     pub capabilities: TargetCapabilities,
+    /// Every attribute type of the schema (attributeID ↔ lDAPDisplayName), from the subschema
+    /// entry's `attributeTypes`: plugin edits are named through it.
+    pub attribute_names: AttributeNames,
 }
 
 impl Discovery {
@@ -62,8 +65,8 @@ impl Discovery {
 }
 
 impl Directory {
-    /// Reads the rootDSE and checks the schema for `msDS-ExternalDirectoryObjectId` and the
-    /// Exchange attributes.
+    /// Reads the rootDSE, checks the schema for `msDS-ExternalDirectoryObjectId` and the
+    /// Exchange attributes, and reads the names of all attribute types.
     pub async fn discover(&mut self) -> Result<Discovery, AdError> {
         let attrs = [
             "namingContexts",
@@ -74,6 +77,7 @@ impl Directory {
             "domainFunctionality",
             "forestFunctionality",
             "dnsHostName",
+            "subschemaSubentry",
         ];
         let root = self
             .read_entry("", &attrs)
@@ -136,6 +140,9 @@ impl Directory {
             exchange_schema: EXCHANGE_ATTRIBUTES.iter().all(|a| has(a)),
             external_directory_object_id: has(EXTERNAL_ID_ATTRIBUTE),
         };
+        let subschema = one("subschemaSubentry")
+            .unwrap_or_else(|| format!("CN=Aggregate,{schema_naming_context}"));
+        let attribute_names = self.attribute_names(&subschema).await?;
         Ok(Discovery {
             naming_contexts,
             default_naming_context,
@@ -147,6 +154,66 @@ impl Directory {
             dns_host_name: one("dnsHostName"),
             schema_attributes,
             capabilities,
+            attribute_names,
         })
+    }
+
+    /// The names of every attribute type the subschema entry `dn` lists (one entry, no paging:
+    /// some tens of milliseconds against Samba, so it is read at every connect).
+    async fn attribute_names(&mut self, dn: &str) -> Result<AttributeNames, AdError> {
+        let entry = self
+            .read_entry(dn, &["attributeTypes"])
+            .await?
+            .ok_or_else(|| AdError::Data {
+                dn: dn.to_owned(),
+                reason: "the subschema entry does not exist".into(),
+            })?;
+        let names: AttributeNames = text_values(&entry, "attributeTypes")
+            .into_iter()
+            .filter_map(attribute_type)
+            .collect();
+        if names.by_name("objectClass").is_none() {
+            return Err(AdError::Data {
+                dn: dn.to_owned(),
+                reason: "attributeTypes was not returned or names no objectClass".into(),
+            });
+        }
+        Ok(names)
+    }
+}
+
+/// The attributeID and first name of an RFC 4512 AttributeTypeDescription, e.g.
+/// `( 2.5.4.31 NAME 'member' SYNTAX '1.3.6.1.4.1.1466.115.121.1.12' )`; `None` without a name.
+fn attribute_type(description: &str) -> Option<(String, String)> {
+    let rest = description.trim_start().strip_prefix('(')?.trim_start();
+    let (oid, rest) = rest.split_once(char::is_whitespace)?;
+    let names = rest.trim_start().strip_prefix("NAME")?.trim_start();
+    let names = names.strip_prefix('(').unwrap_or(names).trim_start();
+    let name = names.strip_prefix('\'')?.split('\'').next()?;
+    (!name.is_empty()).then(|| (oid.to_owned(), name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_type_descriptions_give_their_oid_and_name() {
+        let pair = |oid: &str, name: &str| Some((oid.to_owned(), name.to_owned()));
+        assert_eq!(
+            attribute_type("( 2.5.4.31 NAME 'member' SYNTAX '1.3.6.1.4.1.1466.115.121.1.12' )"),
+            pair("2.5.4.31", "member")
+        );
+        assert_eq!(
+            attribute_type("(1.2.840.113556.1.2.226 NAME 'adminDescription' SINGLE-VALUE )"),
+            pair("1.2.840.113556.1.2.226", "adminDescription")
+        );
+        assert_eq!(
+            attribute_type("( 2.5.4.3 NAME ( 'cn' 'commonName' ) SUP name )"),
+            pair("2.5.4.3", "cn")
+        );
+        assert_eq!(attribute_type("( 2.5.4.3 SYNTAX '1.2' )"), None);
+        assert_eq!(attribute_type("( 2.5.4.3 NAME '' )"), None);
+        assert_eq!(attribute_type("garbage"), None);
     }
 }

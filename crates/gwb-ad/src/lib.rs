@@ -2,7 +2,8 @@
 //!
 //! One run, in order:
 //! 1. [`Directory::connect`] with an [`AdConfig`] (LDAPS or StartTLS; plaintext refused).
-//! 2. [`Directory::discover`]: rootDSE and schema → [`Discovery::capabilities`] for the rules.
+//! 2. [`Directory::discover`]: rootDSE and schema → [`Discovery::capabilities`] and
+//!    [`Discovery::attribute_names`] for the rules.
 //! 3. [`Directory::read_owned`] (paged, ranged `member`), [`Directory::member_index`] (batched
 //!    lookups of the members' AD objects) and [`Directory::probe`] (who holds the names).
 //! 4. [`reconcile()`] → [`Plan`] (pure), then [`guards::check`] before any write.

@@ -31,3 +31,39 @@ async fn root_dse_and_schema_capabilities_match_the_profile() {
         assert!(d.schema_attributes.is_empty(), "{:?}", d.schema_attributes);
     }
 }
+
+#[tokio::test]
+async fn the_schema_names_every_attribute_by_its_attribute_id() {
+    let dc = dc();
+    let mut dir = dc.connect().await;
+    let names = dir.discover().await.unwrap().attribute_names;
+    // The attributes no plugin may edit, by the attributeIDs Microsoft publishes (and gwb's
+    // rules keep a table of).
+    let mut protected = vec![
+        ("2.5.4.0", "objectClass"),
+        ("2.5.4.31", "member"),
+        ("1.2.840.113556.1.2.226", "adminDescription"),
+        ("1.2.840.113556.1.4.221", "sAMAccountName"),
+        ("2.5.4.3", "cn"),
+        ("1.2.840.113556.1.4.1", "name"),
+        ("2.5.4.49", "distinguishedName"),
+        ("1.2.840.113556.1.4.2", "objectGUID"),
+        ("1.2.840.113556.1.4.146", "objectSid"),
+        ("1.2.840.113556.1.4.782", "objectCategory"),
+        ("1.2.840.113556.1.2.281", "nTSecurityDescriptor"),
+        ("1.2.840.113556.1.2.102", "memberOf"),
+    ];
+    let external_id = ("1.2.840.113556.1.4.2310", "msDS-ExternalDirectoryObjectId");
+    if dc.is_exchange() {
+        protected.push(external_id);
+    } else {
+        assert_eq!(names.by_oid(external_id.0), None, "not in the base schema");
+    }
+    for (oid, name) in protected {
+        assert_eq!(names.by_oid(oid), Some(name), "{oid}");
+    }
+    assert_eq!(names.by_oid("2.5.4.13"), Some("description"));
+    assert_eq!(names.by_name("DESCRIPTION"), Some("description"));
+    assert_eq!(names.by_name("grouptype"), Some("groupType"));
+    assert_eq!(names.by_name("noSuchAttribute"), None);
+}
