@@ -54,6 +54,16 @@ pub enum AdError {
         /// The server's diagnostic or the transport error.
         reason: String,
     },
+    /// An attribute to read is not named by its lDAPDisplayName alone (a numeric OID, or a
+    /// name with options): AD would answer under another name and it would look absent.
+    #[error(
+        "will not read `{name}`: attributes are read by lDAPDisplayName, without options (the \
+         rule pipeline names every attribute so)"
+    )]
+    AttributeName {
+        /// The attribute as it was asked for.
+        name: String,
+    },
     /// The directory returned data gwb cannot use.
     #[error("unexpected data at {dn}: {reason}")]
     Data {

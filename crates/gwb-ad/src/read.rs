@@ -74,6 +74,19 @@ pub fn is_structural(name: &str) -> bool {
         || name.to_ascii_lowercase().starts_with("member;")
 }
 
+/// `name` when it is an lDAPDisplayName alone, the way AD names the attributes it returns;
+/// an error for a numeric OID or a name with options, which would come back under another
+/// name and so look absent.
+fn plain_name(name: &str) -> Result<&str, AdError> {
+    if name.contains(';') || name.starts_with(|c: char| c.is_ascii_digit()) {
+        Err(AdError::AttributeName {
+            name: name.to_owned(),
+        })
+    } else {
+        Ok(name)
+    }
+}
+
 /// How many `member` values one ranged read asks for: AD's MaxValRange default.
 pub const MEMBER_RANGE: u64 = 1500;
 
@@ -198,7 +211,7 @@ impl Directory {
         }
         for a in attributes {
             if !is_structural(a) && !attrs.iter().any(|x| x.eq_ignore_ascii_case(a)) {
-                attrs.push(a);
+                attrs.push(plain_name(a)?);
             }
         }
         let mut groups = Vec::new();
@@ -358,7 +371,26 @@ mod tests {
         };
         assert_eq!(member_range(&entry).unwrap().2, None);
         assert!(is_structural("Member;range=0-*"));
+        assert!(is_structural("member;binary"));
         assert!(is_structural("sAMAccountName"));
         assert!(!is_structural("description"));
+    }
+
+    #[test]
+    fn reads_ask_for_attributes_by_name_only() {
+        assert_eq!(plain_name("description").ok(), Some("description"));
+        assert_eq!(
+            plain_name("extensionAttribute1").ok(),
+            Some("extensionAttribute1")
+        );
+        for refused in ["2.5.4.13", "description;lang-en", "adminDescription;binary"] {
+            assert_eq!(
+                plain_name(refused).map_err(|e| e.to_string()),
+                Err(format!(
+                    "will not read `{refused}`: attributes are read by lDAPDisplayName, \
+                     without options (the rule pipeline names every attribute so)"
+                ))
+            );
+        }
     }
 }
