@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use gwb_model::dn::Dn;
 use gwb_model::{CloudGroup, Member, MemberKind, Rule, TargetCapabilities, WritebackConfiguration};
-use gwb_rules::{Defaults, FaultPolicy, NamingScheme, Pipeline};
+use gwb_rules::{Defaults, FaultPolicy, NamingScheme, Pipeline, PluginPrivileges, Target};
 
 use crate::BenchError;
 
@@ -156,8 +156,12 @@ pub fn pipeline(rules: Vec<Box<dyn Rule>>) -> Result<Pipeline, BenchError> {
             ou: DEFAULT_OU.into(),
         },
         vec![managed],
-        TARGET,
+        Target {
+            capabilities: TARGET,
+            schema: None,
+        },
         rules,
+        PluginPrivileges::new(),
         FaultPolicy::SkipGroup,
     ))
 }

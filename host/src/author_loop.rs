@@ -9,12 +9,13 @@ use gwb_model::printable::{printable, printable_lines};
 use anyhow::Context;
 use gwb_graph::wire::{GroupItem, parse_groups_document};
 use gwb_model::TargetCapabilities;
-use gwb_rules::{Outcome, Pipeline, Rejection, RulesFile};
+use gwb_rules::{Outcome, Rejection, RulesFile, Target};
 use serde::Serialize;
 
 use crate::cli::{OutputFormat, RulesTestArgs};
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
+use crate::settings;
 
 /// What one item of the input became.
 #[derive(Debug, Serialize)]
@@ -87,13 +88,12 @@ pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
         external_directory_object_id: args.external_directory_object_id,
     };
     let chain = PluginChain::load(&rules)?;
-    let mut pipeline = Pipeline::new(
-        rules.defaults.clone(),
-        rules.managed_ous.clone(),
-        target,
-        chain.instantiate()?,
-        rules.on_plugin_fault,
-    );
+    // No AD here: the schema is unknown, so numeric OIDs in plugin edits are refused.
+    let target = Target {
+        capabilities: target,
+        schema: None,
+    };
+    let mut pipeline = settings::pipeline(&rules, target, chain.instantiate()?);
 
     let mut reports = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {

@@ -19,7 +19,7 @@ use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
 use crate::settings::{self, ad_config, ad_section, graph_config, graph_section};
-use crate::transform::{NoteKind, RuleNote, transform_all};
+use crate::transform::{NoteKind, RuleNote, ad_target, transform_all};
 
 /// Options shared by `plan` and `sync`.
 #[derive(Debug, Clone)]
@@ -99,8 +99,10 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     // The transform consumes the groups; the rest of the round (deletes, users, checkpoint)
     // is used below.
     let groups = std::mem::take(&mut round.groups);
-    let transformed =
-        tokio::task::block_in_place(|| transform_all(groups, rules, &chain, caps, &transforming))?;
+    let target = ad_target(&discovery);
+    let transformed = tokio::task::block_in_place(|| {
+        transform_all(groups, rules, &chain, target, &transforming)
+    })?;
     transforming.finish_and_clear();
     report.timings.transform = started.elapsed().as_secs_f64();
     // Counted before an abort returns: a flood that ends in a fault is reported all the same.

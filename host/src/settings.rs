@@ -1,7 +1,8 @@
 //! The one translation of a validated rules file into what the libraries run with: the Graph
 //! and AD client configurations (secrets loaded from where the file points, never from the
 //! file itself unless explicitly allowed), the Graph source's options and state file, the
-//! plugin specs, the reconcile policy and the guards. `run`, `check`, `state` and the plugin
+//! plugin specs, the rule pipeline (with each plugin's privileges), the reconcile policy and
+//! the guards. `run`, `check`, `state` and the plugin
 //! chain all take their settings from here.
 //!
 //! The rules file's defaults and the libraries' own defaults meet here; the tests check that a
@@ -15,11 +16,12 @@ use gwb_ad::{AdConfig, Guards, Policy, RemovalAction};
 use gwb_graph::{
     Credential, GraphConfig, Secret, SecretSource, SignatureAlg, SourceOptions, Timeouts,
 };
-use gwb_rules::RulesFile;
+use gwb_model::Rule;
 use gwb_rules::config::{
     AdSection, CertificateAlgorithm, GraphCredential, GraphSection, GuardsSection, PluginEntry,
     RemovalChoice, SecretRef,
 };
+use gwb_rules::{Pipeline, PluginPrivileges, RulesFile, Target};
 use gwb_wasm::{Limits, PluginSpec, RuntimeOptions};
 
 /// The file, inside `[graph] state_dir`, holding delta links, member lists and user anchors.
@@ -138,6 +140,29 @@ pub fn plugin_spec(entry: &PluginEntry) -> PluginSpec {
         },
         sha256_pin: entry.sha256.clone(),
     }
+}
+
+/// The rule pipeline of one worker: the rules file's defaults, managed OUs, each plugin's
+/// privileges and fault policy, around `chain` (one instance of every plugin, in order) and
+/// what gwb knows of the `target` directory.
+pub fn pipeline(rules: &RulesFile, target: Target, chain: Vec<Box<dyn Rule>>) -> Pipeline {
+    Pipeline::new(
+        rules.defaults.clone(),
+        rules.managed_ous.clone(),
+        target,
+        chain,
+        privileges(rules),
+        rules.on_plugin_fault,
+    )
+}
+
+/// Each plugin's `[[plugins]]` privileges, by its name.
+pub fn privileges(rules: &RulesFile) -> PluginPrivileges {
+    rules
+        .plugins
+        .iter()
+        .map(|entry| (entry.name.clone(), entry.privileges.clone()))
+        .collect()
 }
 
 /// The reconcile policy of `[sync]`.

@@ -2,13 +2,16 @@
 //! instance per worker, and sorts the answers into desired groups and report entries.
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 
-use gwb_model::{CloudGroup, DesiredGroup, TargetCapabilities};
-use gwb_rules::{Aborted, Outcome, Pipeline, Rejection, RulesFile};
+use gwb_ad::Discovery;
+use gwb_model::{CloudGroup, DesiredGroup};
+use gwb_rules::{Aborted, Outcome, Rejection, RulesFile, Target};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::plugins::PluginChain;
+use crate::settings;
 
 /// What the rules said about a group that is not written, or written with remarks.
 #[derive(Debug, Clone, Serialize)]
@@ -48,13 +51,22 @@ pub struct Transformed {
 /// One group's id, displayName and outcome.
 type GroupOutcome = (String, Option<String>, Outcome);
 
+/// What the pipeline knows of the directory discovery found: its capabilities and its
+/// attribute names.
+pub fn ad_target(discovery: &Discovery) -> Target {
+    Target {
+        capabilities: discovery.capabilities,
+        schema: Some(Arc::new(discovery.attribute_names.clone())),
+    }
+}
+
 /// Transforms every group. Stops early, with the fault, only when the rules file says
 /// `on_plugin_fault = "abort"`.
 pub fn transform_all(
     groups: Vec<CloudGroup>,
     rules: &RulesFile,
     chain: &PluginChain,
-    target: TargetCapabilities,
+    target: Target,
     progress: &ProgressBar,
 ) -> anyhow::Result<Result<Transformed, Aborted>> {
     let workers = std::thread::available_parallelism()
@@ -63,12 +75,10 @@ pub fn transform_all(
         .min(groups.len().max(1));
     let mut pipelines = Vec::with_capacity(workers);
     for _ in 0..workers {
-        pipelines.push(Pipeline::new(
-            rules.defaults.clone(),
-            rules.managed_ous.clone(),
-            target,
+        pipelines.push(settings::pipeline(
+            rules,
+            target.clone(),
             chain.instantiate()?,
-            rules.on_plugin_fault,
         ));
     }
     progress.set_length(groups.len() as u64);

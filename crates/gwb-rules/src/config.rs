@@ -10,6 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::defaults::{Defaults, NamingScheme};
+use crate::privileges::Privileges;
+use crate::validate::canonical_name;
 
 mod sections;
 
@@ -53,6 +55,9 @@ pub struct PluginEntry {
     pub limits: PluginLimits,
     /// The plugin's `config` table as JSON text (`{}` when absent).
     pub config_json: String,
+    /// What the plugin may do within the global rules (`attributes`, `ous`, `may_set_cn`,
+    /// `may_set_sam_account_name`); absent keys restrict nothing.
+    pub privileges: Privileges,
     /// Where the entry starts in the rules file, for messages: `file:line`.
     pub location: String,
 }
@@ -159,6 +164,10 @@ struct RawPlugin {
     sha256: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
+    attributes: Option<Vec<Spanned<String>>>,
+    ous: Option<Vec<Spanned<String>>>,
+    may_set_cn: Option<bool>,
+    may_set_sam_account_name: Option<bool>,
     config: Option<toml::Table>,
 }
 
@@ -206,7 +215,7 @@ impl RulesFile {
 
         let mut plugins: Vec<PluginEntry> = Vec::new();
         for spanned in &raw.plugins {
-            let entry = plugin_entry(spanned, base, &at)?;
+            let entry = plugin_entry(spanned, base, &managed_ous, &at)?;
             if plugins.iter().any(|p| p.name == entry.name) {
                 return Err(ConfigError::Invalid {
                     location: entry.location,
@@ -249,6 +258,7 @@ impl RulesFile {
 fn plugin_entry(
     spanned: &Spanned<RawPlugin>,
     base: &Path,
+    managed_ous: &[Dn],
     at: &impl Fn(usize) -> String,
 ) -> Result<PluginEntry, ConfigError> {
     let raw = spanned.get_ref();
@@ -327,8 +337,73 @@ fn plugin_entry(
             memory_bytes: memory_mib * 1024 * 1024,
         },
         config_json,
+        privileges: privileges(raw, managed_ous, at)?,
         location,
     })
+}
+
+/// The entry's privileges: `attributes` (canonicalised as plugin edits are, without a schema:
+/// no OID, no option, nothing protected), `ous` and the `may_set_*` flags. Absent keys restrict
+/// nothing.
+fn privileges(
+    raw: &RawPlugin,
+    managed_ous: &[Dn],
+    at: &impl Fn(usize) -> String,
+) -> Result<Privileges, ConfigError> {
+    let invalid =
+        |value: &Spanned<String>, key: &str, problem: String, hint: &str| ConfigError::Invalid {
+            location: at(value.span().start),
+            message: format!("plugin `{}`: {key}: {problem}", raw.name),
+            hint: hint.into(),
+        };
+    let attributes = raw
+        .attributes
+        .as_deref()
+        .map(|names| {
+            names
+                .iter()
+                .map(|name| {
+                    canonical_name(name.get_ref(), None)
+                        .map_err(|problem| invalid(name, "attributes", problem, ATTRIBUTES_HINT))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let ous = raw
+        .ous
+        .as_deref()
+        .map(|ous| {
+            ous.iter()
+                .map(|ou| {
+                    permitted_ou(ou.get_ref(), managed_ous)
+                        .map_err(|problem| invalid(ou, "ous", problem, OUS_HINT))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(Privileges {
+        attributes,
+        ous,
+        may_set_cn: raw.may_set_cn.unwrap_or(true),
+        may_set_sam_account_name: raw.may_set_sam_account_name.unwrap_or(true),
+    })
+}
+
+const ATTRIBUTES_HINT: &str = "list the attributes its mapping stage may edit by \
+                               lDAPDisplayName, e.g. attributes = [\"extensionAttribute1\"]";
+const OUS_HINT: &str = "list OUs inside managed_ous that its naming stage may route to, e.g. \
+                        ous = [\"OU=Finance,OU=Cloud Groups,DC=example,DC=com\"]";
+
+/// An `ous` entry: a DN inside one of the managed OUs.
+fn permitted_ou(text: &str, managed_ous: &[Dn]) -> Result<Dn, String> {
+    let dn = Dn::parse(text).map_err(|e| e.to_string())?;
+    if managed_ous.iter().any(|m| dn.is_within(m)) {
+        Ok(dn)
+    } else {
+        Err(format!(
+            "`{text}` is outside the managed OUs; a plugin may only route inside managed_ous"
+        ))
+    }
 }
 
 fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {

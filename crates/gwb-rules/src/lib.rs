@@ -8,8 +8,10 @@
 pub mod config;
 pub mod defaults;
 pub mod pipeline;
+pub mod privileges;
 pub mod validate;
 
 pub use config::{ConfigError, FaultPolicy, PluginEntry, RulesFile};
 pub use defaults::{Defaults, NamingScheme};
-pub use pipeline::{Aborted, Outcome, Pipeline, Rejection};
+pub use pipeline::{Aborted, Outcome, Pipeline, PluginPrivileges, Rejection, Target};
+pub use privileges::Privileges;

@@ -1,16 +1,19 @@
 //! Runs one cloud group through the defaults and the organization's rules, in the order
 //! eligibility → filter → defaults' proposal → naming → mapping, validating each answer.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gwb_model::dn::Dn;
 use gwb_model::{
-    CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, Stage, StageError, TargetCapabilities,
+    AttributeEdit, AttributeNames, CloudGroup, DesiredGroup, FilterDecision, Naming, Rule, Stage,
+    StageError, TargetCapabilities,
 };
 use serde::Serialize;
 
 use crate::config::FaultPolicy;
 use crate::defaults::Defaults;
+use crate::privileges::{Privileges, UNRESTRICTED};
 use crate::validate;
 
 /// Who produced an outcome: the built-in defaults, or a plugin by name.
@@ -64,23 +67,38 @@ pub struct Aborted {
     pub message: String,
 }
 
+/// What the pipeline knows of the directory it writes to.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// What the directory supports, as plugins are told.
+    pub capabilities: TargetCapabilities,
+    /// The directory's attribute names, when gwb has read its schema (`None` in `gwb rules
+    /// test`, which reads no AD): plugin edits are named through it.
+    pub schema: Option<Arc<AttributeNames>>,
+}
+
+/// Each plugin's privileges, by its name in the rules file; a rule not listed is unrestricted.
+pub type PluginPrivileges = BTreeMap<String, Privileges>;
+
 /// The transform path for one worker thread: defaults plus warm rule instances.
 pub struct Pipeline {
     defaults: Defaults,
     managed_ous: Vec<Dn>,
-    target: TargetCapabilities,
+    target: Target,
     rules: Vec<Box<dyn Rule>>,
+    privileges: PluginPrivileges,
     fault_policy: FaultPolicy,
 }
 
 impl Pipeline {
     /// A pipeline with these defaults, managed OUs (every target OU must lie within one),
-    /// target capabilities, rules in order, and fault policy.
+    /// target, rules in order with their privileges, and fault policy.
     pub fn new(
         defaults: Defaults,
         managed_ous: Vec<Dn>,
-        target: TargetCapabilities,
+        target: Target,
         rules: Vec<Box<dyn Rule>>,
+        privileges: PluginPrivileges,
         fault_policy: FaultPolicy,
     ) -> Self {
         Self {
@@ -88,6 +106,7 @@ impl Pipeline {
             managed_ous,
             target,
             rules,
+            privileges,
             fault_policy,
         }
     }
@@ -152,26 +171,33 @@ impl Pipeline {
                 Err(error) => return Err(stage_failed(&**rule, Stage::Filter, &label, error)),
             }
         }
+        let capabilities = self.target.capabilities;
         let mut desired = self
             .defaults
-            .propose(group, self.target)
+            .propose(group, capabilities)
             .map_err(defaults_failed)?;
         let mut warnings = Vec::new();
         for rule in self.rules.iter_mut().filter(|r| r.stages().naming) {
             let naming = rule
-                .naming(group, &mut desired, self.target)
+                .naming(group, &mut desired, capabilities)
                 .map_err(|e| stage_failed(&**rule, Stage::Naming, &label, e))?;
-            apply_naming(&mut desired, naming, &self.managed_ous, &mut warnings)
-                .map_err(|e| invalid_output(&**rule, Stage::Naming, &label, e))?;
+            warnings.extend(
+                check_naming(&naming, &self.managed_ous)
+                    .map_err(|e| invalid_output(&**rule, Stage::Naming, &label, e))?,
+            );
+            privileges_of(&self.privileges, &**rule)
+                .naming(&naming, &desired)
+                .map_err(|e| not_permitted(&**rule, Stage::Naming, &label, e))?;
+            apply_naming(&mut desired, naming);
         }
+        let schema = self.target.schema.as_deref();
         for rule in self.rules.iter_mut().filter(|r| r.stages().mapping) {
             let edits = rule
-                .mapping(group, &mut desired, self.target)
+                .mapping(group, &mut desired, capabilities)
                 .map_err(|e| stage_failed(&**rule, Stage::Mapping, &label, e))?;
-            for edit in &edits {
-                validate::edit(edit)
-                    .map_err(|e| invalid_output(&**rule, Stage::Mapping, &label, e))?;
-            }
+            let allowed = privileges_of(&self.privileges, &**rule);
+            let edits = canonical_edits(edits, schema, allowed)
+                .map_err(|refusal| refusal.rejection(&**rule, &label))?;
             for edit in &edits {
                 edit.apply_to(&mut desired.attributes);
             }
@@ -181,25 +207,73 @@ impl Pipeline {
     }
 }
 
-fn apply_naming(
-    desired: &mut DesiredGroup,
-    naming: Naming,
-    managed_ous: &[Dn],
-    warnings: &mut Vec<String>,
-) -> Result<(), String> {
+/// The privileges the rules file gives `rule`.
+fn privileges_of<'a>(privileges: &'a PluginPrivileges, rule: &dyn Rule) -> &'a Privileges {
+    privileges.get(rule.name()).unwrap_or(&UNRESTRICTED)
+}
+
+/// Why a mapping answer was refused: invalid output, or an edit beyond the plugin's privileges.
+enum Refusal {
+    Invalid(String),
+    NotPermitted(String),
+}
+
+impl Refusal {
+    fn rejection(self, rule: &dyn Rule, label: &str) -> Rejection {
+        match self {
+            Self::Invalid(problem) => invalid_output(rule, Stage::Mapping, label, problem),
+            Self::NotPermitted(problem) => not_permitted(rule, Stage::Mapping, label, problem),
+        }
+    }
+}
+
+/// A mapping answer's edits, each validated and named canonically (through `schema` when
+/// known), then checked against the plugin's `attributes`.
+fn canonical_edits(
+    edits: Vec<AttributeEdit>,
+    schema: Option<&AttributeNames>,
+    allowed: &Privileges,
+) -> Result<Vec<AttributeEdit>, Refusal> {
+    edits
+        .into_iter()
+        .map(|edit| {
+            let written = edit.name().to_owned();
+            let edit = validate::edit(edit, schema).map_err(Refusal::Invalid)?;
+            allowed
+                .attribute(&written, edit.name())
+                .map_err(Refusal::NotPermitted)?;
+            Ok(edit)
+        })
+        .collect()
+}
+
+/// Validates a naming answer; `Ok` holds its warnings.
+fn check_naming(naming: &Naming, managed_ous: &[Dn]) -> Result<Option<String>, String> {
+    if let Some(cn) = &naming.cn {
+        validate::cn(cn)?;
+    }
+    if let Some(parent) = &naming.parent_dn {
+        validate::parent_dn(parent, managed_ous)?;
+    }
+    naming
+        .sam_account_name
+        .as_deref()
+        .map(validate::sam_account_name)
+        .transpose()
+        .map(Option::flatten)
+}
+
+/// Moves a checked naming answer into the proposal.
+fn apply_naming(desired: &mut DesiredGroup, naming: Naming) {
     if let Some(cn) = naming.cn {
-        validate::cn(&cn)?;
         desired.cn = cn;
     }
     if let Some(parent) = naming.parent_dn {
-        validate::parent_dn(&parent, managed_ous)?;
         desired.parent_dn = parent;
     }
     if let Some(sam) = naming.sam_account_name {
-        warnings.extend(validate::sam_account_name(&sam)?);
         desired.sam_account_name = Some(sam);
     }
-    Ok(())
 }
 
 /// The whole proposal, including what the defaults derived from cloud data.
@@ -239,6 +313,19 @@ fn invalid_output(rule: &dyn Rule, stage: Stage, label: &str, problem: String) -
         stage: Some(stage),
         message: format!(
             "plugin `{}` ({stage} stage) gave invalid output for group {label}: {problem}",
+            rule.name()
+        ),
+        fault: false,
+    }
+}
+
+fn not_permitted(rule: &dyn Rule, stage: Stage, label: &str, problem: String) -> Rejection {
+    Rejection::Failed {
+        by: rule.name().to_owned(),
+        stage: Some(stage),
+        message: format!(
+            "plugin `{}` ({stage} stage) overstepped its [[plugins]] privileges for group \
+             {label}: {problem}",
             rule.name()
         ),
         fault: false,

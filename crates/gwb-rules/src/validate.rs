@@ -1,8 +1,13 @@
 //! Checks what defaults and plugins propose before anything reaches AD: every violation is a
 //! clear error for that group, worded so the plugin author knows what to fix.
 
-use gwb_model::AttributeEdit;
 use gwb_model::dn::Dn;
+use gwb_model::{AttributeEdit, AttributeNames};
+
+mod names;
+
+pub(crate) use names::spelled;
+pub use names::{ALLOWED_OPTIONS, canonical_name};
 
 /// AD's limit on `cn` (rangeUpper of the `cn` attribute).
 pub const CN_MAX_CHARS: usize = 64;
@@ -15,32 +20,6 @@ pub const SAM_FORBIDDEN: &str = "\"/\\[]:;|=,+*?<>";
 /// gwb refuses attribute values larger than this (AD's own limits are lower for most
 /// attributes; this stops runaway plugins before anything is sent).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
-
-/// Attributes a mapping plugin may not touch, and why.
-const PROTECTED: &[(&str, &str)] = &[
-    ("objectClass", "the object class is always `group`"),
-    (
-        "adminDescription",
-        "it holds gwb's ownership anchor Group_<objectId>",
-    ),
-    (
-        "msDS-ExternalDirectoryObjectId",
-        "it holds gwb's ownership anchor Group_<objectId>",
-    ),
-    (
-        "member",
-        "members come from the cloud group; gwb resolves and writes them",
-    ),
-    ("memberOf", "it is computed by AD"),
-    ("cn", "set it in the naming stage"),
-    ("name", "set cn in the naming stage"),
-    ("distinguishedName", "set cn and the OU in the naming stage"),
-    ("sAMAccountName", "set it in the naming stage"),
-    ("objectGUID", "it is assigned by AD"),
-    ("objectSid", "it is assigned by AD"),
-    ("objectCategory", "it is assigned by AD"),
-    ("nTSecurityDescriptor", "gwb does not manage permissions"),
-];
 
 /// Checks a `cn` value (unescaped).
 pub fn cn(value: &str) -> Result<(), String> {
@@ -101,15 +80,13 @@ pub fn parent_dn(parent: &str, managed_ous: &[Dn]) -> Result<(), String> {
     }
 }
 
-/// Checks one mapping edit: a valid, unprotected attribute name and sane values.
-pub fn edit(edit: &AttributeEdit) -> Result<(), String> {
-    let name = edit.name();
-    attribute_name(name)?;
-    if let Some((protected, why)) = PROTECTED.iter().find(|(p, _)| p.eq_ignore_ascii_case(name)) {
-        return Err(format!("may not change `{protected}`: {why}"));
-    }
+/// Checks one mapping edit and returns it under its attribute's canonical name: an attribute
+/// a plugin may edit ([`canonical_name`], through `schema` when gwb has read it) and sane
+/// values.
+pub fn edit(edit: AttributeEdit, schema: Option<&AttributeNames>) -> Result<AttributeEdit, String> {
+    let name = canonical_name(edit.name(), schema)?;
     for value in edit.values() {
-        attribute_value(name, value)?;
+        attribute_value(&name, value)?;
     }
     if name.eq_ignore_ascii_case("groupType") && !matches!(edit, AttributeEdit::Remove { .. }) {
         match edit.values() {
@@ -117,25 +94,14 @@ pub fn edit(edit: &AttributeEdit) -> Result<(), String> {
             _ => return Err("groupType takes exactly one value".into()),
         }
     }
-    Ok(())
+    Ok(edit.renamed(name))
 }
 
 /// Checks an LDAP attribute description (RFC 4512): a name that starts with a letter and
 /// holds letters, digits and hyphens, or a numeric OID, optionally followed by `;options`.
 pub fn attribute_name(name: &str) -> Result<(), String> {
     let mut parts = name.split(';');
-    let base = parts.next().unwrap_or_default();
-    let valid_descr = |s: &str| {
-        let mut chars = s.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    let valid_oid = |s: &str| {
-        s.split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let base_ok =
-        valid_descr(base) || (base.starts_with(|c: char| c.is_ascii_digit()) && valid_oid(base));
+    let base_ok = parts.next().is_some_and(is_attribute_type);
     let options_ok = parts.all(|option| {
         !option.is_empty()
             && option
@@ -145,12 +111,30 @@ pub fn attribute_name(name: &str) -> Result<(), String> {
     if base_ok && options_ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{}` is not a valid LDAP attribute name (letters, digits and hyphens, starting \
-             with a letter, e.g. extensionAttribute1)",
-            preview(name)
-        ))
+        Err(not_an_attribute_name(name))
     }
+}
+
+/// True for an attribute type (RFC 4512 `oid`): a name that starts with a letter and holds
+/// letters, digits and hyphens, or a numeric OID.
+fn is_attribute_type(base: &str) -> bool {
+    let mut chars = base.chars();
+    let descr = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let numeric_oid = base.starts_with(|c: char| c.is_ascii_digit())
+        && base
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    descr || numeric_oid
+}
+
+/// The refusal of a name that is no attribute description at all.
+fn not_an_attribute_name(name: &str) -> String {
+    format!(
+        "`{}` is not a valid LDAP attribute name (letters, digits and hyphens, starting with a \
+         letter, e.g. extensionAttribute1)",
+        preview(name)
+    )
 }
 
 /// Checks one attribute value: bounded size, no control characters other than tab and line
@@ -270,27 +254,34 @@ mod tests {
             name: name.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
         };
-        assert_eq!(edit(&replace("info", &["ok"])), Ok(()));
-        let err = edit(&replace("ADMINDESCRIPTION", &["x"])).expect_err("anchor");
+        let check = |name: &str, values: &[&str]| edit(replace(name, values), None);
+        assert_eq!(check("info", &["ok"]), Ok(replace("info", &["ok"])));
+        let err = check("ADMINDESCRIPTION", &["x"]).expect_err("anchor");
         assert!(err.contains("ownership anchor"), "{err}");
-        assert!(edit(&replace("objectClass", &["user"])).is_err());
-        assert!(edit(&replace("member", &["CN=x"])).is_err());
+        assert!(check("objectClass", &["user"]).is_err());
+        assert!(check("member", &["CN=x"]).is_err());
         let huge = "h".repeat(MAX_VALUE_BYTES + 1);
         assert!(
-            edit(&replace("info", &[&huge]))
+            check("info", &[&huge])
                 .expect_err("huge")
                 .contains("65537 bytes")
         );
         assert!(
-            edit(&replace("info", &["nul\0"]))
+            check("info", &["nul\0"])
                 .expect_err("nul")
                 .contains("U+0000")
         );
-        assert_eq!(edit(&replace("info", &["two\nlines"])), Ok(()));
-        assert_eq!(edit(&replace("groupType", &["-2147483646"])), Ok(()));
-        assert!(edit(&replace("groupType", &["16"])).is_err());
-        assert!(edit(&replace("groupType", &["8", "2"])).is_err());
-        assert!(edit(&replace("groupType", &["banana"])).is_err());
+        assert_eq!(
+            check("info", &["two\nlines"]),
+            Ok(replace("info", &["two\nlines"]))
+        );
+        assert_eq!(
+            check("groupType", &["-2147483646"]),
+            Ok(replace("groupType", &["-2147483646"]))
+        );
+        assert!(check("groupType", &["16"]).is_err());
+        assert!(check("groupType", &["8", "2"]).is_err());
+        assert!(check("groupType", &["banana"]).is_err());
     }
 
     #[test]

@@ -323,3 +323,5 @@ fn key_and_secret_files_readable_by_others_draw_a_warning() {
     });
     assert!(!log.contains("readable"), "{log}");
 }
+
+mod privileges;

@@ -68,17 +68,30 @@ impl Rule for Scripted {
 const OU: &str = "OU=Cloud,DC=example,DC=com";
 
 fn pipeline(rules: Vec<Box<dyn Rule>>, policy: FaultPolicy) -> Pipeline {
+    pipeline_with(rules, PluginPrivileges::new(), Target::default(), policy)
+}
+
+fn pipeline_with(
+    rules: Vec<Box<dyn Rule>>,
+    privileges: PluginPrivileges,
+    target: Target,
+    policy: FaultPolicy,
+) -> Pipeline {
     Pipeline::new(
         Defaults {
             naming: NamingScheme::DisplayName,
             ou: OU.into(),
         },
         vec![Dn::parse("DC=example,DC=com").expect("dn")],
-        TargetCapabilities::default(),
+        target,
         rules,
+        privileges,
         policy,
     )
 }
+
+/// How messages name [`group`].
+const GROUP: &str = "\"Finance\" (11111111-2222-3333-4444-555555555555)";
 
 fn group() -> CloudGroup {
     CloudGroup {
@@ -389,3 +402,5 @@ fn cloud_data_that_ad_cannot_take_fails_in_defaults() {
         "{message}"
     );
 }
+
+mod privileges;
