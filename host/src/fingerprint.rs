@@ -1,6 +1,6 @@
 //! The fingerprint of everything that decides what a cloud group becomes in AD: gwb's own
 //! version (its defaults), the rules file's defaults, managed OUs, fault and sync policies,
-//! each plugin's file, config and limits, and the AD schema's capabilities (the Exchange
+//! each plugin's file, config, limits and privileges, and the AD schema's capabilities (the Exchange
 //! attributes, the anchor attribute). The Graph state keeps it; when it changes, the
 //! next round is full, so new rules reach every group instead of only the ones that change.
 
@@ -31,8 +31,8 @@ pub fn rules_fingerprint(
     part(format!("{target:?}"));
     for (entry, sha256) in rules.plugins.iter().zip(chain.file_hashes()) {
         part(format!(
-            "{} {sha256} {:?} {}",
-            entry.name, entry.limits, entry.config_json
+            "{} {sha256} {:?} {:?} {}",
+            entry.name, entry.limits, entry.privileges, entry.config_json
         ));
     }
     hex::encode(hash.finalize())
@@ -82,16 +82,30 @@ mod tests {
         ] {
             assert_ne!(fingerprint(&changed), same, "{changed}");
         }
-        let filter = |exclude: &str, time_ms: u32| {
+        let plugin = |exclude: &str, time_ms: u32, privileges: &str| {
             format!(
-                "{base}[[plugins]]\nname = \"f\"\npath = \"{}\"\nlimits = {{ time_ms = {time_ms} }}\n[plugins.config]\nexclude = [\"{exclude}\"]\n",
+                "{base}[[plugins]]\nname = \"f\"\npath = \"{}\"\nlimits = {{ time_ms = {time_ms} }}\n{privileges}[plugins.config]\nexclude = [\"{exclude}\"]\n",
                 test_support::built_plugin("group_filter").display()
             )
         };
+        let filter = |exclude: &str, time_ms: u32| plugin(exclude, time_ms, "");
         let with_plugin = fingerprint(&filter("A*", 50));
         assert_eq!(fingerprint(&filter("A*", 50)), with_plugin);
-        for changed in [base.to_owned(), filter("B*", 50), filter("A*", 60)] {
+        for changed in [
+            base.to_owned(),
+            filter("B*", 50),
+            filter("A*", 60),
+            plugin("A*", 50, "attributes = [\"info\"]\n"),
+            plugin("A*", 50, "ous = [\"OU=Cloud,DC=x\"]\n"),
+            plugin("A*", 50, "may_set_cn = false\n"),
+            plugin("A*", 50, "may_set_sam_account_name = false\n"),
+        ] {
             assert_ne!(fingerprint(&changed), with_plugin, "{changed}");
         }
+        // Spelling out what absent keys mean changes nothing.
+        assert_eq!(
+            fingerprint(&plugin("A*", 50, "may_set_cn = true\n")),
+            with_plugin
+        );
     }
 }
