@@ -214,10 +214,17 @@ fn misbehave(stage: &str, mode: &str, limits: &str) -> String {
 
 /// Like [`misbehave`] for a mode the run survives with exit `code` (0: nothing failed).
 fn misbehave_exiting(stage: &str, mode: &str, limits: &str, code: i32) -> String {
-    let out = rules_test_misbehave(
+    misbehave_configured(
         &format!(r#"stage = "{stage}", mode = "{mode}", only = "Bad group""#),
         limits,
-    );
+        code,
+    )
+}
+
+/// Like [`misbehave_exiting`] with the whole `config` (the keys of a TOML inline table,
+/// `only = "Bad group"` among them).
+fn misbehave_configured(config: &str, limits: &str, code: i32) -> String {
+    let out = rules_test_misbehave(config, limits);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(code), "{text}");
     // misbehave answers `ok <id>` for every other group: as the skip reason (filter), the cn
@@ -427,4 +434,36 @@ fn a_sleep_in_configure_fails_the_load_naming_the_plugin_and_the_wait() {
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn protected_attributes_are_refused_however_a_plugin_spells_them() {
+    for (written, protected) in [
+        ("2.5.4.31", "member"),
+        ("MEMBER", "member"),
+        ("member;range=0-*", "member"),
+        ("adminDescription;binary", "adminDescription"),
+        ("1.2.840.113556.1.2.226", "adminDescription"),
+        (
+            "msds-externaldirectoryobjectid",
+            "msDS-ExternalDirectoryObjectId",
+        ),
+    ] {
+        let text = misbehave_configured(
+            &format!(
+                r#"stage = "mapping", mode = "edit-attribute", only = "Bad group", attribute = "{written}""#
+            ),
+            "{}",
+            4,
+        );
+        let first = text.split("[2]").next().unwrap_or_default();
+        assert!(
+            first.contains(
+                "    failed: plugin `bad` (mapping stage) gave invalid output for group \
+                 \"Bad group\" (00000000-0000-4000-8000-00000000000b): may not "
+            ) && first.contains(&format!("`{protected}`"))
+                && first.contains(&format!("`{written}`")),
+            "{written}: {text}"
+        );
+    }
 }

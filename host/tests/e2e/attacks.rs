@@ -1,7 +1,8 @@
 //! Hostile plugins through the real `gwb` binary against Samba: a sleep, a wait, a timer poll,
-//! a log flood and terminal control sequences each fail or mark only their own group, with the
-//! cause in words, and the other groups are written normally; printing in `configure` breaks
-//! nothing, a sleep there stops the run before any write.
+//! a log flood, terminal control sequences and protected attributes in other spellings each
+//! fail or mark only their own group, with the cause in words, and the other groups are
+//! written normally; printing in `configure` breaks nothing, a sleep there stops the run
+//! before any write.
 
 use serde_json::{Value, json};
 
@@ -42,6 +43,18 @@ fn attacker(name: &str, stage: &str, mode: &str, only: &str, limits: &str) -> St
     )
 }
 
+/// A misbehave entry whose mapping, for the group `only` alone, sets the attribute spelled
+/// `attribute` (to `x`).
+fn editor(name: &str, only: &str, attribute: &str) -> String {
+    misbehave(
+        name,
+        &format!(
+            r#"stage = "mapping", mode = "edit-attribute", only = "{only}", pass_others = true, attribute = "{attribute}""#
+        ),
+        "{}",
+    )
+}
+
 /// A misbehave entry misbehaving once, in `configure`.
 fn in_configure(name: &str, mode: &str) -> String {
     misbehave(
@@ -58,10 +71,27 @@ const GENEROUS: &str = "{ time_ms = 10000 }";
 async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
     let mut env = Env::new("attacks", 1, "").await;
     let user = env.users[0].id.clone();
-    let [sleeper, waiter, poller, flooder, painter, good] =
-        [0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6].map(|n| env.gid(n));
-    // Waiter, Poller and Good are in AD before the attacks; the others are new.
-    for (id, name) in [(&waiter, "Waiter"), (&poller, "Poller"), (&good, "Good")] {
+    let [
+        sleeper,
+        waiter,
+        poller,
+        flooder,
+        painter,
+        good,
+        spoofer,
+        oider,
+        shouter,
+    ] = [0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9].map(|n| env.gid(n));
+    // These are in AD before the attacks; the others are new.
+    let existing = [
+        (&waiter, "Waiter"),
+        (&poller, "Poller"),
+        (&good, "Good"),
+        (&spoofer, "Spoofer"),
+        (&oider, "Oider"),
+        (&shouter, "Shouter"),
+    ];
+    for (id, name) in existing {
         env.add_group(id, name, &[&user]);
     }
     let (code, out, err) = gwb(&env, &["sync"]);
@@ -76,7 +106,7 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
     }
     // A cloud change to every existing group: only Good's may reach AD.
     env.emulator.tenant(|t| {
-        for id in [&waiter, &poller, &good] {
+        for (id, _) in existing {
             t.update_group(id, json!({"description": "changed in the cloud"}))
                 .expect("update");
         }
@@ -96,6 +126,10 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
                 "{ time_ms = 120000 }",
             ),
             attacker("painter", "filter", "control-characters", "Painter", "{}"),
+            // Protected attributes spelled as an option, an OID and in capitals.
+            editor("spoofer", "Spoofer", "adminDescription;binary"),
+            editor("oider", "Oider", "2.5.4.31"),
+            editor("shouter", "Shouter", "MEMBER"),
         ]
         .concat(),
     );
@@ -158,7 +192,33 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
         !summary.contains(['\u{1b}', '\u{7}', '\r', '\u{9b}']),
         "raw control characters in the summary: {summary:?}"
     );
+    // The spellings: each refused as invalid output, naming the attribute as written.
+    for (id, name, plugin, written, protected) in [
+        (
+            &spoofer,
+            "Spoofer",
+            "spoofer",
+            "adminDescription;binary",
+            "adminDescription",
+        ),
+        (&oider, "Oider", "oider", "2.5.4.31", "member"),
+        (&shouter, "Shouter", "shouter", "MEMBER", "member"),
+    ] {
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("  - {id} \"{name}\": FAILED: ")))
+            .unwrap_or_else(|| panic!("no line for {name}: {summary}"));
+        assert!(
+            line.contains(&format!(
+                "FAILED: plugin `{plugin}` (mapping stage) gave invalid output for group \
+                 \"{name}\" ({id}): may not "
+            )) && line.contains(&format!("`{protected}`"))
+                && line.contains(&format!("`{written}`")),
+            "{line}"
+        );
+    }
     assert_eq!(report["summary"]["plugin_faults"], 3, "{report:#}");
+    assert_eq!(report["summary"]["rule_failures"], 3, "{report:#}");
     assert_eq!(report["summary"]["skipped"], json!({"painter": 1}));
 
     // AD: the new groups that failed or were skipped are not there, the existing ones that
@@ -166,10 +226,12 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
     let after = env.groups().await;
     assert_eq!(
         after.keys().collect::<Vec<_>>(),
-        [&waiter, &poller, &flooder, &good],
+        [
+            &waiter, &poller, &flooder, &good, &spoofer, &oider, &shouter
+        ],
         "Sleeper and Painter are not written"
     );
-    for id in [&waiter, &poller] {
+    for id in [&waiter, &poller, &spoofer, &oider, &shouter] {
         assert_eq!(after[id], before[id], "left exactly as it was");
     }
     let cloud = &env.cloud_ou;
