@@ -157,6 +157,23 @@ fn deep_recursion_overflows_its_stack() {
     );
 }
 
+/// Resources a plugin makes and never drops (here timers) are kept by the host, outside the
+/// plugin's memory limit; wasmtime's cap on live handles per store (100,000 by default) is what
+/// ends the leak, long before 10 million.
+#[test]
+fn a_resource_leak_is_stopped_by_the_store_handle_limit() {
+    let limits = Limits {
+        time: Some(Duration::from_secs(10)),
+        ..Limits::default()
+    };
+    assert_contained(
+        "filter",
+        "resource-leak",
+        limits,
+        "cannot allocate another handle: store handle limit exceeded",
+    );
+}
+
 #[test]
 fn a_rule_error_is_not_a_fault() {
     let mut plugin = instance("mapping", "rule-error");

@@ -78,6 +78,9 @@ enum Mode {
     EditAttribute,
     /// Answer text full of terminal control sequences (clear screen, colour, bell, a fake line).
     ControlCharacters,
+    /// Create 10,000,000 zero-duration timers and never drop them: each is a resource the
+    /// host keeps for the instance, outside the plugin's own memory.
+    ResourceLeak,
 }
 
 /// The plugin's `config`.
@@ -218,6 +221,12 @@ fn misbehave_blocking(mode: Mode) -> &'static str {
                 eprintln!("misbehave stderr line {i}");
             }
             "print"
+        }
+        Mode::ResourceLeak => {
+            for _ in 0..10_000_000 {
+                std::mem::forget(wasip2::clocks::monotonic_clock::subscribe_duration(0));
+            }
+            "resource-leak"
         }
         Mode::LogFlood => {
             let line = "f".repeat(100);
