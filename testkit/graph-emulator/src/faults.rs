@@ -39,6 +39,25 @@ pub enum Fault {
     /// The real page, but its `@odata.nextLink` is the requested URL again: the same page is
     /// delivered twice (a replay).
     ReplayPage,
+    /// A redirect: this status (301, 302, 303, 307, 308) with this `Location`.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header.
+        location: String,
+    },
+    /// 200 with an empty page whose `@odata.nextLink` is this URL (another origin, a loop).
+    NextLink(String),
+    /// 200 with an empty page whose `@odata.deltaLink` is this URL.
+    DeltaLink(String),
+    /// 200 with a body of this many bytes (spaces); `chunked` sends it without a
+    /// `Content-Length`, so the client learns its size only by reading it.
+    HugeBody {
+        /// The body's size.
+        bytes: usize,
+        /// Chunked transfer encoding instead of a `Content-Length`.
+        chunked: bool,
+    },
 }
 
 /// A fault applied to the next `times` requests whose path and query contain a string.

@@ -8,7 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
+use hyper::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER, TRANSFER_ENCODING,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -543,14 +545,29 @@ fn groups_page(
     render_page(base_url, round, &snapshot, 0, request_id)
 }
 
-/// The quoted ids of `id in ('a','b')` (or `id eq 'a'`).
+/// The string literals of `id in ('a','b')` (or `id eq 'a'`), with OData's `''` read as a quote
+/// inside a literal.
 fn filter_ids(filter: &str) -> Vec<String> {
-    filter
-        .split('\'')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    let mut ids = Vec::new();
+    let mut chars = filter.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut id = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    id.push('\'');
+                }
+                '\'' => break,
+                c => id.push(c),
+            }
+        }
+        ids.push(id);
+    }
+    ids
 }
 
 /// Renders page `page` of a round with its next or delta link.
@@ -657,6 +674,41 @@ fn fault_response(
             }),
             request_id,
         ),
+        Fault::Redirect { status, location } => {
+            let mut response = raw_response(*status, Bytes::new(), request_id);
+            if let Ok(location) = HeaderValue::from_str(location) {
+                response.headers_mut().insert(LOCATION, location);
+            }
+            response
+        }
+        Fault::NextLink(link) => json_response(
+            200,
+            &json!({
+                "@odata.context": format!("{}/v1.0/$metadata#groups", shared.base_url),
+                "@odata.nextLink": link,
+                "value": [],
+            }),
+            request_id,
+        ),
+        Fault::DeltaLink(link) => json_response(
+            200,
+            &json!({
+                "@odata.context": format!("{}/v1.0/$metadata#groups", shared.base_url),
+                "@odata.deltaLink": link,
+                "value": [],
+            }),
+            request_id,
+        ),
+        Fault::HugeBody { bytes, chunked } => {
+            let mut response = raw_response(200, Bytes::from(vec![b' '; *bytes]), request_id);
+            if *chunked {
+                // hyper then encodes the body in chunks and sends no Content-Length.
+                response
+                    .headers_mut()
+                    .insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+            }
+            response
+        }
         // Handled before a response is built.
         Fault::Slow(_) | Fault::DropConnection | Fault::ReplayPage => {
             graph_error(500, "generalException", "Unexpected fault.", request_id)
@@ -761,4 +813,19 @@ fn raw_response(status: u16, body: Bytes, request_id: &str) -> Response<Full<Byt
         headers.insert("client-request-id", id);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_literals_read_doubled_quotes_as_quotes() {
+        assert_eq!(filter_ids("id in ('g1','g2')"), ["g1", "g2"]);
+        assert_eq!(filter_ids("id eq 'g1'"), ["g1"]);
+        assert_eq!(
+            filter_ids("id in ('x'') or true or (''','g1')"),
+            ["x') or true or ('", "g1"]
+        );
+    }
 }
