@@ -111,16 +111,65 @@ pub enum GraphError {
         /// What is wrong with it.
         source: WireError,
     },
-    /// A link points away from the configured Graph endpoint.
+    /// A link points away from the configured Graph endpoint's origin.
     #[error(
-        "refusing to follow {url}: it is not on the configured Graph endpoint {endpoint}, and \
-         the access token must not leave it"
+        "refusing to follow {url}: its origin {origin} is not the origin {endpoint} of the \
+         configured Graph endpoint (`[graph] endpoint`), and the access token must not leave it"
     )]
     ForeignLink {
-        /// The link.
+        /// The link, without its query.
         url: String,
-        /// The configured endpoint.
+        /// The link's origin (scheme, host, port).
+        origin: String,
+        /// The configured endpoint's origin.
         endpoint: String,
+    },
+    /// A server answered with a redirect: gwb follows none, since a redirect could carry the
+    /// credential or the access token to another host.
+    #[error(
+        "{url} answered with a redirect (HTTP {status}) to {target}; gwb follows no redirects: \
+         check `[graph] authority` and `[graph] endpoint`"
+    )]
+    Redirect {
+        /// The request URL, without its query.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// The origin the `Location` header points to (or that it has none).
+        target: String,
+    },
+    /// A response body is larger than gwb reads (not retried: it would not shrink).
+    #[error(
+        "the response of {url} is larger than {limit} bytes, gwb's cap for it; nothing from \
+         this round is saved"
+    )]
+    TooLarge {
+        /// The request URL, without its query.
+        url: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// A chain of `@odata.nextLink`s is longer than gwb follows.
+    #[error(
+        "{url}: more than {limit} pages in one chain of @odata.nextLink, gwb's cap (far above \
+         any real tenant); nothing from this round is saved"
+    )]
+    TooManyPages {
+        /// The last page's URL, without its query.
+        url: String,
+        /// The cap, in pages.
+        limit: u64,
+    },
+    /// A chain of `@odata.nextLink`s loops.
+    #[error(
+        "{url}: its @odata.nextLink {reason}, so the chain would never end; nothing from this \
+         round is saved"
+    )]
+    LinkLoop {
+        /// The page's URL, without its query.
+        url: String,
+        /// How it loops.
+        reason: String,
     },
     /// The request could not be built (e.g. a bad URL in a link).
     #[error("cannot send a request to {url}: {reason}")]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use gwb_model::Secret;
 use gwb_model::clock::Clock;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -18,6 +18,11 @@ use crate::retry;
 
 /// Graph error codes that mean "drop the delta token and start over".
 const RESYNC_CODES: [&str; 3] = ["syncStateNotFound", "syncStateInvalid", "resyncRequired"];
+/// The largest Graph response body read: 64 MiB. A page of Graph's largest size (999 users, or
+/// groups with `members@delta`) is a few MiB; past the cap a body is refused, never buffered.
+const MAX_GRAPH_BODY: usize = 64 << 20;
+/// The largest token response read: 64 KiB. Entra's are a few KiB (a JWT and its lifetime).
+const MAX_TOKEN_BODY: usize = 64 << 10;
 
 /// Request counters of one round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,6 +84,9 @@ impl GraphClient {
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.request)
             .user_agent(concat!("gwb/", env!("CARGO_PKG_VERSION")))
+            // A redirect would resend the credential (token request) or the bearer token to
+            // wherever it points; Graph's JSON reads do not use redirects. A 3xx is an error.
+            .redirect(reqwest::redirect::Policy::none())
             .https_only(false);
         // Trusted besides the system roots, never instead of verifying.
         if let Some(path) = &config.ca_file {
@@ -105,18 +113,12 @@ impl GraphClient {
 
     /// GETs a Graph URL and parses the JSON body, renewing the token once on 401.
     pub async fn get_json(&self, url: &str, stats: &mut RequestStats) -> Result<Value, GraphError> {
-        // Links come from the server; the bearer token must never go anywhere else.
-        if !same_origin(&self.config.graph_endpoint, url) {
-            return Err(GraphError::ForeignLink {
-                url: url.to_owned(),
-                endpoint: self.config.graph_endpoint.clone(),
-            });
-        }
+        self.check_link(url)?;
         let mut renewed = false;
         loop {
             let token = self.bearer(stats, renewed).await?;
             let reply = self
-                .send(url, stats, || {
+                .send(url, MAX_GRAPH_BODY, stats, || {
                     self.http.get(url).bearer_auth(token.expose())
                 })
                 .await?;
@@ -156,6 +158,19 @@ impl GraphClient {
         }
     }
 
+    /// Refuses a URL (a link from a page) off the Graph endpoint's origin: links come from the
+    /// server, and the bearer token must never go anywhere else.
+    pub(crate) fn check_link(&self, url: &str) -> Result<(), GraphError> {
+        if same_origin(&self.config.graph_endpoint, url) {
+            return Ok(());
+        }
+        Err(GraphError::ForeignLink {
+            url: without_query(url),
+            origin: origin(url),
+            endpoint: origin(&self.config.graph_endpoint),
+        })
+    }
+
     /// A valid access token: the cached one, or a new one when `force` or near expiry.
     async fn bearer(&self, stats: &mut RequestStats, force: bool) -> Result<Secret, GraphError> {
         let mut cache = self.token.lock().await;
@@ -188,7 +203,7 @@ impl GraphClient {
             .append_pair("grant_type", "client_credentials");
         let base = form.finish();
         let reply = self
-            .send(&url, stats, || {
+            .send(&url, MAX_TOKEN_BODY, stats, || {
                 // A fresh assertion per attempt: Entra refuses a replayed `jti`.
                 let credential = match (&self.config.credential, &self.signer) {
                     (Credential::Secret(secret), _) => {
@@ -255,10 +270,12 @@ impl GraphClient {
     }
 
     /// Sends a request, retrying throttling (429), 502/503/504, timeouts and broken
-    /// connections per the retry policy; returns the first other reply.
+    /// connections per the retry policy; returns the first other reply. A redirect, or a body
+    /// larger than `limit` bytes, is an error at once.
     async fn send(
         &self,
         url: &str,
+        limit: usize,
         stats: &mut RequestStats,
         make: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, GraphError> {
@@ -267,7 +284,14 @@ impl GraphClient {
         let mut last = String::new();
         for attempt in 1..=attempts {
             stats.requests += 1;
-            let retry_after = match exchange(make()).await {
+            let retry_after = match exchange(make(), limit).await {
+                Ok(reply) if reply.status.is_redirection() => {
+                    return Err(GraphError::Redirect {
+                        url: without_query(url),
+                        status: reply.status.as_u16(),
+                        target: redirect_target(url, &reply.headers),
+                    });
+                }
                 Ok(reply) if is_retryable(reply.status) => {
                     last = format!("HTTP {}", reply.status.as_u16());
                     reply
@@ -277,13 +301,19 @@ impl GraphClient {
                         .and_then(|v| retry::parse_retry_after(v, (self.clock)()))
                 }
                 Ok(reply) => return Ok(reply),
-                Err(e) if e.is_builder() => {
+                Err(Exchange::TooLarge) => {
+                    return Err(GraphError::TooLarge {
+                        url: without_query(url),
+                        limit,
+                    });
+                }
+                Err(Exchange::Http(e)) if e.is_builder() => {
                     return Err(GraphError::Request {
                         url: url.to_owned(),
                         reason: e.to_string(),
                     });
                 }
-                Err(e) => {
+                Err(Exchange::Http(e)) => {
                     // Trying again meets the same certificate.
                     if let Some(reason) = certificate_refusal(&e) {
                         return Err(GraphError::Tls {
@@ -356,12 +386,41 @@ fn certificate_refusal(error: &reqwest::Error) -> Option<String> {
     None
 }
 
-/// Sends a request and reads the whole body.
-async fn exchange(request: RequestBuilder) -> Result<Reply, reqwest::Error> {
-    let response = request.send().await?;
+/// Why an exchange has no reply.
+enum Exchange {
+    /// The request or the connection failed.
+    Http(reqwest::Error),
+    /// The body is larger than the cap.
+    TooLarge,
+}
+
+/// Sends a request and reads the whole body, at most `limit` bytes of it (a redirect's body is
+/// not read).
+async fn exchange(request: RequestBuilder, limit: usize) -> Result<Reply, Exchange> {
+    let mut response = request.send().await.map_err(Exchange::Http)?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.bytes().await?.to_vec();
+    let mut body = Vec::new();
+    if status.is_redirection() {
+        return Ok(Reply {
+            status,
+            headers,
+            body,
+        });
+    }
+    // Announced too large: refused before reading; otherwise counted while reading.
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(Exchange::TooLarge);
+    }
+    while let Some(chunk) = response.chunk().await.map_err(Exchange::Http)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Exchange::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(Reply {
         status,
         headers,
@@ -384,6 +443,45 @@ fn describe(error: &reqwest::Error) -> String {
         "connection broke while reading the body".into()
     } else {
         "connection closed or reset".into()
+    }
+}
+
+/// `url` without its query, fragment and user info, for error messages (a query can hold
+/// skip and delta tokens).
+pub(crate) fn without_query(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            // Only fails for URLs that cannot have user info, which then have none.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Err(_) => "a link that is not a URL".into(),
+    }
+}
+
+/// The origin (scheme, host, port) of `url`, for error messages.
+fn origin(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.origin().ascii_serialization(),
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
+/// The origin a redirect's `Location` points to, resolved against the request URL.
+fn redirect_target(url: &str, headers: &HeaderMap) -> String {
+    let Some(location) = headers.get(LOCATION) else {
+        return "no Location".into();
+    };
+    let target = location
+        .to_str()
+        .ok()
+        .and_then(|location| url::Url::parse(url).ok()?.join(location).ok());
+    match target {
+        Some(target) => target.origin().ascii_serialization(),
+        None => "an unreadable Location".into(),
     }
 }
 
@@ -433,5 +531,29 @@ mod tests {
             "https://graph.microsoft.com.evil.example/v1.0"
         ));
         assert!(!same_origin(graph, "not a url"));
+    }
+
+    #[test]
+    fn error_urls_have_no_query_and_origins_no_path() {
+        assert_eq!(
+            without_query("https://user:pw@graph.microsoft.com/v1.0/users/delta?$deltatoken=s#f"),
+            "https://graph.microsoft.com/v1.0/users/delta"
+        );
+        assert_eq!(without_query("not a url"), "a link that is not a URL");
+        assert_eq!(
+            origin("https://graph.microsoft.com:443/v1.0?x=1"),
+            "https://graph.microsoft.com"
+        );
+        assert_eq!(origin("http://127.0.0.1:8080/a"), "http://127.0.0.1:8080");
+        let url = "https://login.example/t/oauth2/v2.0/token";
+        let mut headers = HeaderMap::new();
+        assert_eq!(redirect_target(url, &headers), "no Location");
+        headers.insert(LOCATION, "/elsewhere".parse().unwrap());
+        assert_eq!(redirect_target(url, &headers), "https://login.example");
+        headers.insert(
+            LOCATION,
+            "https://evil.example:8443/steal?x".parse().unwrap(),
+        );
+        assert_eq!(redirect_target(url, &headers), "https://evil.example:8443");
     }
 }

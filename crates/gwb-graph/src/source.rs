@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use gwb_model::clock::{self, Clock};
 use gwb_model::{CloudDelete, CloudGroup, Member, MemberKind, UserAnchor, WritebackConfiguration};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::collect::{self, GroupCollector, GroupEntry};
 use crate::config::GraphConfig;
@@ -28,6 +29,14 @@ onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSyncEnabled,onPremis
 const WRITEBACK_BY_ID_LIMIT: usize = 150;
 /// Ids per `$filter=id in (...)` request (Graph's limit for `in` is 15 values).
 const IDS_PER_REQUEST: usize = 15;
+/// Pages one chain of `@odata.nextLink`s may have (one collection in one round). The largest
+/// tenants hold a few million objects; at Graph's page sizes (100 to 999 items, fewer for groups
+/// with many members) that is tens of thousands of pages. 100,000 is far above any real tenant,
+/// yet ends a chain a server makes endless.
+const MAX_PAGES_PER_CHAIN: u64 = 100_000;
+/// Times in a row a page may name itself as its `@odata.nextLink` (Graph may serve a page again,
+/// which the collectors absorb) before the chain counts as stuck.
+const MAX_SAME_LINK: u32 = 5;
 
 /// When the source runs a full round on its own.
 #[derive(Debug, Clone)]
@@ -554,24 +563,28 @@ impl Source {
         requests: &mut RequestStats,
         mut page: impl FnMut(&str, &[Value]) -> Result<u64, GraphError>,
     ) -> Result<(String, u64), GraphError> {
-        let mut url = first;
+        let mut chain = Chain::new(first, MAX_PAGES_PER_CHAIN);
         let mut counted = 0;
         loop {
-            let body = self.client.get_json(&url, requests).await?;
+            let url = chain.url();
+            let body = self.client.get_json(url, requests).await?;
             stats.pages += 1;
             let malformed = |reason: &str| GraphError::Malformed {
-                url: url.clone(),
+                url: url.to_owned(),
                 reason: reason.to_owned(),
             };
             let items = body
                 .get("value")
                 .and_then(Value::as_array)
                 .ok_or_else(|| malformed("no `value` array"))?;
-            counted += page(&url, items)?;
+            counted += page(url, items)?;
             let link = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
             if let Some(next) = link("@odata.nextLink") {
-                url = next;
+                self.client.check_link(&next)?;
+                chain.advance(next)?;
             } else if let Some(delta) = link("@odata.deltaLink") {
+                // Refused before it is saved: the next round would send the token with it.
+                self.client.check_link(&delta)?;
                 return Ok((delta, counted));
             } else {
                 return Err(malformed(
@@ -626,12 +639,9 @@ impl Source {
         let ids: Vec<&str> = ids.collect();
         ids.chunks(IDS_PER_REQUEST)
             .map(|chunk| {
-                // Object ids are GUIDs; quotes, spaces and parentheses are percent-encoded.
-                let quoted: Vec<String> = chunk.iter().map(|id| format!("%27{id}%27")).collect();
-                let filter = format!("id%20in%20%28{}%29", quoted.join(","));
                 self.client
                     .config()
-                    .graph_url(&format!("{base}&$filter={filter}"))
+                    .graph_url(&format!("{base}&{}", id_filter(chunk)))
             })
             .collect()
     }
@@ -645,12 +655,13 @@ impl Source {
     ) -> Result<Vec<CloudGroup>, GraphError> {
         let mut groups = Vec::new();
         for first in urls {
-            let mut url = first;
+            let mut chain = Chain::new(first, MAX_PAGES_PER_CHAIN);
             loop {
-                let body = self.client.get_json(&url, requests).await?;
+                let url = chain.url();
+                let body = self.client.get_json(url, requests).await?;
                 stats.pages += 1;
                 let item_error = |source| GraphError::Item {
-                    url: url.clone(),
+                    url: url.to_owned(),
                     source,
                 };
                 for item in crate::wire::parse_groups_document(&body).map_err(item_error)? {
@@ -659,7 +670,10 @@ impl Source {
                     }
                 }
                 match body.get("@odata.nextLink").and_then(Value::as_str) {
-                    Some(next) => url = next.to_owned(),
+                    Some(next) => {
+                        self.client.check_link(next)?;
+                        chain.advance(next.to_owned())?;
+                    }
                     None => break,
                 }
             }
@@ -751,9 +765,150 @@ fn groups_to_read_again(
     ids
 }
 
+/// `$filter=id in ('a','b')` as a query parameter. Each id is an OData string literal (a quote
+/// doubled) and the whole value is percent-encoded, so no id, whatever it holds, can change the
+/// filter or the query around it. (Object ids are GUIDs, but they arrive from the server and
+/// the saved state, so they are not trusted to be.)
+fn id_filter(ids: &[&str]) -> String {
+    let literals: Vec<String> = ids
+        .iter()
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
+    let filter = format!("id in ({})", literals.join(","));
+    // Spaces as %20 rather than the form encoding's `+`; a `+` of the value is already %2B.
+    let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+    format!("$filter={}", encoded.replace('+', "%20"))
+}
+
+/// One chain of pages linked by `@odata.nextLink`: its length is capped, and a link back to a
+/// page already read is refused (a page naming itself is tolerated [`MAX_SAME_LINK`] times in
+/// a row: Graph may serve a page again).
+struct Chain {
+    /// The URL to read now.
+    current: String,
+    /// SHA-256 digests of the URLs read so far (bounded memory for long links).
+    seen: BTreeSet<[u8; 32]>,
+    /// Pages read before `current`.
+    pages: u64,
+    /// Times in a row the current page was named as its own next page.
+    same: u32,
+    /// The cap on pages.
+    max_pages: u64,
+}
+
+impl Chain {
+    /// A chain starting at `first`, of at most `max_pages` pages.
+    fn new(first: String, max_pages: u64) -> Self {
+        let seen = BTreeSet::from([digest(&first)]);
+        Self {
+            current: first,
+            seen,
+            pages: 0,
+            same: 0,
+            max_pages,
+        }
+    }
+
+    /// The URL to read now.
+    fn url(&self) -> &str {
+        &self.current
+    }
+
+    /// Moves on to `next`, the `@odata.nextLink` of the page just read.
+    fn advance(&mut self, next: String) -> Result<(), GraphError> {
+        self.pages += 1;
+        let url = || crate::http::without_query(&self.current);
+        if self.pages >= self.max_pages {
+            return Err(GraphError::TooManyPages {
+                url: url(),
+                limit: self.max_pages,
+            });
+        }
+        if next == self.current {
+            self.same += 1;
+            if self.same > MAX_SAME_LINK {
+                return Err(GraphError::LinkLoop {
+                    url: url(),
+                    reason: format!("named the same page {} times in a row", self.same),
+                });
+            }
+            return Ok(());
+        }
+        if !self.seen.insert(digest(&next)) {
+            return Err(GraphError::LinkLoop {
+                url: url(),
+                reason: "leads back to a page already read in this chain".into(),
+            });
+        }
+        self.same = 0;
+        self.current = next;
+        Ok(())
+    }
+}
+
+/// The SHA-256 digest of a URL.
+fn digest(url: &str) -> [u8; 32] {
+    Sha256::digest(url.as_bytes()).into()
+}
+
 /// Seconds since the Unix epoch.
 fn unix(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_cannot_change_the_filter() {
+        assert_eq!(
+            id_filter(&["g1", "x') or true or ('"]),
+            "$filter=id%20in%20%28%27g1%27%2C%27x%27%27%29%20or%20true%20or%20%28%27%27%27%29"
+        );
+        assert_eq!(
+            id_filter(&["a+b&$top=1#"]),
+            "$filter=id%20in%20%28%27a%2Bb%26%24top%3D1%23%27%29"
+        );
+    }
+
+    #[test]
+    fn a_chain_is_capped_and_may_not_loop() {
+        // Three pages at most: the third is read, a fourth is refused.
+        let mut chain = Chain::new("https://g/a".into(), 3);
+        chain.advance("https://g/b".into()).unwrap();
+        chain.advance("https://g/c?s=1".into()).unwrap();
+        assert_eq!(chain.url(), "https://g/c?s=1");
+        let err = chain.advance("https://g/d".into()).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::TooManyPages { url, limit: 3 } if url == "https://g/c"),
+            "{err}"
+        );
+
+        let mut chain = Chain::new("https://g/a".into(), MAX_PAGES_PER_CHAIN);
+        chain.advance("https://g/b".into()).unwrap();
+        let err = chain.advance("https://g/a".into()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "https://g/b: its @odata.nextLink leads back to a page already read in this chain, \
+             so the chain would never end; nothing from this round is saved"
+        );
+
+        // A page naming itself: a replay, up to MAX_SAME_LINK times in a row.
+        let mut chain = Chain::new("https://g/a".into(), MAX_PAGES_PER_CHAIN);
+        for _ in 0..MAX_SAME_LINK {
+            chain.advance("https://g/a".into()).unwrap();
+        }
+        chain.advance("https://g/b".into()).unwrap();
+        for _ in 0..MAX_SAME_LINK {
+            chain.advance("https://g/b".into()).unwrap();
+        }
+        let err = chain.advance("https://g/b".into()).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::LinkLoop { reason, .. } if reason == "named the same page 6 times in a row"),
+            "{err}"
+        );
+    }
 }
