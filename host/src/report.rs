@@ -119,10 +119,19 @@ pub struct GroupEntry {
     pub members_added: usize,
     /// Members to remove.
     pub members_removed: usize,
-    /// Cloud members with no AD object (cloud-only users, devices, ...), by object id.
-    pub members_without_ad_object: Vec<String>,
+    /// Cloud members not written, each with its reason.
+    pub members_skipped: Vec<SkippedMemberEntry>,
     /// Anything worth telling.
     pub problems: Vec<String>,
+}
+
+/// A cloud member that is not written to its group.
+#[derive(Debug, Serialize)]
+pub struct SkippedMemberEntry {
+    /// The member's cloud object id.
+    pub object_id: String,
+    /// Why it is not written (e.g. "cloud-only user (onPremisesSyncEnabled is not true)").
+    pub reason: String,
 }
 
 /// An object in the way.
@@ -172,8 +181,10 @@ pub struct Summary {
     pub skipped: BTreeMap<String, usize>,
     /// Conflicts.
     pub conflicts: usize,
-    /// Cloud members skipped because they have no AD account.
+    /// Cloud members not written, all reasons together.
     pub members_without_ad_account: usize,
+    /// Cloud members not written, by reason.
+    pub members_skipped: BTreeMap<String, usize>,
     /// Plugin crashes and limit hits.
     pub plugin_faults: usize,
     /// Groups the rules could not transform (plugin errors, invalid output).
@@ -186,7 +197,14 @@ impl RunReport {
     /// Fills groups, conflicts, operations and the counts from a plan.
     pub fn add_plan(&mut self, plan: &Plan) {
         for report in plan.groups.values() {
-            self.summary.members_without_ad_account += report.members_without_ad_object.len();
+            self.summary.members_without_ad_account += report.members_skipped.len();
+            for skipped in &report.members_skipped {
+                *self
+                    .summary
+                    .members_skipped
+                    .entry(skipped.reason.to_string())
+                    .or_default() += 1;
+            }
             match report.action {
                 GroupAction::Create => self.summary.created += 1,
                 GroupAction::Update => self.summary.updated += 1,
@@ -205,7 +223,14 @@ impl RunReport {
                 action: action_name(report.action).into(),
                 members_added: report.members_added,
                 members_removed: report.members_removed,
-                members_without_ad_object: report.members_without_ad_object.clone(),
+                members_skipped: report
+                    .members_skipped
+                    .iter()
+                    .map(|m| SkippedMemberEntry {
+                        object_id: m.id.clone(),
+                        reason: m.reason.to_string(),
+                    })
+                    .collect(),
                 problems: report.problems.clone(),
             });
         }
@@ -354,12 +379,22 @@ impl RunReport {
         let groups_missing = self
             .groups
             .iter()
-            .filter(|g| !g.members_without_ad_object.is_empty())
+            .filter(|g| !g.members_skipped.is_empty())
             .count();
+        let reasons: Vec<String> = s
+            .members_skipped
+            .iter()
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
         let _ = writeln!(
             out,
-            "  members skipped because they have no AD account: {} in {groups_missing} group(s)",
-            s.members_without_ad_account
+            "  members skipped: {} in {groups_missing} group(s){}",
+            s.members_without_ad_account,
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join(", "))
+            }
         );
         let t = &self.timings;
         let _ = writeln!(
@@ -535,7 +570,7 @@ mod tests {
   created 1, updated 0, renamed/moved 0, deleted 0, moved to holding OU 0, adopted 0, unchanged 0
   skipped 0
   conflicts 1, plugin faults 0, rule failures 1, apply failures 1
-  members skipped because they have no AD account: 0 in 0 group(s)
+  members skipped: 0 in 0 group(s)
   time: AD connect 0.00 s, Graph read 0.00 s, transform 0.00 s, AD read and compare 0.00 s, apply 0.00 s
   - CONFLICT g1: CN=Team,OU=Cloud,DC=x (Group_g1) vs CN=Team,OU=Cloud,DC=x (objectGUID abc): DN: another object already has this DN
 "
@@ -625,11 +660,79 @@ mod tests {
   conflicts 0, plugin faults 0, rule failures 0, apply failures 0
   plugin chatty: 1 log line(s) over its cap of 1000 lines / 1 MiB per run were counted, not written
   plugin misbehave: 999000 log line(s) over its cap of 1000 lines / 1 MiB per run were counted, not written
-  members skipped because they have no AD account: 0 in 0 group(s)
+  members skipped: 0 in 0 group(s)
   time: AD connect 0.00 s, Graph read 0.00 s, transform 0.00 s, AD read and compare 0.00 s, LDIF 0.00 s
 "
         );
         assert!(!without.contains("log line(s)"), "{without}");
+    }
+
+    /// Every member not written is counted under its reason, in the summary and per group.
+    #[test]
+    fn the_summary_counts_skipped_members_by_reason() {
+        use gwb_ad::{GroupReport, SkipReason, SkippedMember};
+        let group = |id: &str, skipped: &[(&str, SkipReason)]| GroupReport {
+            object_id: id.into(),
+            dn: format!("CN={id},DC=x"),
+            action: GroupAction::Create,
+            members_added: 1,
+            members_removed: 0,
+            members_before: 0,
+            members_skipped: skipped
+                .iter()
+                .map(|(id, reason)| SkippedMember {
+                    id: (*id).into(),
+                    reason: *reason,
+                })
+                .collect(),
+            problems: Vec::new(),
+        };
+        let mut plan = Plan::default();
+        for g in [
+            group(
+                "g1",
+                &[
+                    ("c1", SkipReason::CloudOnly),
+                    ("c2", SkipReason::CloudOnly),
+                    ("adm", SkipReason::Protected),
+                ],
+            ),
+            group("g2", &[("c1", SkipReason::CloudOnly)]),
+            group("g3", &[]),
+        ] {
+            plan.groups.insert(g.object_id.clone(), g);
+        }
+        let mut report = RunReport::default();
+        report.add_plan(&plan);
+        assert_eq!(report.summary.members_without_ad_account, 4);
+        let line = report
+            .render_summary(false)
+            .lines()
+            .find(|l| l.starts_with("  members skipped"))
+            .map(str::to_owned);
+        assert_eq!(
+            line.as_deref(),
+            Some(
+                "  members skipped: 4 in 2 group(s): 3 cloud-only user (onPremisesSyncEnabled is not true), \
+                 1 names a protected AD object (adminCount=1 or isCriticalSystemObject=TRUE)"
+            )
+        );
+        let g1: Vec<(&str, &str)> = report.groups[0]
+            .members_skipped
+            .iter()
+            .map(|m| (m.object_id.as_str(), m.reason.as_str()))
+            .collect();
+        assert_eq!(
+            g1,
+            vec![
+                ("c1", "cloud-only user (onPremisesSyncEnabled is not true)"),
+                ("c2", "cloud-only user (onPremisesSyncEnabled is not true)"),
+                (
+                    "adm",
+                    "names a protected AD object (adminCount=1 or isCriticalSystemObject=TRUE)"
+                ),
+            ]
+        );
     }
 
     /// A hostile displayName or plugin message cannot clear the screen or forge a summary line.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use gwb_ad::escape::{child_dn, normalize_dn};
 use gwb_ad::{
-    AdObject, AnchorSources, CurrentGroup, GroupAction, MemberIndex, Occupants, Policy,
+    AdObject, AnchorSources, CurrentGroup, GroupAction, MemberIndex, ObjectKind, Occupants, Policy,
     ReconcileInput, reconcile,
 };
 use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
@@ -57,6 +57,7 @@ fn world(groups: usize) -> World {
             dn: format!("CN=u{i},OU=Users,DC=bench,DC=test"),
             object_guid: format!("user-guid-{i}"),
             sid: Some(user_sid(i)),
+            kind: ObjectKind::User,
             ..Default::default()
         });
         users.insert(
@@ -64,6 +65,7 @@ fn world(groups: usize) -> World {
             UserAnchor {
                 id: format!("u{i}"),
                 on_premises_security_identifier: Some(user_sid(i)),
+                on_premises_sync_enabled: Some(true),
                 ..Default::default()
             },
         );

@@ -15,6 +15,42 @@ use crate::{AdError, Directory};
 /// Terms per OR filter of a batched lookup.
 const TERMS_PER_SEARCH: usize = 100;
 
+/// `sAMAccountType` of a normal user account (computers, which AD also gives objectClass
+/// `user`, are 805306369; trust accounts 805306370).
+const NORMAL_USER_ACCOUNT: &str = "805306368";
+
+/// What a member user's AD object must be, as an LDAP condition: a normal user account or a
+/// contact. [`ObjectKind`] checks the returned attributes again.
+const USER_OR_CONTACT: &str = "(|(sAMAccountType=805306368)(objectClass=contact))";
+
+/// What an AD object is, as member resolution cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A normal user account: objectClass `user`, not `computer`, sAMAccountType 805306368.
+    User,
+    /// objectClass `contact`.
+    Contact,
+    /// Anything else (groups, computers, trust accounts, ...), or not read.
+    #[default]
+    Other,
+}
+
+impl ObjectKind {
+    /// The kind from an object's `objectClass` values and `sAMAccountType`.
+    fn of(classes: &[&str], sam_account_type: Option<&str>) -> Self {
+        let has = |c: &str| classes.iter().any(|v| v.eq_ignore_ascii_case(c));
+        if has("computer") || has("group") {
+            Self::Other
+        } else if has("contact") {
+            Self::Contact
+        } else if has("user") && sam_account_type == Some(NORMAL_USER_ACCOUNT) {
+            Self::User
+        } else {
+            Self::Other
+        }
+    }
+}
+
 /// One AD object (user, group, contact) as the index and the conflict probe see it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdObject {
@@ -34,6 +70,10 @@ pub struct AdObject {
     pub anchor: Option<String>,
     /// Which attributes hold that anchor.
     pub anchors: crate::read::AnchorSources,
+    /// User, contact or other, from `objectClass` and `sAMAccountType`.
+    pub kind: ObjectKind,
+    /// `adminCount=1` or `isCriticalSystemObject=TRUE`: never a member gwb writes.
+    pub protected: bool,
 }
 
 impl AdObject {
@@ -56,6 +96,10 @@ pub(crate) fn object_attributes(external_id: bool) -> Vec<&'static str> {
         "groupType",
         "sAMAccountName",
         "adminDescription",
+        "objectClass",
+        "sAMAccountType",
+        "adminCount",
+        "isCriticalSystemObject",
     ];
     if external_id {
         attrs.push(EXTERNAL_ID_ATTRIBUTE);
@@ -70,19 +114,19 @@ pub(crate) fn ad_object(entry: &SearchEntry) -> Result<AdObject, AdError> {
         reason: "objectGUID was not returned".into(),
     })?;
     let (anchor, anchors) = entry_anchor(entry).unzip();
+    let first = |name| text_values(entry, name).first().copied();
     Ok(AdObject {
         dn: entry.dn.clone(),
         object_guid: to_base64(&guid),
         sid: first_bytes(entry, "objectSid").and_then(|b| sid_to_string(&b)),
         consistency_guid: first_bytes(entry, "mS-DS-ConsistencyGuid").map(|b| to_base64(&b)),
-        group_type: text_values(entry, "groupType")
-            .first()
-            .and_then(|v| v.parse().ok()),
-        sam_account_name: text_values(entry, "sAMAccountName")
-            .first()
-            .map(|s| (*s).to_owned()),
+        group_type: first("groupType").and_then(|v| v.parse().ok()),
+        sam_account_name: first("sAMAccountName").map(str::to_owned),
         anchors: anchors.unwrap_or_default(),
         anchor,
+        kind: ObjectKind::of(&text_values(entry, "objectClass"), first("sAMAccountType")),
+        protected: first("adminCount") == Some("1")
+            || first("isCriticalSystemObject").is_some_and(|v| v.eq_ignore_ascii_case("TRUE")),
     })
 }
 
@@ -93,6 +137,59 @@ pub struct Resolved {
     pub dn: String,
     /// `groupType` when the member is a group.
     pub group_type: Option<i32>,
+}
+
+/// Why a cloud member is not written to AD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The member user was not among the users read from Graph.
+    UserNotRead,
+    /// `onPremisesSyncEnabled` is not `true`: whatever anchors the user carries, the cloud set
+    /// them.
+    CloudOnly,
+    /// A synced user with no SID, immutableId or DN.
+    NoAnchors,
+    /// The SID and the immutableId find different objects (or only the immutableId finds one).
+    AnchorsDisagree,
+    /// No AD user or contact has the user's SID, immutableId (or DN).
+    NoUserOrContact,
+    /// The user's anchors name an object that is neither a user nor a contact.
+    NotUserOrContact,
+    /// The user's anchors name a protected object (`adminCount=1`, `isCriticalSystemObject`).
+    Protected,
+    /// No group in AD has the nested group's `Group_` anchor.
+    GroupNotFound,
+    /// A domain-local group cannot be a member of a universal group.
+    DomainLocalInUniversal,
+    /// Devices, service principals, org contacts, ...: only users and groups are members.
+    NotWrittenKind(MemberKind),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            Self::UserNotRead => "user not read from Graph",
+            Self::CloudOnly => "cloud-only user (onPremisesSyncEnabled is not true)",
+            Self::NoAnchors => "synced user without SID, immutableId or DN",
+            Self::AnchorsDisagree => "SID and immutableId name different AD objects",
+            Self::NoUserOrContact => "no AD user or contact has its SID, immutableId or DN",
+            Self::NotUserOrContact => "names an AD object that is neither a user nor a contact",
+            Self::Protected => {
+                "names a protected AD object (adminCount=1 or isCriticalSystemObject=TRUE)"
+            }
+            Self::GroupNotFound => "no group in AD has its Group_ anchor",
+            Self::DomainLocalInUniversal => "domain-local group in a universal group",
+            Self::NotWrittenKind(MemberKind::Device) => "device (not written as a member)",
+            Self::NotWrittenKind(MemberKind::ServicePrincipal) => {
+                "service principal (not written as a member)"
+            }
+            Self::NotWrittenKind(MemberKind::OrgContact) => {
+                "organizational contact (not written as a member)"
+            }
+            Self::NotWrittenKind(_) => "member of another type (not written as a member)",
+        };
+        f.write_str(text)
+    }
 }
 
 /// AD objects keyed by every identity a cloud member may point at.
@@ -146,66 +243,110 @@ impl MemberIndex {
         self.objects.is_empty()
     }
 
-    /// The AD object of a cloud member: users by their [`UserAnchor::ad_lookup_keys`] (SID,
-    /// then immutableId as objectGUID or ms-DS-ConsistencyGuid, and the DN only for a user with
-    /// neither); groups by their `Group_` anchor. `None` when the member has no AD object
-    /// (cloud-only users, devices, service principals, ...).
+    /// The AD object of a cloud member, or why it has none gwb may write.
+    ///
+    /// Users resolve only when synced, by their [`UserAnchor::ad_lookup_keys`]: the SID (which
+    /// only sync writes), else the immutableId as ms-DS-ConsistencyGuid or objectGUID, and the
+    /// DN only for a user with neither. A user with a SID resolves only to the object holding
+    /// that SID: an immutableId naming another object skips the member. The object must be a
+    /// user or contact and not protected. Groups resolve by their `Group_` anchor.
     pub fn resolve(
         &self,
         member: &Member,
         users: &BTreeMap<String, UserAnchor>,
-    ) -> Option<Resolved> {
-        let i = match member.kind {
-            MemberKind::User => {
-                let (sid, immutable_id, dn) = users.get(&member.id)?.ad_lookup_keys();
-                sid.and_then(|s| self.by_sid.get(&s.to_ascii_uppercase()))
-                    .or_else(|| {
-                        immutable_id
-                            .and_then(guid_key)
-                            .and_then(|k| self.by_guid.get(&k))
-                    })
-                    .or_else(|| dn.and_then(|dn| self.by_dn.get(&normalize_dn(dn))))?
-            }
-            MemberKind::Group => self.groups_by_object_id.get(&member.id)?,
-            _ => return None,
+    ) -> Result<Resolved, SkipReason> {
+        let object = match member.kind {
+            MemberKind::User => self.user_object(users.get(&member.id))?,
+            MemberKind::Group => self
+                .groups_by_object_id
+                .get(&member.id)
+                .map(|i| &self.objects[*i])
+                .ok_or(SkipReason::GroupNotFound)?,
+            kind => return Err(SkipReason::NotWrittenKind(kind)),
         };
-        let object = &self.objects[*i];
-        Some(Resolved {
+        Ok(Resolved {
             dn: object.dn.clone(),
             group_type: object.group_type,
         })
     }
+
+    /// The AD object of a member user (see [`Self::resolve`]).
+    fn user_object(&self, user: Option<&UserAnchor>) -> Result<&AdObject, SkipReason> {
+        let user = user.ok_or(SkipReason::UserNotRead)?;
+        if !user.is_synced() {
+            return Err(SkipReason::CloudOnly);
+        }
+        let (sid, immutable_id, dn) = user.ad_lookup_keys();
+        let by_sid = sid.and_then(|s| self.by_sid.get(&s.to_ascii_uppercase()));
+        let by_immutable_id = immutable_id
+            .and_then(guid_key)
+            .and_then(|k| self.by_guid.get(&k));
+        let found = match (sid, by_sid, by_immutable_id) {
+            (_, Some(a), Some(b)) if a != b => return Err(SkipReason::AnchorsDisagree),
+            // The SID names no user here, yet the immutableId names an object without it.
+            (Some(_), None, Some(_)) => return Err(SkipReason::AnchorsDisagree),
+            (_, Some(i), _) | (None, None, Some(i)) => Some(i),
+            (_, None, None) => dn.and_then(|dn| self.by_dn.get(&normalize_dn(dn))),
+        };
+        let object = match found {
+            Some(i) => &self.objects[*i],
+            None if sid.is_none() && immutable_id.is_none() && dn.is_none() => {
+                return Err(SkipReason::NoAnchors);
+            }
+            None => return Err(SkipReason::NoUserOrContact),
+        };
+        if object.kind == ObjectKind::Other {
+            Err(SkipReason::NotUserOrContact)
+        } else if object.protected {
+            Err(SkipReason::Protected)
+        } else {
+            Ok(object)
+        }
+    }
 }
 
-/// OR-filter terms that find the AD objects of these users and written-back groups.
-fn lookup_terms<'a>(
+/// The filters that find the AD objects of these users (users and contacts only) and
+/// written-back groups, each an OR of at most [`TERMS_PER_SEARCH`] escaped terms.
+fn lookup_filters<'a>(
     users: impl IntoIterator<Item = &'a UserAnchor>,
     group_ids: impl IntoIterator<Item = &'a str>,
     external_id: bool,
 ) -> Vec<String> {
-    let mut terms = BTreeSet::new();
+    let mut user_terms = BTreeSet::new();
     for user in users {
         let (sid, immutable_id, dn) = user.ad_lookup_keys();
         if let Some(sid) = sid.and_then(sid_from_string) {
-            terms.insert(format!("(objectSid={})", escape_filter_bytes(&sid)));
+            user_terms.insert(format!("(objectSid={})", escape_filter_bytes(&sid)));
         }
         if let Some(bytes) = immutable_id.and_then(from_base64) {
             let v = escape_filter_bytes(&bytes);
-            terms.insert(format!("(objectGUID={v})"));
-            terms.insert(format!("(mS-DS-ConsistencyGuid={v})"));
+            user_terms.insert(format!("(objectGUID={v})"));
+            user_terms.insert(format!("(mS-DS-ConsistencyGuid={v})"));
         }
         if let Some(dn) = dn {
-            terms.insert(format!("(distinguishedName={})", escape_filter_value(dn)));
+            user_terms.insert(format!("(distinguishedName={})", escape_filter_value(dn)));
         }
     }
+    let mut group_terms = BTreeSet::new();
     for id in group_ids {
         let anchor = escape_filter_value(&anchor_for(id));
-        terms.insert(format!("(adminDescription={anchor})"));
+        group_terms.insert(format!("(adminDescription={anchor})"));
         if external_id {
-            terms.insert(format!("({EXTERNAL_ID_ATTRIBUTE}={anchor})"));
+            group_terms.insert(format!("({EXTERNAL_ID_ATTRIBUTE}={anchor})"));
         }
     }
-    terms.into_iter().collect()
+    let or_chunks = |terms: BTreeSet<String>| {
+        let terms: Vec<String> = terms.into_iter().collect();
+        terms
+            .chunks(TERMS_PER_SEARCH)
+            .map(|chunk| format!("(|{})", chunk.concat()))
+            .collect::<Vec<_>>()
+    };
+    or_chunks(user_terms)
+        .into_iter()
+        .map(|or| format!("(&{USER_OR_CONTACT}{or})"))
+        .chain(or_chunks(group_terms))
+        .collect()
 }
 
 impl Directory {
@@ -222,7 +363,8 @@ impl Directory {
     }
 
     /// Builds the member index for these users and group members with batched searches under
-    /// `base_dn` (one search per 100 identities, not one per member).
+    /// `base_dn` (one search per 100 identities, not one per member). Users are looked up
+    /// among normal user accounts and contacts only, and only when synced.
     pub async fn member_index<'a>(
         &mut self,
         base_dn: &str,
@@ -230,12 +372,10 @@ impl Directory {
         group_ids: impl IntoIterator<Item = &'a str>,
         external_id: bool,
     ) -> Result<MemberIndex, AdError> {
-        let terms = lookup_terms(users, group_ids, external_id);
         let attrs = object_attributes(external_id);
         let mut index = MemberIndex::new();
         let mut seen = BTreeSet::new();
-        for chunk in terms.chunks(TERMS_PER_SEARCH) {
-            let filter = format!("(|{})", chunk.concat());
+        for filter in lookup_filters(users, group_ids, external_id) {
             for entry in self
                 .search(base_dn, Scope::Subtree, &filter, &attrs)
                 .await?
@@ -259,8 +399,33 @@ mod tests {
             dn: dn.into(),
             object_guid: to_base64(guid),
             sid: Some(sid.into()),
+            kind: ObjectKind::User,
             ..Default::default()
         }
+    }
+
+    /// A synced user as Graph reports it.
+    fn synced(id: &str) -> UserAnchor {
+        UserAnchor {
+            id: id.into(),
+            on_premises_sync_enabled: Some(true),
+            ..Default::default()
+        }
+    }
+
+    fn by_id(anchors: Vec<UserAnchor>) -> BTreeMap<String, UserAnchor> {
+        anchors.into_iter().map(|u| (u.id.clone(), u)).collect()
+    }
+
+    fn member(id: &str, kind: MemberKind) -> Member {
+        Member {
+            id: id.into(),
+            kind,
+        }
+    }
+
+    fn dn(r: Result<Resolved, SkipReason>) -> Result<String, SkipReason> {
+        r.map(|r| r.dn)
     }
 
     #[test]
@@ -277,55 +442,147 @@ mod tests {
             anchor: Some("g1".into()),
             ..Default::default()
         });
-        let mut users = BTreeMap::new();
-        let anchor = |id: &str| UserAnchor {
-            id: id.into(),
-            ..Default::default()
-        };
-        users.insert(
-            "u1".to_string(),
+        let users = by_id(vec![
             UserAnchor {
                 on_premises_security_identifier: Some("s-1-5-21-1-2-3-1001".into()),
-                ..anchor("u1")
+                ..synced("u1")
             },
-        );
-        users.insert(
-            "u2".to_string(),
             UserAnchor {
                 on_premises_immutable_id: Some(to_base64(&[9; 16])),
-                ..anchor("u2")
+                ..synced("u2")
             },
-        );
-        users.insert(
-            "u3".to_string(),
             UserAnchor {
                 on_premises_distinguished_name: Some("cn=ann, ou=u,dc=X".into()),
-                ..anchor("u3")
+                ..synced("u3")
             },
+            synced("u4"),
+            UserAnchor {
+                on_premises_immutable_id: Some(to_base64(&[7; 16])),
+                ..synced("u5")
+            },
+        ]);
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        assert_eq!(user_dn("u1"), Ok("CN=Ann,OU=U,DC=x".into()));
+        assert_eq!(user_dn("u2"), Ok("CN=Bob,OU=U,DC=x".into()));
+        assert_eq!(user_dn("u3"), Ok("CN=Ann,OU=U,DC=x".into()));
+        assert_eq!(user_dn("u4"), Err(SkipReason::NoAnchors));
+        assert_eq!(user_dn("u5"), Err(SkipReason::NoUserOrContact));
+        assert_eq!(user_dn("nobody"), Err(SkipReason::UserNotRead));
+        let team = index.resolve(&member("g1", MemberKind::Group), &users);
+        assert_eq!(team.unwrap().group_type, Some(-2147483640));
+        assert_eq!(
+            index.resolve(&member("g9", MemberKind::Group), &users),
+            Err(SkipReason::GroupNotFound)
         );
-        users.insert("u4".to_string(), anchor("u4"));
-        let m = |id: &str, kind| Member {
-            id: id.into(),
-            kind,
+        assert_eq!(
+            index.resolve(&member("g1", MemberKind::Device), &users),
+            Err(SkipReason::NotWrittenKind(MemberKind::Device))
+        );
+    }
+
+    #[test]
+    fn only_synced_users_resolve() {
+        let mut index = MemberIndex::new();
+        index.insert(user("CN=Ann,OU=U,DC=x", "S-1-5-21-1-2-3-1001", &[1; 16]));
+        for sync in [None, Some(false)] {
+            let forged = UserAnchor {
+                id: "c".into(),
+                on_premises_security_identifier: Some("S-1-5-21-1-2-3-1001".into()),
+                on_premises_immutable_id: Some(to_base64(&[1; 16])),
+                on_premises_distinguished_name: Some("CN=Ann,OU=U,DC=x".into()),
+                on_premises_sync_enabled: sync,
+                ..Default::default()
+            };
+            let users = by_id(vec![forged.clone()]);
+            assert_eq!(
+                dn(index.resolve(&member("c", MemberKind::User), &users)),
+                Err(SkipReason::CloudOnly),
+                "{sync:?}"
+            );
+            assert!(
+                lookup_filters([&forged], std::iter::empty(), false).is_empty(),
+                "a cloud-only user is not even looked up"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sid_and_an_immutable_id_must_name_the_same_object() {
+        let mut index = MemberIndex::new();
+        index.insert(user("CN=Ann,OU=U,DC=x", "S-1-5-21-1-2-3-1001", &[1; 16]));
+        index.insert(user("CN=Bob,OU=U,DC=x", "S-1-5-21-1-2-3-1002", &[2; 16]));
+        let with = |id: &str, sid: &str, guid: &[u8]| UserAnchor {
+            on_premises_security_identifier: Some(sid.into()),
+            on_premises_immutable_id: Some(to_base64(guid)),
+            ..synced(id)
         };
-        let dn = |r: Option<Resolved>| r.map(|r| r.dn);
-        assert_eq!(
-            dn(index.resolve(&m("u1", MemberKind::User), &users)).unwrap(),
-            "CN=Ann,OU=U,DC=x"
+        let users = by_id(vec![
+            with("same", "S-1-5-21-1-2-3-1001", &[1; 16]),
+            with("other", "S-1-5-21-1-2-3-1001", &[2; 16]),
+            with("sid-unknown", "S-1-5-21-1-2-3-1999", &[2; 16]),
+            // A custom source anchor is no GUID of ours: the SID decides.
+            with("custom-anchor", "S-1-5-21-1-2-3-1002", &[8; 16]),
+        ]);
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        assert_eq!(user_dn("same"), Ok("CN=Ann,OU=U,DC=x".into()));
+        assert_eq!(user_dn("other"), Err(SkipReason::AnchorsDisagree));
+        assert_eq!(user_dn("sid-unknown"), Err(SkipReason::AnchorsDisagree));
+        assert_eq!(user_dn("custom-anchor"), Ok("CN=Bob,OU=U,DC=x".into()));
+    }
+
+    #[test]
+    fn users_resolve_only_to_unprotected_users_and_contacts() {
+        let mut index = MemberIndex::new();
+        let objects = [
+            ("CN=Contact,DC=x", ObjectKind::Contact, false, 1),
+            ("CN=Administrator,DC=x", ObjectKind::User, true, 2),
+            ("CN=Domain Admins,DC=x", ObjectKind::Other, true, 3),
+            ("CN=PC,DC=x", ObjectKind::Other, false, 4),
+        ];
+        for (dn, kind, protected, guid) in objects {
+            index.insert(AdObject {
+                dn: dn.into(),
+                object_guid: to_base64(&[guid; 16]),
+                kind,
+                protected,
+                ..Default::default()
+            });
+        }
+        let users = by_id(
+            (1..=4)
+                .map(|g| UserAnchor {
+                    on_premises_immutable_id: Some(to_base64(&[g; 16])),
+                    ..synced(&format!("u{g}"))
+                })
+                .collect(),
         );
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        assert_eq!(user_dn("u1"), Ok("CN=Contact,DC=x".into()));
+        assert_eq!(user_dn("u2"), Err(SkipReason::Protected));
+        assert_eq!(user_dn("u3"), Err(SkipReason::NotUserOrContact));
+        assert_eq!(user_dn("u4"), Err(SkipReason::NotUserOrContact));
+    }
+
+    #[test]
+    fn object_kinds_follow_object_class_and_sam_account_type() {
+        let person = ["top", "person", "organizationalPerson"];
+        let with = |class: &'static str| {
+            let mut v = person.to_vec();
+            v.push(class);
+            v
+        };
+        let user = with("user");
+        assert_eq!(ObjectKind::of(&user, Some("805306368")), ObjectKind::User);
+        assert_eq!(ObjectKind::of(&user, Some("805306370")), ObjectKind::Other);
+        assert_eq!(ObjectKind::of(&user, None), ObjectKind::Other);
+        let mut computer = user.clone();
+        computer.push("computer");
         assert_eq!(
-            dn(index.resolve(&m("u2", MemberKind::User), &users)).unwrap(),
-            "CN=Bob,OU=U,DC=x"
+            ObjectKind::of(&computer, Some("805306368")),
+            ObjectKind::Other
         );
-        assert_eq!(
-            dn(index.resolve(&m("u3", MemberKind::User), &users)).unwrap(),
-            "CN=Ann,OU=U,DC=x"
-        );
-        assert_eq!(index.resolve(&m("u4", MemberKind::User), &users), None);
-        assert_eq!(index.resolve(&m("nobody", MemberKind::User), &users), None);
-        let team = index.resolve(&m("g1", MemberKind::Group), &users).unwrap();
-        assert_eq!(team.group_type, Some(-2147483640));
-        assert_eq!(index.resolve(&m("g1", MemberKind::Device), &users), None);
+        assert_eq!(ObjectKind::of(&with("contact"), None), ObjectKind::Contact);
+        assert_eq!(ObjectKind::of(&["top", "group"], None), ObjectKind::Other);
     }
 
     #[test]
@@ -335,71 +592,81 @@ mod tests {
         let mut index = MemberIndex::new();
         index.insert(user("CN=Ann,OU=U,DC=x", "S-1-5-21-1-2-3-2002", &[2; 16]));
         let old_dn = || Some("CN=Ann,OU=U,DC=x".to_string());
-        let users: BTreeMap<String, UserAnchor> = [
+        let users = by_id(vec![
             UserAnchor {
-                id: "sid".into(),
                 on_premises_security_identifier: Some("S-1-5-21-1-2-3-1001".into()),
                 on_premises_distinguished_name: old_dn(),
-                ..Default::default()
+                ..synced("sid")
             },
             UserAnchor {
-                id: "guid".into(),
                 on_premises_immutable_id: Some(to_base64(&[1; 16])),
                 on_premises_distinguished_name: old_dn(),
-                ..Default::default()
+                ..synced("guid")
             },
             UserAnchor {
-                id: "dn".into(),
                 on_premises_distinguished_name: old_dn(),
-                ..Default::default()
+                ..synced("dn")
             },
-        ]
-        .into_iter()
-        .map(|u| (u.id.clone(), u))
-        .collect();
+        ]);
         for (id, anchor) in &users {
-            let member = Member {
-                id: id.clone(),
-                kind: MemberKind::User,
-            };
             let dn_is_a_key = anchor.ad_lookup_keys().2.is_some();
             assert_eq!(dn_is_a_key, id == "dn");
             assert_eq!(
-                index.resolve(&member, &users).is_some(),
+                index.resolve(&member(id, MemberKind::User), &users).is_ok(),
                 dn_is_a_key,
                 "{id}: resolved by DN exactly when ad_lookup_keys offers it"
             );
-            let searched_by_dn = lookup_terms([anchor], std::iter::empty(), false)
+            let searched_by_dn = lookup_filters([anchor], std::iter::empty(), false)
                 .iter()
-                .any(|t| t.starts_with("(distinguishedName="));
+                .any(|t| t.contains("(distinguishedName="));
             assert_eq!(searched_by_dn, dn_is_a_key, "{id}: searched by DN");
         }
     }
 
     #[test]
-    fn lookup_terms_escape_every_value() {
+    fn lookup_filters_escape_every_value_and_ask_for_users_and_contacts_only() {
         let with_ids = UserAnchor {
-            id: "u".into(),
             on_premises_security_identifier: Some("S-1-5-21-1".into()),
             on_premises_immutable_id: Some(to_base64(&[0x2a, 0x28])),
-            ..Default::default()
+            ..synced("u")
         };
         let dn_only = UserAnchor {
-            id: "v".into(),
             on_premises_distinguished_name: Some("CN=a*(b),DC=x".into()),
-            ..Default::default()
+            ..synced("v")
         };
-        let terms = lookup_terms([&with_ids, &dn_only], ["id)(x=*"], true);
+        let filters = lookup_filters([&with_ids, &dn_only], ["id)(x=*"], true);
         assert_eq!(
-            terms,
+            filters,
             vec![
-                "(adminDescription=Group_id\\29\\28x=\\2a)",
-                "(distinguishedName=CN=a\\2a\\28b\\29,DC=x)",
-                "(mS-DS-ConsistencyGuid=\\2a\\28)",
-                "(msDS-ExternalDirectoryObjectId=Group_id\\29\\28x=\\2a)",
-                "(objectGUID=\\2a\\28)",
-                "(objectSid=\\01\\02\\00\\00\\00\\00\\00\\05\\15\\00\\00\\00\\01\\00\\00\\00)",
+                "(&(|(sAMAccountType=805306368)(objectClass=contact))(|\
+                 (distinguishedName=CN=a\\2a\\28b\\29,DC=x)\
+                 (mS-DS-ConsistencyGuid=\\2a\\28)\
+                 (objectGUID=\\2a\\28)\
+                 (objectSid=\\01\\02\\00\\00\\00\\00\\00\\05\\15\\00\\00\\00\\01\\00\\00\\00)))",
+                "(|(adminDescription=Group_id\\29\\28x=\\2a)\
+                 (msDS-ExternalDirectoryObjectId=Group_id\\29\\28x=\\2a))",
             ]
+        );
+    }
+
+    #[test]
+    fn lookup_filters_hold_at_most_a_hundred_terms() {
+        let users: Vec<UserAnchor> = (0..150)
+            .map(|i| UserAnchor {
+                on_premises_security_identifier: Some(format!("S-1-5-21-1-{i}")),
+                ..synced(&format!("u{i}"))
+            })
+            .collect();
+        let filters = lookup_filters(&users, std::iter::empty(), false);
+        let terms: Vec<usize> = filters
+            .iter()
+            .map(|f| f.matches("(objectSid=").count())
+            .collect();
+        assert_eq!(terms, vec![100, 50]);
+        assert!(
+            filters
+                .iter()
+                .all(|f| f.starts_with("(&(|(sAMAccountType=805306368)"))
         );
     }
 }

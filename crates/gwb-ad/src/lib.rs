@@ -32,9 +32,11 @@ pub use discovery::{Discovery, EXCHANGE_ATTRIBUTES, EXTERNAL_ID_ATTRIBUTE};
 pub use error::AdError;
 pub use guards::{GuardError, Guards};
 pub use gwb_model::Secret;
-pub use index::{AdObject, MemberIndex, Resolved};
+pub use index::{AdObject, MemberIndex, ObjectKind, Resolved, SkipReason};
 pub use ldif::operation_to_ldif;
-pub use plan::{Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal};
+pub use plan::{
+    Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal, SkippedMember,
+};
 pub use probe::Occupants;
 pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::index::SkipReason;
+
 /// How one attribute changes in a modify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ChangeKind {
@@ -165,10 +167,8 @@ pub struct GroupReport {
     pub members_removed: usize,
     /// Members the group has in AD now.
     pub members_before: usize,
-    /// Cloud members skipped because they have no AD object (cloud-only users, devices, ...).
-    pub members_without_ad_object: Vec<String>,
-    /// Domain-local groups that cannot be members of this universal group (their DNs).
-    pub domain_local_in_universal: Vec<String>,
+    /// Cloud members not written, each with its reason, in the order of the cloud members.
+    pub members_skipped: Vec<SkippedMember>,
     /// Why the group was skipped or anything else worth telling.
     pub problems: Vec<String>,
 }
@@ -182,11 +182,19 @@ impl GroupReport {
             members_added: 0,
             members_removed: 0,
             members_before: 0,
-            members_without_ad_object: Vec::new(),
-            domain_local_in_universal: Vec::new(),
+            members_skipped: Vec::new(),
             problems: Vec::new(),
         }
     }
+}
+
+/// A cloud member that is not written to its group in AD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMember {
+    /// The member's cloud object id.
+    pub id: String,
+    /// Why it is not written.
+    pub reason: SkipReason,
 }
 
 /// An object that is not ours stands where a desired group wants to be.

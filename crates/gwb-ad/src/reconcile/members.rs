@@ -8,8 +8,8 @@ use gwb_model::{DesiredGroup, MemberKind};
 use super::ReconcileInput;
 use super::placement::{Placement, Planned};
 use crate::escape::normalize_dn;
-use crate::index::Resolved;
-use crate::plan::GroupReport;
+use crate::index::{Resolved, SkipReason};
+use crate::plan::{GroupReport, SkippedMember};
 use crate::read::CurrentGroup;
 
 /// `groupType` flag: domain-local.
@@ -65,8 +65,8 @@ pub(super) fn diff(
 }
 
 /// The desired members of `d` that have an AD object it can hold, by normalised DN. Notes the
-/// others in `report`: members without an AD object, and domain-local groups that a universal
-/// group cannot hold. The group itself is never its own member.
+/// others in `report` with their reason ([`crate::MemberIndex::resolve`], and domain-local
+/// groups that a universal group cannot hold). The group itself is never its own member.
 fn wanted(
     d: &DesiredGroup,
     place: &Planned,
@@ -84,7 +84,7 @@ fn wanted(
             .then(|| placement.planned.get(&m.id))
             .flatten();
         let resolved = match nested {
-            Some(p) => Some((
+            Some(p) => Ok((
                 Resolved {
                     dn: p.dn.clone(),
                     group_type: p.group_type,
@@ -93,12 +93,18 @@ fn wanted(
             )),
             None => input.index.resolve(m, input.users).map(|r| (r, false)),
         };
+        let skip = |reason| SkippedMember {
+            id: m.id.clone(),
+            reason,
+        };
         match resolved {
-            None => report.members_without_ad_object.push(m.id.clone()),
-            Some((r, _)) if universal && r.group_type.is_some_and(|t| t & DOMAIN_LOCAL != 0) => {
-                report.domain_local_in_universal.push(r.dn)
+            Err(reason) => report.members_skipped.push(skip(reason)),
+            Ok((r, _)) if universal && r.group_type.is_some_and(|t| t & DOMAIN_LOCAL != 0) => {
+                report
+                    .members_skipped
+                    .push(skip(SkipReason::DomainLocalInUniversal))
             }
-            Some((r, created)) => {
+            Ok((r, created)) => {
                 want.insert(normalize_dn(&r.dn), NewMember { dn: r.dn, created });
             }
         }

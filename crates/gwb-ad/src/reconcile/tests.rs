@@ -7,8 +7,8 @@ use gwb_model::{
 };
 
 use super::*;
-use crate::index::AdObject;
-use crate::plan::{Change, ChangeKind};
+use crate::index::{AdObject, ObjectKind, SkipReason};
+use crate::plan::{Change, ChangeKind, SkippedMember};
 use crate::read::AnchorSources;
 
 const OU: &str = "OU=Groups,DC=x";
@@ -73,6 +73,7 @@ fn world(n: usize) -> (MemberIndex, BTreeMap<String, UserAnchor>) {
             dn: user_dn(i),
             object_guid: format!("ug{i}"),
             sid: Some(format!("S-1-5-21-9-{i}")),
+            kind: ObjectKind::User,
             ..Default::default()
         });
         users.insert(
@@ -80,6 +81,7 @@ fn world(n: usize) -> (MemberIndex, BTreeMap<String, UserAnchor>) {
             UserAnchor {
                 id: format!("u{i}"),
                 on_premises_security_identifier: Some(format!("S-1-5-21-9-{i}")),
+                on_premises_sync_enabled: Some(true),
                 ..Default::default()
             },
         );
@@ -204,10 +206,17 @@ fn new_groups_are_added_whole_and_nested_new_groups_follow() {
     );
     let a = &plan.groups["a"];
     assert_eq!(a.action, GroupAction::Create);
-    assert_eq!(a.members_without_ad_object, members(&["ghost", "d1"]));
+    let skipped = |id: &str, reason| SkippedMember {
+        id: id.into(),
+        reason,
+    };
     assert_eq!(
-        a.domain_local_in_universal,
-        members(&["CN=Local,OU=Groups,DC=x"])
+        a.members_skipped,
+        vec![
+            skipped("ghost", SkipReason::UserNotRead),
+            skipped("dl", SkipReason::DomainLocalInUniversal),
+            skipped("d1", SkipReason::NotWrittenKind(MemberKind::Device)),
+        ]
     );
     assert_eq!(a.members_added, 2);
 }

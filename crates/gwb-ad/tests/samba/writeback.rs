@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use gwb_ad::escape::{first_rdn_value, normalize_dn};
 use gwb_ad::{
     ChangeKind, CurrentGroup, Directory, GroupAction, Guards, Operation, Outcome, Plan, Policy,
-    RemovalAction, guards,
+    RemovalAction, SkipReason, SkippedMember, guards,
 };
 use gwb_model::{CloudDelete, MemberKind};
 
@@ -92,8 +92,17 @@ async fn groups_are_created_converge_move_and_are_deleted() {
         other => panic!("expected the nested member add, got {other:?}"),
     }
     assert_eq!(
-        p.groups["g1"].members_without_ad_object,
-        vec!["cloud-only", "dev"]
+        p.groups["g1"].members_skipped,
+        vec![
+            SkippedMember {
+                id: "cloud-only".into(),
+                reason: SkipReason::UserNotRead,
+            },
+            SkippedMember {
+                id: "dev".into(),
+                reason: SkipReason::NotWrittenKind(MemberKind::Device),
+            },
+        ]
     );
     assert_eq!(p.groups["g1"].action, GroupAction::Create);
     apply_ok(&mut dir, &p).await;
@@ -466,8 +475,11 @@ async fn a_domain_local_group_is_not_put_into_a_universal_group() {
     )
     .await;
     assert_eq!(
-        p.groups["uni"].domain_local_in_universal,
-        vec![format!("CN=Local,{groups}")]
+        p.groups["uni"].members_skipped,
+        vec![SkippedMember {
+            id: "dl".into(),
+            reason: SkipReason::DomainLocalInUniversal,
+        }]
     );
     assert_eq!(
         p.operations.len(),
