@@ -171,6 +171,36 @@ pub async fn plan(
     full: bool,
     policy: &gwb_ad::Policy,
 ) -> gwb_ad::Plan {
+    // Tests scope lookups to their own OU: object ids repeat across test runs on one DC.
+    let base = managed_ous[0].clone();
+    plan_looking_up_members_in(
+        dir,
+        managed_ous,
+        &base,
+        desired,
+        users,
+        deletes,
+        full,
+        policy,
+    )
+    .await
+}
+
+/// [`plan`], with the members looked up under `member_base` (the CLI uses the whole domain).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the seven of plan, plus where members are looked up"
+)]
+pub async fn plan_looking_up_members_in(
+    dir: &mut Directory,
+    managed_ous: &[String],
+    member_base: &str,
+    desired: &[DesiredGroup],
+    users: &BTreeMap<String, UserAnchor>,
+    deletes: &[gwb_model::CloudDelete],
+    full: bool,
+    policy: &gwb_ad::Policy,
+) -> gwb_ad::Plan {
     let caps = dir.discover().await.unwrap().capabilities;
     let current = dir
         .read_owned(
@@ -186,11 +216,10 @@ pub async fn plan(
         .filter(|m| m.kind == MemberKind::Group)
         .map(|m| m.id.as_str())
         .collect();
-    // Tests scope lookups to their own OU: object ids repeat across test runs on one DC.
     let base = &managed_ous[0];
     let index = dir
         .member_index(
-            base,
+            member_base,
             users.values(),
             group_ids,
             caps.external_directory_object_id,

@@ -8,5 +8,6 @@ mod common;
 mod connection;
 mod discovery;
 mod ldif_vs_apply;
+mod members;
 mod reads;
 mod writeback;
