@@ -9,6 +9,7 @@ mod auth;
 mod common;
 mod conformance;
 mod faults;
+mod hostile;
 mod rounds;
 mod state;
 mod tls;
