@@ -8,6 +8,7 @@ use std::path::Path;
 use gwb_ad::Directory;
 use gwb_graph::{GraphClient, GraphError, RequestStats};
 use gwb_model::clock::system_clock;
+use gwb_model::printable::printable_lines;
 use gwb_rules::RulesFile;
 
 use crate::exit::Exit;
@@ -21,14 +22,16 @@ struct Checklist {
 }
 
 impl Checklist {
+    // A plugin's name, version or config error and a server's message are not gwb's text:
+    // every line is made printable, continuation lines indented.
     fn ok(&mut self, what: impl Display) {
-        println!("ok    {what}");
+        println!("ok    {}", printable_lines(&what.to_string(), "      "));
     }
 
     fn fail(&mut self, what: impl Display, hint: &str) {
         self.failures += 1;
-        println!("FAIL  {what}");
-        println!("      hint: {hint}");
+        println!("FAIL  {}", printable_lines(&what.to_string(), "      "));
+        println!("      hint: {}", printable_lines(hint, "      "));
     }
 }
 

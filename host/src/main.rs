@@ -6,6 +6,7 @@ use clap::Parser;
 use gwb::cli::{Cli, Command, RulesCommand, RunArgs};
 use gwb::exit::Exit;
 use gwb::run::RunOptions;
+use gwb_model::printable::printable_lines;
 use gwb_rules::RulesFile;
 
 fn main() -> ExitCode {
@@ -14,7 +15,8 @@ fn main() -> ExitCode {
     match dispatch(&cli) {
         Ok(exit) => exit.into(),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The error may carry a plugin's or a server's text: shown printable, never raw.
+            eprintln!("error: {}", printable_lines(&format!("{error:#}"), "  "));
             Exit::Error.into()
         }
     }

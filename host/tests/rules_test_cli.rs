@@ -437,6 +437,26 @@ fn a_sleep_in_configure_fails_the_load_naming_the_plugin_and_the_wait() {
 }
 
 #[test]
+fn a_config_error_full_of_control_characters_reaches_the_terminal_only_as_escapes() {
+    let out = rules_test_misbehave(r#"stage = "configure", mode = "control-characters""#, "{}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The line break stays a line break, but the forged line is indented under the error.
+    assert!(
+        stderr.contains(
+            "refused its config: \\u{1b}[2J\\u{1b}[31mred\\u{7}\n  FAKE: all groups deleted\\u{9b}0m"
+        ),
+        "{stderr}"
+    );
+    for raw in ['\u{1b}', '\u{7}', '\r', '\u{9b}'] {
+        assert!(
+            !stderr.contains(raw),
+            "{raw:?} reached stderr raw: {stderr:?}"
+        );
+    }
+}
+
+#[test]
 fn protected_attributes_are_refused_however_a_plugin_spells_them() {
     for (written, protected) in [
         ("2.5.4.31", "member"),

@@ -187,14 +187,16 @@ impl Misbehave {
                 gwb_plugin_sdk::log::warn("misbehave \u{1b}[31mred\n INFO fake line");
                 format!("logged {}", group.id())
             }
-            Mode::ControlCharacters => {
-                "\u{1b}[2J\u{1b}[31mred\u{7}\r\nFAKE: all groups deleted\u{9b}0m".into()
-            }
+            Mode::ControlCharacters => CONTROL_TEXT.into(),
             blocking => format!("returned from {}", misbehave_blocking(blocking)),
         };
         Ok(Some(Answer::Text(text)))
     }
 }
+
+/// What `control-characters` answers (in `configure`: its config error): clear screen, colour,
+/// bell, a line break and a forged line, a C1 control sequence.
+const CONTROL_TEXT: &str = "\u{1b}[2J\u{1b}[31mred\u{7}\r\nFAKE: all groups deleted\u{9b}0m";
 
 /// Runs a mode that blocks or floods (they work in `configure` too); returns its name.
 fn misbehave_blocking(mode: Mode) -> &'static str {
@@ -290,6 +292,9 @@ impl RulePlugin for Misbehave {
     fn configure(config_json: &str) -> Result<Self, RuleError> {
         let config: Config = gwb_plugin_sdk::config::parse(config_json)?;
         if config.stage == Stage::Configure {
+            if config.mode == Mode::ControlCharacters {
+                return Err(RuleError::new(CONTROL_TEXT));
+            }
             misbehave_blocking(config.mode);
         }
         Ok(Self { config })
