@@ -66,11 +66,8 @@ impl Env {
         dc.add_ous(&[&root, &cloud_ou, &format!("OU=Users,{root}")]);
         let mut ldif = String::new();
         for i in 0..users {
-            let id = format!(
-                "{:08x}-0000-4000-8000-{:012x}",
-                std::process::id(),
-                tag as usize * 10_000 + i
-            );
+            // 9000 in the fourth field: never equal to a group id from `gid` (8000 there).
+            let id = format!("{:08x}-{tag:04x}-4000-9000-{i:012x}", std::process::id());
             let guid = guid_bytes(&id);
             let sam = format!(
                 "e2e{:05x}{:04}",
