@@ -149,7 +149,7 @@ pub enum SkipReason {
     CloudOnly,
     /// A synced user with no SID, immutableId or DN.
     NoAnchors,
-    /// The SID and the immutableId find different objects (or only the immutableId finds one).
+    /// The SID and the immutableId find different objects.
     AnchorsDisagree,
     /// No AD user or contact has the user's SID, immutableId (or DN).
     NoUserOrContact,
@@ -283,9 +283,11 @@ impl MemberIndex {
             .and_then(|k| self.by_guid.get(&k));
         let found = match (sid, by_sid, by_immutable_id) {
             (_, Some(a), Some(b)) if a != b => return Err(SkipReason::AnchorsDisagree),
-            // The SID names no user here, yet the immutableId names an object without it.
-            (Some(_), None, Some(_)) => return Err(SkipReason::AnchorsDisagree),
-            (_, Some(i), _) | (None, None, Some(i)) => Some(i),
+            // A SID this domain does not hold (a user synced from another forest, or a tenant
+            // whose SIDs AD did not assign) leaves the immutableId, Entra Connect's own join
+            // anchor. Both are mastered by sync, so the cloud cannot set either on a synced
+            // user; what the immutableId finds must still be an unprotected user or contact.
+            (_, Some(i), _) | (_, None, Some(i)) => Some(i),
             (_, None, None) => dn.and_then(|dn| self.by_dn.get(&normalize_dn(dn))),
         };
         let object = match found {
@@ -519,6 +521,7 @@ mod tests {
         let users = by_id(vec![
             with("same", "S-1-5-21-1-2-3-1001", &[1; 16]),
             with("other", "S-1-5-21-1-2-3-1001", &[2; 16]),
+            // A SID this domain does not hold: the immutableId decides.
             with("sid-unknown", "S-1-5-21-1-2-3-1999", &[2; 16]),
             // A custom source anchor is no GUID of ours: the SID decides.
             with("custom-anchor", "S-1-5-21-1-2-3-1002", &[8; 16]),
@@ -526,7 +529,7 @@ mod tests {
         let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
         assert_eq!(user_dn("same"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("other"), Err(SkipReason::AnchorsDisagree));
-        assert_eq!(user_dn("sid-unknown"), Err(SkipReason::AnchorsDisagree));
+        assert_eq!(user_dn("sid-unknown"), Ok("CN=Bob,OU=U,DC=x".into()));
         assert_eq!(user_dn("custom-anchor"), Ok("CN=Bob,OU=U,DC=x".into()));
     }
 
