@@ -153,10 +153,7 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
         (&waiter, "Waiter", "waiter", "naming", "subscribe-instant"),
         (&poller, "Poller", "poller", "mapping", "subscribe-duration"),
     ] {
-        let line = summary
-            .lines()
-            .find(|l| l.starts_with(&format!("  - {id} \"{name}\": FAILED: ")))
-            .unwrap_or_else(|| panic!("no line for {name}: {summary}"));
+        let line = failed_line(&summary, id, name);
         assert!(
             line.contains(&format!(
                 "FAILED: plugin {plugin} (misbehave 0.1.0, {}) {stage} stage on group \
@@ -204,10 +201,7 @@ async fn each_attack_in_a_stage_fails_or_marks_only_its_group_in_a_sync() {
         (&oider, "Oider", "oider", "2.5.4.31", "member"),
         (&shouter, "Shouter", "shouter", "MEMBER", "member"),
     ] {
-        let line = summary
-            .lines()
-            .find(|l| l.starts_with(&format!("  - {id} \"{name}\": FAILED: ")))
-            .unwrap_or_else(|| panic!("no line for {name}: {summary}"));
+        let line = failed_line(&summary, id, name);
         assert!(
             line.contains(&format!(
                 "FAILED: plugin `{plugin}` (mapping stage) gave invalid output for group \
@@ -307,4 +301,12 @@ async fn printing_in_configure_breaks_nothing_and_a_sleep_there_stops_the_run() 
         "{err}"
     );
     assert_eq!(env.groups().await, groups, "AD is exactly as it was");
+}
+
+/// The summary's FAILED line for the group `id` named `name`.
+fn failed_line<'a>(summary: &'a str, id: &str, name: &str) -> &'a str {
+    summary
+        .lines()
+        .find(|l| l.starts_with(&format!("  - {id} \"{name}\": FAILED: ")))
+        .unwrap_or_else(|| panic!("no line for {name}: {summary}"))
 }
