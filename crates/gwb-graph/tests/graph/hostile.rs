@@ -96,6 +96,16 @@ fn graph_error(err: SourceError) -> GraphError {
     }
 }
 
+/// The Graph error of a first round against `emu` that must fail.
+async fn failed_round(emu: &Emulator) -> GraphError {
+    let (_dir, path) = state_dir();
+    let err = source(config(emu), &path)
+        .read_round(RoundOptions::default())
+        .await
+        .unwrap_err();
+    graph_error(err)
+}
+
 #[tokio::test]
 async fn a_redirect_of_the_token_request_is_an_error_and_the_secret_stays_home() {
     let trap = Trap::start().await;
@@ -146,12 +156,7 @@ async fn a_redirect_of_a_graph_request_is_an_error_and_the_token_stays_home() {
         )
         .on_path("users/delta"),
     );
-    let (_dir, path) = state_dir();
-    let err = source(config(&emu), &path)
-        .read_round(RoundOptions::default())
-        .await
-        .unwrap_err();
-    let err = graph_error(err);
+    let err = failed_round(&emu).await;
     assert!(
         matches!(&err, GraphError::Redirect { url, status: 307, target }
             if *url == format!("{}/v1.0/users/delta", emu.base_url()) && *target == trap.url),
@@ -331,13 +336,8 @@ async fn a_graph_response_over_64_mib_is_refused_and_not_retried() {
 async fn a_page_naming_itself_forever_ends_the_round() {
     let emu = emulator(tenant(0), 2, 500).await;
     emu.inject(FaultRule::next(1000, Fault::EmptyPage).on_path("users/delta"));
-    let (_dir, path) = state_dir();
-    let err = source(config(&emu), &path)
-        .read_round(RoundOptions::default())
-        .await
-        .unwrap_err();
     assert_eq!(
-        graph_error(err).to_string(),
+        failed_round(&emu).await.to_string(),
         format!(
             "{}/v1.0/users/delta: its @odata.nextLink named the same page 6 times in a row, so \
              the chain would never end; nothing from this round is saved",
@@ -364,12 +364,7 @@ async fn a_next_link_back_to_an_earlier_page_ends_the_round() {
     ] {
         emu.inject(FaultRule::next(1, Fault::NextLink(next)).on_path(on_path));
     }
-    let (_dir, path) = state_dir();
-    let err = source(config(&emu), &path)
-        .read_round(RoundOptions::default())
-        .await
-        .unwrap_err();
-    let err = graph_error(err);
+    let err = failed_round(&emu).await;
     assert!(
         matches!(&err, GraphError::LinkLoop { url, reason }
             if *url == format!("{}/v1.0/users/delta", emu.base_url())
