@@ -15,6 +15,7 @@ mod rule;
 mod schema;
 mod secret;
 mod user;
+pub mod well_known;
 
 pub use attributes::Attributes;
 pub use cloud::{CloudGroup, GroupKind, Member, MemberKind, WritebackConfiguration};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use gwb_model::dn::Dn;
 use gwb_model::limits::{PLUGIN_MEMORY_MIB, PLUGIN_TIME_MS};
+use gwb_model::well_known::{domain_root, system_place};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -204,10 +205,19 @@ impl RulesFile {
                         .into(),
             })
         };
-        let default_ou = parse_ou(&raw.defaults.ou)?;
+        let managed_ou = |value: &Spanned<String>, key: &str| {
+            let dn = parse_ou(value)?;
+            refuse_system_place(&dn, key).map_err(|(message, hint)| ConfigError::Invalid {
+                location: at(value.span().start),
+                message,
+                hint,
+            })?;
+            Ok(dn)
+        };
+        let default_ou = managed_ou(&raw.defaults.ou, "ou")?;
         let mut managed_ous = vec![default_ou.clone()];
         for ou in &raw.defaults.managed_ous {
-            let dn = parse_ou(ou)?;
+            let dn = managed_ou(ou, "managed_ous")?;
             if !managed_ous.contains(&dn) {
                 managed_ous.push(dn);
             }
@@ -393,6 +403,31 @@ const ATTRIBUTES_HINT: &str = "list the attributes its mapping stage may edit by
                                lDAPDisplayName, e.g. attributes = [\"extensionAttribute1\"]";
 const OUS_HINT: &str = "list OUs inside managed_ous that its naming stage may route to, e.g. \
                         ous = [\"OU=Finance,OU=Cloud Groups,DC=example,DC=com\"]";
+
+/// Refuses a managed OU (`key` is `ou` or `managed_ous`) that is a domain root or a
+/// well-known container (or inside one), by its DN alone: gwb creates, changes and deletes
+/// groups in its managed OUs, and must never do so among AD's own objects. The message and
+/// hint of the error.
+fn refuse_system_place(dn: &Dn, key: &str) -> Result<(), (String, String)> {
+    let Some(place) = system_place(dn) else {
+        return Ok(());
+    };
+    let root = domain_root(dn).map_or_else(|| "DC=example,DC=com".to_owned(), |r| r.to_string());
+    Err((
+        format!(
+            "{key}: `{dn}` is {place}, where AD keeps its own objects; gwb creates, changes and \
+             deletes groups in its managed OUs and must never manage those"
+        ),
+        format!(
+            "create an OU for gwb, e.g. \"OU=Cloud Groups,{root}\", and {}",
+            if key == "ou" {
+                "make it [defaults] ou"
+            } else {
+                "list it in managed_ous instead"
+            }
+        ),
+    ))
+}
 
 /// An `ous` entry: a DN inside one of the managed OUs.
 fn permitted_ou(text: &str, managed_ous: &[Dn]) -> Result<Dn, String> {

@@ -325,3 +325,4 @@ fn key_and_secret_files_readable_by_others_draw_a_warning() {
 }
 
 mod privileges;
+mod safe_scope;
