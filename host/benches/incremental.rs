@@ -16,10 +16,10 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use gwb::exit::Exit;
-use gwb_ad::Policy;
+use gwb_ad::{OwnerMark, Policy};
 use serde_json::{Value, json};
 
-use crate::common::{Env, operations};
+use crate::common::{Env, TENANT_ID, operations};
 
 /// One measured run.
 struct Measured {
@@ -115,7 +115,10 @@ async fn bench(groups: usize) {
         .expect("read one");
     let read_one = start.elapsed();
     let start = Instant::now();
-    let counted = dir.count_owned(&managed, false).await.expect("count");
+    let counted = dir
+        .count_owned(&managed, false, &OwnerMark::for_tenant(TENANT_ID))
+        .await
+        .expect("count");
     let count = start.elapsed();
     assert_eq!((one.len(), counted), (1, all.len()));
 

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use gwb_ad::{Directory, Discovery, Guards, Plan, ReconcileInput, guards, reconcile};
+use gwb_ad::{
+    Directory, Discovery, Guards, OwnerMark, Plan, ReconcileInput, guards, reconcile,
+};
 use gwb_graph::{Round, RoundOptions, Source};
 use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
 use gwb_rules::config::GuardsSection;
@@ -224,6 +226,7 @@ async fn plan_changes(
         .probe(&discovery.default_naming_context, desired, external_id)
         .await
         .context("checking the target names in AD failed")?;
+    let owner = OwnerMark::for_tenant(&graph_section(rules)?.tenant_id);
     let mut plan = reconcile(
         &ReconcileInput {
             desired,
@@ -233,6 +236,7 @@ async fn plan_changes(
             cloud_deletes: &round.deletes,
             occupants: &occupants,
             capabilities: caps,
+            owner: &owner,
             full: round.full,
             rules_skipped: &verdicts.skipped,
             rules_failed: &verdicts.failed,
@@ -242,7 +246,7 @@ async fn plan_changes(
     if !round.full && guards.need_owned_count(&plan) {
         // The delete guard's share needs every owned group, not just the round's.
         plan.owned_count = directory
-            .count_owned(&managed, external_id)
+            .count_owned(&managed, external_id, &owner)
             .await
             .context("counting the groups gwb owns failed")?;
     }

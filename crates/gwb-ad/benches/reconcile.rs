@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use gwb_ad::escape::{child_dn, normalize_dn};
 use gwb_ad::{
-    AdObject, AnchorSources, CurrentGroup, GroupAction, MemberIndex, ObjectKind, Occupants, Policy,
-    ReconcileInput, reconcile,
+    AdObject, AnchorSources, CurrentGroup, GroupAction, MemberIndex, ObjectKind, Occupants,
+    OwnerMark, Policy, ReconcileInput, reconcile,
 };
 use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
 
@@ -108,6 +108,8 @@ fn world(groups: usize) -> World {
                 admin_description: true,
                 external_id: false,
             },
+            marks: vec![owner().value().to_owned()],
+            protected: false,
             sam_account_name: Some(format!("bench-{g}")),
             attributes: attributes(&id, &format!("old {g}")),
             members: (1..=MEMBERS)
@@ -124,6 +126,11 @@ fn world(groups: usize) -> World {
     }
 }
 
+/// The mark of the tenant the bench writes for.
+fn owner() -> OwnerMark {
+    OwnerMark::for_tenant("bench")
+}
+
 /// The best of `runs` reconciles of `world`, after checking the plan changes every group.
 fn time(world: &World, runs: usize) -> Duration {
     let none = BTreeSet::new();
@@ -135,6 +142,7 @@ fn time(world: &World, runs: usize) -> Duration {
         cloud_deletes: &[],
         occupants: &world.occupants,
         capabilities: TargetCapabilities::default(),
+        owner: &owner(),
         full: true,
         rules_skipped: &none,
         rules_failed: &none,

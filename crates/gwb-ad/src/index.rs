@@ -8,7 +8,8 @@ use ldap3::{Scope, SearchEntry};
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_bytes, escape_filter_value, normalize_dn};
-use crate::read::entry_anchor;
+use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
+use crate::read::{PROTECTION_ATTRIBUTES, entry_anchor, is_protected};
 use crate::sid::{from_base64, sid_from_string, sid_to_string, to_base64};
 use crate::{AdError, Directory};
 
@@ -72,6 +73,8 @@ pub struct AdObject {
     pub anchors: crate::read::AnchorSources,
     /// User, contact or other, from `objectClass` and `sAMAccountType`.
     pub kind: ObjectKind,
+    /// Its `extensionName` values, where gwb keeps its [`crate::OwnerMark`].
+    pub marks: Vec<String>,
     /// `adminCount=1` or `isCriticalSystemObject=TRUE`: never a member gwb writes.
     pub protected: bool,
 }
@@ -98,9 +101,9 @@ pub(crate) fn object_attributes(external_id: bool) -> Vec<&'static str> {
         "adminDescription",
         "objectClass",
         "sAMAccountType",
-        "adminCount",
-        "isCriticalSystemObject",
+        OWNER_ATTRIBUTE,
     ];
+    attrs.extend(PROTECTION_ATTRIBUTES);
     if external_id {
         attrs.push(EXTERNAL_ID_ATTRIBUTE);
     }
@@ -125,8 +128,11 @@ pub(crate) fn ad_object(entry: &SearchEntry) -> Result<AdObject, AdError> {
         anchors: anchors.unwrap_or_default(),
         anchor,
         kind: ObjectKind::of(&text_values(entry, "objectClass"), first("sAMAccountType")),
-        protected: first("adminCount") == Some("1")
-            || first("isCriticalSystemObject").is_some_and(|v| v.eq_ignore_ascii_case("TRUE")),
+        marks: text_values(entry, OWNER_ATTRIBUTE)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        protected: is_protected(entry),
     })
 }
 
@@ -159,6 +165,9 @@ pub enum SkipReason {
     Protected,
     /// No group in AD has the nested group's `Group_` anchor.
     GroupNotFound,
+    /// The groups with the nested group's anchor are not gwb's (no mark of this tenant):
+    /// Entra Connect's, Cloud Sync's or made by hand.
+    GroupNotOwned,
     /// A domain-local group cannot be a member of a universal group.
     DomainLocalInUniversal,
     /// Devices, service principals, org contacts, ...: only users and groups are members.
@@ -178,6 +187,9 @@ impl std::fmt::Display for SkipReason {
                 "names a protected AD object (adminCount=1 or isCriticalSystemObject=TRUE)"
             }
             Self::GroupNotFound => "no group in AD has its Group_ anchor",
+            Self::GroupNotOwned => {
+                "the groups with its Group_ anchor are not gwb's (no gwb mark of this tenant)"
+            }
             Self::DomainLocalInUniversal => "domain-local group in a universal group",
             Self::NotWrittenKind(MemberKind::Device) => "device (not written as a member)",
             Self::NotWrittenKind(MemberKind::ServicePrincipal) => {
@@ -199,7 +211,9 @@ pub struct MemberIndex {
     by_sid: BTreeMap<String, usize>,
     by_guid: BTreeMap<String, usize>,
     by_dn: BTreeMap<String, usize>,
-    groups_by_object_id: BTreeMap<String, usize>,
+    /// Every group carrying a `Group_` anchor, by the object id in it (a forged copy may
+    /// carry the same anchor as gwb's group).
+    groups_by_object_id: BTreeMap<String, Vec<usize>>,
 }
 
 /// Normalises base64 text (an immutableId) so equal bytes give equal keys.
@@ -228,7 +242,10 @@ impl MemberIndex {
         if object.group_type.is_some()
             && let Some(id) = &object.anchor
         {
-            self.groups_by_object_id.insert(id.clone(), i);
+            self.groups_by_object_id
+                .entry(id.clone())
+                .or_default()
+                .push(i);
         }
         self.objects.push(object);
     }
@@ -249,25 +266,47 @@ impl MemberIndex {
     /// only sync writes), else the immutableId as ms-DS-ConsistencyGuid or objectGUID, and the
     /// DN only for a user with neither. A user with a SID resolves only to the object holding
     /// that SID: an immutableId naming another object skips the member. The object must be a
-    /// user or contact and not protected. Groups resolve by their `Group_` anchor.
+    /// user or contact and not protected. Groups resolve by their `Group_` anchor, and only
+    /// to a group carrying `owner`'s mark that is not protected.
     pub fn resolve(
         &self,
         member: &Member,
         users: &BTreeMap<String, UserAnchor>,
+        owner: &OwnerMark,
     ) -> Result<Resolved, SkipReason> {
         let object = match member.kind {
             MemberKind::User => self.user_object(users.get(&member.id))?,
-            MemberKind::Group => self
-                .groups_by_object_id
-                .get(&member.id)
-                .map(|i| &self.objects[*i])
-                .ok_or(SkipReason::GroupNotFound)?,
+            MemberKind::Group => self.group_object(&member.id, owner)?,
             kind => return Err(SkipReason::NotWrittenKind(kind)),
         };
         Ok(Resolved {
             dn: object.dn.clone(),
             group_type: object.group_type,
         })
+    }
+
+    /// The AD object of a nested group (see [`Self::resolve`]): the one with its anchor and
+    /// `owner`'s mark, unless AD protects it.
+    fn group_object(&self, object_id: &str, owner: &OwnerMark) -> Result<&AdObject, SkipReason> {
+        let anchored: Vec<&AdObject> = self
+            .groups_by_object_id
+            .get(object_id)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.objects[*i])
+            .collect();
+        if anchored.is_empty() {
+            return Err(SkipReason::GroupNotFound);
+        }
+        let ours = anchored
+            .into_iter()
+            .find(|o| owner.is_on(&o.marks))
+            .ok_or(SkipReason::GroupNotOwned)?;
+        if ours.protected {
+            Err(SkipReason::Protected)
+        } else {
+            Ok(ours)
+        }
     }
 
     /// The AD object of a member user (see [`Self::resolve`]).
@@ -426,6 +465,11 @@ mod tests {
         }
     }
 
+    /// The mark of the tenant the tests write for.
+    fn owner() -> OwnerMark {
+        OwnerMark::for_tenant("contoso")
+    }
+
     fn dn(r: Result<Resolved, SkipReason>) -> Result<String, SkipReason> {
         r.map(|r| r.dn)
     }
@@ -442,6 +486,7 @@ mod tests {
             object_guid: to_base64(&[3; 16]),
             group_type: Some(-2147483640),
             anchor: Some("g1".into()),
+            marks: vec![owner().value().to_owned()],
             ..Default::default()
         });
         let users = by_id(vec![
@@ -463,23 +508,58 @@ mod tests {
                 ..synced("u5")
             },
         ]);
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
         assert_eq!(user_dn("u1"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("u2"), Ok("CN=Bob,OU=U,DC=x".into()));
         assert_eq!(user_dn("u3"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("u4"), Err(SkipReason::NoAnchors));
         assert_eq!(user_dn("u5"), Err(SkipReason::NoUserOrContact));
         assert_eq!(user_dn("nobody"), Err(SkipReason::UserNotRead));
-        let team = index.resolve(&member("g1", MemberKind::Group), &users);
+        let team = index.resolve(&member("g1", MemberKind::Group), &users, &owner());
         assert_eq!(team.unwrap().group_type, Some(-2147483640));
         assert_eq!(
-            index.resolve(&member("g9", MemberKind::Group), &users),
+            index.resolve(&member("g9", MemberKind::Group), &users, &owner()),
             Err(SkipReason::GroupNotFound)
         );
         assert_eq!(
-            index.resolve(&member("g1", MemberKind::Device), &users),
+            index.resolve(&member("g1", MemberKind::Device), &users, &owner()),
             Err(SkipReason::NotWrittenKind(MemberKind::Device))
         );
+    }
+
+    #[test]
+    fn nested_groups_resolve_only_to_gwbs_unprotected_group() {
+        let group = |dn: &str, guid: u8, marks: &[&str], protected| AdObject {
+            dn: dn.into(),
+            object_guid: to_base64(&[guid; 16]),
+            group_type: Some(-2147483640),
+            anchor: Some(format!("g{guid}")),
+            marks: marks.iter().map(|m| (*m).to_owned()).collect(),
+            protected,
+            ..Default::default()
+        };
+        let ours = owner().value().to_owned();
+        let mut index = MemberIndex::new();
+        index.insert(group("CN=Ours,OU=G,DC=x", 1, &[&ours], false));
+        index.insert(group("CN=CloudSync,OU=G,DC=x", 2, &[], false));
+        index.insert(group(
+            "CN=Other,OU=G,DC=x",
+            3,
+            &["gwb:tenant=fabrikam"],
+            false,
+        ));
+        index.insert(group("CN=Admins,OU=G,DC=x", 4, &[&ours], true));
+        // A hand-made copy of our group's anchor does not shadow ours, whichever comes first.
+        let mut forged = group("CN=Forged,OU=G,DC=x", 1, &[], false);
+        forged.object_guid = to_base64(&[9; 16]);
+        index.insert(forged);
+        let users = BTreeMap::new();
+        let nested = |id: &str| dn(index.resolve(&member(id, MemberKind::Group), &users, &owner()));
+        assert_eq!(nested("g1"), Ok("CN=Ours,OU=G,DC=x".into()));
+        assert_eq!(nested("g2"), Err(SkipReason::GroupNotOwned));
+        assert_eq!(nested("g3"), Err(SkipReason::GroupNotOwned));
+        assert_eq!(nested("g4"), Err(SkipReason::Protected));
+        assert_eq!(nested("g5"), Err(SkipReason::GroupNotFound));
     }
 
     #[test]
@@ -497,7 +577,7 @@ mod tests {
             };
             let users = by_id(vec![forged.clone()]);
             assert_eq!(
-                dn(index.resolve(&member("c", MemberKind::User), &users)),
+                dn(index.resolve(&member("c", MemberKind::User), &users, &owner())),
                 Err(SkipReason::CloudOnly),
                 "{sync:?}"
             );
@@ -526,7 +606,7 @@ mod tests {
             // A custom source anchor is no GUID of ours: the SID decides.
             with("custom-anchor", "S-1-5-21-1-2-3-1002", &[8; 16]),
         ]);
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
         assert_eq!(user_dn("same"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("other"), Err(SkipReason::AnchorsDisagree));
         assert_eq!(user_dn("sid-unknown"), Ok("CN=Bob,OU=U,DC=x".into()));
@@ -559,7 +639,7 @@ mod tests {
                 })
                 .collect(),
         );
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users));
+        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
         assert_eq!(user_dn("u1"), Ok("CN=Contact,DC=x".into()));
         assert_eq!(user_dn("u2"), Err(SkipReason::Protected));
         assert_eq!(user_dn("u3"), Err(SkipReason::NotUserOrContact));
@@ -615,7 +695,9 @@ mod tests {
             let dn_is_a_key = anchor.ad_lookup_keys().2.is_some();
             assert_eq!(dn_is_a_key, id == "dn");
             assert_eq!(
-                index.resolve(&member(id, MemberKind::User), &users).is_ok(),
+                index
+                    .resolve(&member(id, MemberKind::User), &users, &owner())
+                    .is_ok(),
                 dn_is_a_key,
                 "{id}: resolved by DN exactly when ad_lookup_keys offers it"
             );

@@ -18,6 +18,7 @@ pub mod escape;
 pub mod guards;
 mod index;
 mod ldif;
+mod owner;
 mod plan;
 mod probe;
 mod read;
@@ -37,6 +38,7 @@ pub use ldif::operation_to_ldif;
 pub use plan::{
     Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal, SkippedMember,
 };
+pub use owner::{OWNER_ATTRIBUTE, Owner, OwnerMark};
 pub use probe::Occupants;
 pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};

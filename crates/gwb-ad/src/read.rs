@@ -8,6 +8,7 @@ use ldap3::{Scope, SearchEntry};
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_value, normalize_dn};
+use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::sid::to_base64;
 use crate::{AdError, Directory};
 
@@ -31,6 +32,10 @@ pub struct CurrentGroup {
     pub object_id: String,
     /// Which attributes carry the anchor.
     pub anchors: AnchorSources,
+    /// Its `extensionName` values, where gwb keeps its [`crate::OwnerMark`].
+    pub marks: Vec<String>,
+    /// `adminCount=1` or `isCriticalSystemObject=TRUE`: gwb never changes it.
+    pub protected: bool,
     /// `sAMAccountName`.
     pub sam_account_name: Option<String>,
     /// The other attributes read (the managed ones).
@@ -56,6 +61,18 @@ pub(crate) fn entry_anchor(entry: &SearchEntry) -> Option<(String, AnchorSources
         external_id: external.is_some(),
     };
     Some((object_id.to_owned(), sources))
+}
+
+/// The attributes that say AD protects an object: gwb never writes a member to it, nor
+/// creates, modifies, moves or deletes it.
+pub(crate) const PROTECTION_ATTRIBUTES: [&str; 2] = ["adminCount", "isCriticalSystemObject"];
+
+/// True for an entry with `adminCount=1` (an account or group AD's SDProp guards: a member of
+/// Domain Admins, Administrators, ... at any depth) or `isCriticalSystemObject=TRUE`.
+pub(crate) fn is_protected(entry: &SearchEntry) -> bool {
+    let first = |name| text_values(entry, name).first().copied();
+    first("adminCount").is_some_and(|v| v.trim() == "1")
+        || first("isCriticalSystemObject").is_some_and(|v| v.eq_ignore_ascii_case("TRUE"))
 }
 
 /// Attributes never treated as ordinary managed attributes.
@@ -177,14 +194,19 @@ impl Directory {
             .await
     }
 
-    /// How many groups under `managed_ous` carry a `Group_` anchor: a search that returns
-    /// DNs only, for the delete guard of an incremental round.
+    /// How many groups under `managed_ous` are gwb's (a `Group_` anchor and `owner`'s mark):
+    /// a search that returns DNs only, for the delete guard of an incremental round.
     pub async fn count_owned(
         &mut self,
         managed_ous: &[String],
         external_id: bool,
+        owner: &OwnerMark,
     ) -> Result<usize, AdError> {
-        let filter = any_anchor_filter(external_id);
+        let mark = escape_filter_value(owner.value());
+        let filter = format!(
+            "(&{}({OWNER_ATTRIBUTE}={mark}))",
+            any_anchor_filter(external_id)
+        );
         let mut dns = BTreeSet::new();
         for ou in managed_ous {
             for entry in self.search(ou, Scope::Subtree, &filter, &["1.1"]).await? {
@@ -203,7 +225,13 @@ impl Directory {
         attributes: &[String],
         external_id: bool,
     ) -> Result<Vec<CurrentGroup>, AdError> {
-        let mut attrs: Vec<&str> = vec!["objectGUID", "sAMAccountName", "adminDescription"];
+        let mut attrs: Vec<&str> = vec![
+            "objectGUID",
+            "sAMAccountName",
+            "adminDescription",
+            OWNER_ATTRIBUTE,
+        ];
+        attrs.extend(PROTECTION_ATTRIBUTES);
         let first_range = range_request(0);
         attrs.push(&first_range);
         if external_id {
@@ -242,8 +270,11 @@ impl Directory {
             reason: "objectGUID was not returned".into(),
         })?;
         let mut attributes = Attributes::new();
+        let identity = ["objectGUID", OWNER_ATTRIBUTE]
+            .into_iter()
+            .chain(PROTECTION_ATTRIBUTES);
         for name in attrs {
-            if is_structural(name) || name.eq_ignore_ascii_case("objectGUID") {
+            if is_structural(name) || identity.clone().any(|i| i.eq_ignore_ascii_case(name)) {
                 continue;
             }
             let values: Vec<String> = text_values(&entry, name)
@@ -255,6 +286,11 @@ impl Directory {
         let members = self.all_members(&entry).await?;
         Ok(Some(CurrentGroup {
             anchors,
+            marks: text_values(&entry, OWNER_ATTRIBUTE)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            protected: is_protected(&entry),
             sam_account_name: text_values(&entry, "sAMAccountName")
                 .first()
                 .map(|s| (*s).to_owned()),

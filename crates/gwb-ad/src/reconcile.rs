@@ -6,7 +6,8 @@ use gwb_model::{CloudDelete, DesiredGroup, TargetCapabilities, UserAnchor};
 
 use crate::escape::{child_dn, escape_dn_value, normalize_dn, parent_of};
 use crate::index::MemberIndex;
-use crate::plan::{GroupAction, Operation, Plan, Removal};
+use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
+use crate::plan::{Change, ChangeKind, GroupAction, Operation, Plan, Removal};
 use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
 
@@ -113,8 +114,10 @@ pub struct ReconcileInput<'a> {
     pub cloud_deletes: &'a [CloudDelete],
     /// Objects at the desired names and existing OUs ([`crate::Directory::probe`]).
     pub occupants: &'a Occupants,
-    /// The target's schema capabilities (which anchor attribute marks ownership).
+    /// The target's schema capabilities.
     pub capabilities: TargetCapabilities,
+    /// gwb's mark for this tenant: the groups carrying it are gwb's.
+    pub owner: &'a OwnerMark,
     /// A full round: owned groups without a desired twin are removed per policy.
     pub full: bool,
     /// Groups of this round the rules skipped (filtered out, not eligible): no longer desired,
@@ -125,13 +128,9 @@ pub struct ReconcileInput<'a> {
     pub rules_failed: &'a BTreeSet<String>,
 }
 
-/// Is `c` gwb's own group (anchor in the attribute gwb writes for this schema)?
-fn owned(c: &CurrentGroup, caps: TargetCapabilities) -> bool {
-    if caps.external_directory_object_id {
-        c.anchors.external_id
-    } else {
-        c.anchors.admin_description
-    }
+/// Is `c` gwb's own group (it carries this tenant's mark)?
+fn owned(c: &CurrentGroup, input: &ReconcileInput<'_>) -> bool {
+    input.owner.is_on(&c.marks)
 }
 
 /// Compares desired and current state and returns the ordered operations.
@@ -141,10 +140,9 @@ fn owned(c: &CurrentGroup, caps: TargetCapabilities) -> bool {
 /// placed group gets its operations: an add, or a rename and an `attributes` modify, then its
 /// `members` changes in `chunk`s.
 pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
-    let caps = input.capabilities;
     let mut plan = Plan {
         desired_count: input.desired.len(),
-        owned_count: input.current.iter().filter(|c| owned(c, caps)).count(),
+        owned_count: input.current.iter().filter(|c| owned(c, input)).count(),
         full: input.full,
         ..Plan::default()
     };
@@ -172,8 +170,8 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         let twin = placement.twins.get(d.object_id.as_str()).copied();
         let members = members::diff(d, place, twin, input, &placement, &removals.deleted, report);
         let operations = match twin {
-            None => create(d, &place.dn, members, policy),
-            Some(t) => update(d, &place.dn, t, members, policy),
+            None => create(d, &place.dn, members, policy, input.owner),
+            Some(t) => update(d, &place.dn, t, members, policy, input.owner),
         };
         if report.action == GroupAction::Update && operations.is_empty() {
             report.action = GroupAction::Unchanged;
@@ -244,17 +242,20 @@ impl Phases {
     }
 }
 
-/// The operations that create `d` at `dn`. The add carries the anchor and the members that
-/// already exist, so a re-run after a crash finds the group and only adds what is missing.
+/// The operations that create `d` at `dn`. The add carries the anchor, gwb's mark and the
+/// members that already exist, so a re-run after a crash finds the group and only adds what
+/// is missing.
 fn create(
     d: &DesiredGroup,
     dn: &str,
     members: members::MemberDiff,
     policy: &Policy,
+    owner: &OwnerMark,
 ) -> GroupOperations {
     let chunk = chunk::size(policy);
     let (existing, later) = chunk::split_for_add(members.to_add, chunk);
     let mut attributes = attributes::new_group(d);
+    attributes.push((OWNER_ATTRIBUTE.to_owned(), vec![owner.value().to_owned()]));
     if !existing.is_empty() {
         attributes.push(("member".to_owned(), existing));
     }
@@ -269,15 +270,24 @@ fn create(
     }
 }
 
-/// The operations that bring `t`, `d`'s group in AD, to `d` at `dn`.
+/// The operations that bring `t`, `d`'s group in AD, to `d` at `dn`; a group gwb adopts
+/// gains gwb's mark (added beside any values it has).
 fn update(
     d: &DesiredGroup,
     dn: &str,
     t: &CurrentGroup,
     members: members::MemberDiff,
     policy: &Policy,
+    owner: &OwnerMark,
 ) -> GroupOperations {
-    let changes = attributes::changes(d, t, policy);
+    let mut changes = attributes::changes(d, t, policy);
+    if !owner.is_on(&t.marks) {
+        changes.push(Change {
+            kind: ChangeKind::Add,
+            attribute: OWNER_ATTRIBUTE.to_owned(),
+            values: vec![owner.value().to_owned()],
+        });
+    }
     let to_add = members.to_add.into_iter().map(|m| m.dn).collect();
     GroupOperations {
         rename: (normalize_dn(&t.dn) != normalize_dn(dn))

@@ -17,6 +17,9 @@ use gwb_rules::RulesFile;
 use serde_json::{Value, json};
 use test_support::TestDc;
 
+/// The emulated tenant's id, as the rules file names it.
+pub const TENANT_ID: &str = "e2e00000-0000-4000-8000-000000000000";
+
 pub const APP_ID: &str = "11111111-aaaa-4bbb-8ccc-222222222222";
 const APP_SECRET: &str = "e2e-test-secret";
 
@@ -57,7 +60,7 @@ impl Env {
         let root = format!("OU=e2e-{name}-{}-{tag},{base_dn}", std::process::id());
         let cloud_ou = format!("OU=Cloud,{root}");
         let mut env_users = Vec::new();
-        let mut tenant = Tenant::new("e2e00000-0000-4000-8000-000000000000");
+        let mut tenant = Tenant::new(TENANT_ID);
         tenant.register_app(App {
             app_id: APP_ID.into(),
             client_secret: Some(APP_SECRET.into()),
@@ -135,7 +138,7 @@ managed_ous = ["{cloud}"]
 cache_dir = "cache"
 
 [graph]
-tenant_id = "e2e00000-0000-4000-8000-000000000000"
+tenant_id = "{TENANT_ID}"
 client_id = "{APP_ID}"
 client_secret = {{ file = "secret" }}
 authority = "{base}"

@@ -91,7 +91,10 @@ fn wanted(
                 },
                 p.created,
             )),
-            None => input.index.resolve(m, input.users).map(|r| (r, false)),
+            None => input
+                .index
+                .resolve(m, input.users, input.owner)
+                .map(|r| (r, false)),
         };
         let skip = |reason| SkippedMember {
             id: m.id.clone(),

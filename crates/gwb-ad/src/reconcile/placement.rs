@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::{Attributes, DesiredGroup};
 
-use super::{Policy, ReconcileInput, owned};
+use super::{Policy, ReconcileInput};
+use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{child_dn, normalize_dn, parent_of};
+use crate::owner::{OWNER_ATTRIBUTE, Owner};
 use crate::plan::{Conflict, GroupAction, GroupReport, Plan};
 use crate::probe::containers_of;
 use crate::read::CurrentGroup;
@@ -138,17 +140,7 @@ fn place_one<'a>(
 ) -> Result<(GroupAction, Option<&'a CurrentGroup>), Skip> {
     let action = match twin {
         None => GroupAction::Create,
-        Some(c) if owned(c, input.capabilities) => GroupAction::Update,
-        Some(_) if policy.adopt => GroupAction::Adopt,
-        Some(c) => {
-            return Err(Skip::Conflict {
-                theirs: format!(
-                    "{} (objectGUID {}, anchor in adminDescription)",
-                    c.dn, c.object_guid
-                ),
-                reason: "the group was written by Entra Connect; set [sync] adopt_connect_groups = true in the rules file to take it over in place".into(),
-            });
-        }
+        Some(c) => twin_action(c, input, policy)?,
     };
     // An object in the way is a conflict unless it is the twin itself.
     let not_twin = |guid: &str| twin.is_none_or(|t| t.object_guid != guid);
@@ -192,6 +184,51 @@ fn place_one<'a>(
         }
     }
     Ok((action, twin))
+}
+
+/// What gwb may do with `c`, the group in AD carrying a desired group's anchor: update its
+/// own, adopt Entra Connect's when the policy says so; a protected group, another tenant's,
+/// Cloud Sync's or Connect's (not adopted) is skipped, saying how to hand it over.
+fn twin_action(
+    c: &CurrentGroup,
+    input: &ReconcileInput<'_>,
+    policy: &Policy,
+) -> Result<GroupAction, Skip> {
+    if c.protected {
+        return Err(Skip::Problem(format!(
+            "{} is protected by AD (adminCount=1 or isCriticalSystemObject=TRUE: it is, or was, \
+             nested in a privileged group such as Domain Admins); gwb never changes it. Remove \
+             it from the privileged group and clear adminCount, and gwb manages it again",
+            c.dn
+        )));
+    }
+    let theirs = |anchor: &str| {
+        format!(
+            "{} (objectGUID {}, anchor in {anchor})",
+            c.dn, c.object_guid
+        )
+    };
+    let mark = input.owner.value();
+    match input.owner.owner_of(&c.marks, c.anchors) {
+        Owner::Gwb => Ok(GroupAction::Update),
+        Owner::EntraConnect if policy.adopt => Ok(GroupAction::Adopt),
+        Owner::EntraConnect => Err(Skip::Conflict {
+            theirs: theirs("adminDescription"),
+            reason: "the group was written by Entra Connect; set [sync] adopt_connect_groups = true in the rules file to take it over in place".into(),
+        }),
+        Owner::CloudSync => Err(Skip::Conflict {
+            theirs: theirs(EXTERNAL_ID_ATTRIBUTE),
+            reason: format!(
+                "the group carries the anchor without gwb's mark: Cloud Sync or a person wrote it, and gwb never takes it over by itself. To hand it to gwb, stop writing it back with Cloud Sync, then add {OWNER_ATTRIBUTE}: {mark} to it"
+            ),
+        }),
+        Owner::OtherTenant(tenant) => Err(Skip::Conflict {
+            theirs: theirs(&format!("{OWNER_ATTRIBUTE} gwb:tenant={tenant}")),
+            reason: format!(
+                "the group is written by gwb for another tenant ({tenant}); give each tenant its own managed OUs (if it is this tenant under another spelling of [graph] tenant_id, set {OWNER_ATTRIBUTE} to {mark} on its groups)"
+            ),
+        }),
+    }
 }
 
 /// The containers from `parent_dn` up that do not exist, deepest first.

@@ -35,10 +35,9 @@ pub(super) fn plan_removals(
         deleted: BTreeSet::new(),
     };
     for (id, c) in current {
-        if plan.groups.contains_key(*id)
-            || input.rules_failed.contains(*id)
-            || !(owned(c, input.capabilities) || policy.adopt)
-        {
+        // Only gwb's own groups leave: never one it has not marked (Connect's, even when
+        // adoption is on, Cloud Sync's, hand-made), and never one AD protects.
+        if plan.groups.contains_key(*id) || input.rules_failed.contains(*id) || !owned(c, input) {
             continue;
         }
         let Some((removal, action)) = why_removed(id, &deletes, input, policy) else {
@@ -46,6 +45,16 @@ pub(super) fn plan_removals(
         };
         let mut report = GroupReport::new(id, &c.dn, GroupAction::Keep);
         report.members_before = c.members.len();
+        if c.protected && *action != RemovalAction::Keep {
+            report.problems.push(format!(
+                "kept: {} is protected by AD (adminCount=1 or isCriticalSystemObject=TRUE); gwb \
+                 never deletes or moves it. Remove it from the privileged group and clear \
+                 adminCount, or delete it by hand",
+                c.dn
+            ));
+            plan.groups.insert((*id).to_owned(), report);
+            continue;
+        }
         match action {
             RemovalAction::Delete => {
                 report.action = GroupAction::Delete;

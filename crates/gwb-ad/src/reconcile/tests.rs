@@ -54,17 +54,37 @@ fn have(id: &str, cn: &str, members: &[&str]) -> CurrentGroup {
             admin_description: true,
             external_id: false,
         },
+        marks: vec![owner().value().to_owned()],
+        protected: false,
         sam_account_name: Some(format!("sam-{id}")),
         attributes,
         members: members.iter().map(|m| (*m).to_owned()).collect(),
     }
 }
 
+/// The mark of the tenant the tests write for.
+fn owner() -> OwnerMark {
+    OwnerMark::for_tenant("contoso")
+}
+
+/// `have`, but without gwb's mark: a group Entra Connect wrote.
+fn connects(id: &str, cn: &str) -> CurrentGroup {
+    CurrentGroup {
+        marks: vec![],
+        ..have(id, cn, &[])
+    }
+}
+
+/// The add attribute gwb's mark is written with.
+fn mark() -> (String, Vec<String>) {
+    ("extensionName".into(), members(&["gwb:tenant=contoso"]))
+}
+
 fn user_dn(i: usize) -> String {
     format!("CN=u{i},OU=Users,DC=x")
 }
 
-/// An index with users u0..n (by SID `S-1-5-21-9-<i>`) and a domain-local group `dl`.
+/// An index with users u0..n (by SID `S-1-5-21-9-<i>`) and gwb's domain-local group `dl`.
 fn world(n: usize) -> (MemberIndex, BTreeMap<String, UserAnchor>) {
     let mut index = MemberIndex::new();
     let mut users = BTreeMap::new();
@@ -91,6 +111,7 @@ fn world(n: usize) -> (MemberIndex, BTreeMap<String, UserAnchor>) {
         object_guid: "dlg".into(),
         group_type: Some(-2147483644),
         anchor: Some("dl".into()),
+        marks: vec![owner().value().to_owned()],
         ..Default::default()
     });
     (index, users)
@@ -140,6 +161,7 @@ impl Case {
                 cloud_deletes: &self.deletes,
                 occupants: &self.occupants,
                 capabilities: caps(self.external),
+                owner: &owner(),
                 full: self.full,
                 rules_skipped: &self.skipped,
                 rules_failed: &self.failed,
@@ -179,6 +201,7 @@ fn new_groups_are_added_whole_and_nested_new_groups_follow() {
                     ("adminDescription".into(), members(&["Group_a"])),
                     ("description".into(), members(&["d Outer"])),
                     ("groupType".into(), members(&["-2147483640"])),
+                    mark(),
                     ("member".into(), vec![user_dn(0)]),
                 ],
             },
@@ -190,6 +213,7 @@ fn new_groups_are_added_whole_and_nested_new_groups_follow() {
                     ("adminDescription".into(), members(&["Group_b"])),
                     ("description".into(), members(&["d Inner"])),
                     ("groupType".into(), members(&["-2147483640"])),
+                    mark(),
                     ("member".into(), vec![user_dn(1)]),
                 ],
             },
@@ -412,7 +436,7 @@ fn foreign_objects_are_conflicts_and_connect_groups_need_adopt() {
     by_sam.sam_account_name = Some("Taken".into());
     let mut case = Case::new(
         vec![want("d", "D", &[]), by_sam, want("c", "Connect", &[])],
-        vec![have("c", "Connect", &[])],
+        vec![connects("c", "Connect")],
     );
     case.external = true;
     case.occupants.insert(AdObject {
@@ -608,3 +632,5 @@ fn a_missing_ou_shared_by_groups_is_created_once() {
         vec!["OU=Mid,DC=x", "OU=Leaf,OU=Mid,DC=x", "OU=Other,OU=Mid,DC=x"]
     );
 }
+
+mod ownership;

@@ -239,10 +239,16 @@ pub async fn plan_looking_up_members_in(
             cloud_deletes: deletes,
             occupants: &occupants,
             capabilities: caps,
+            owner: &owner(),
             full,
             rules_skipped: &Default::default(),
             rules_failed: &Default::default(),
         },
         policy,
     )
+}
+
+/// The mark of the tenant the AD tests write for.
+pub fn owner() -> gwb_ad::OwnerMark {
+    gwb_ad::OwnerMark::for_tenant("gwb-test")
 }

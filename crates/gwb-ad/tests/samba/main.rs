@@ -9,5 +9,6 @@ mod connection;
 mod discovery;
 mod ldif_vs_apply;
 mod members;
+mod ownership;
 mod reads;
 mod writeback;

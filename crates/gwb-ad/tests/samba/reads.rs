@@ -6,7 +6,7 @@ use gwb_ad::escape::normalize_dn;
 use gwb_ad::{Guards, MEMBER_RANGE, Policy, guards};
 use gwb_model::MemberKind;
 
-use crate::common::{anchor_of, dc, desired, full_plan, users_map};
+use crate::common::{anchor_of, dc, desired, full_plan, owner, users_map};
 
 #[tokio::test]
 async fn groups_with_more_than_1500_members_are_read_whole() {
@@ -98,6 +98,11 @@ async fn incremental_reads_fetch_only_the_named_groups_and_counts_see_all() {
     dc.ldapmodify(&format!(
         "dn: CN=Unanchored,{parent}\nchangetype: add\nobjectClass: group\n"
     ));
+    // Anchored like gwb's groups but not marked: read (reconcile decides), never counted.
+    dc.ldapmodify(&format!(
+        "dn: CN=Handmade,{parent}\nchangetype: add\nobjectClass: group\n\
+         adminDescription: Group_g200\n"
+    ));
 
     let ids: BTreeSet<String> = ["g000", "g051", "g119", "missing", "*"]
         .into_iter()
@@ -123,7 +128,7 @@ async fn incremental_reads_fetch_only_the_named_groups_and_counts_see_all() {
         .unwrap();
     assert_eq!(some[1], all[51], "both reads see a group the same way");
     assert_eq!(
-        dir.count_owned(std::slice::from_ref(&ou), ext)
+        dir.count_owned(std::slice::from_ref(&ou), ext, &owner())
             .await
             .unwrap(),
         120

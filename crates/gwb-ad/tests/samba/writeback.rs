@@ -10,7 +10,7 @@ use gwb_ad::{
 };
 use gwb_model::{CloudDelete, MemberKind};
 
-use crate::common::{Dc, anchor_of, dc, desired, full_plan, plan, users_map};
+use crate::common::{Dc, anchor_of, dc, desired, full_plan, owner, plan, users_map};
 
 fn members(g: &CurrentGroup) -> BTreeSet<String> {
     g.members.iter().map(|m| normalize_dn(m)).collect()
@@ -400,29 +400,29 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
         &Policy::default(),
     )
     .await;
-    if caps.external_directory_object_id {
-        // Ours carry msDS-ExternalDirectoryObjectId: this one is Connect's until adopted.
-        assert!(p.operations.is_empty());
-        assert!(p.conflicts[0].reason.contains("adopt"), "{:?}", p.conflicts);
-        let adopt = Policy {
-            adopt: true,
-            ..Policy::default()
-        };
-        let p = full_plan(
-            &mut dir,
-            &managed,
-            std::slice::from_ref(&want),
-            &users,
-            &adopt,
-        )
-        .await;
-        assert_eq!(p.groups["x1"].action, GroupAction::Adopt);
-        apply_ok(&mut dir, &p).await;
-    } else {
-        // Without the 2016 schema, adminDescription is gwb's anchor too: it is ours already.
-        assert_eq!(p.groups["x1"].action, GroupAction::Update);
-        apply_ok(&mut dir, &p).await;
-    }
+    // Without gwb's mark it is Connect's, whatever the schema: a conflict until adopted.
+    assert!(p.operations.is_empty(), "{p:#?}");
+    assert!(
+        p.conflicts[0]
+            .reason
+            .contains("[sync] adopt_connect_groups = true"),
+        "{:?}",
+        p.conflicts
+    );
+    let adopt = Policy {
+        adopt: true,
+        ..Policy::default()
+    };
+    let p = full_plan(
+        &mut dir,
+        &managed,
+        std::slice::from_ref(&want),
+        &users,
+        &adopt,
+    )
+    .await;
+    assert_eq!(p.groups["x1"].action, GroupAction::Adopt);
+    apply_ok(&mut dir, &p).await;
     let now = owned(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
     assert_eq!(
@@ -437,6 +437,21 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
         now[0].anchors.external_id,
         caps.external_directory_object_id
     );
+    assert_eq!(
+        now[0].marks,
+        vec![owner().value().to_owned()],
+        "adopted: marked"
+    );
+    // Adopted, it is gwb's: the next round, without adoption, updates it like any other.
+    let p = full_plan(
+        &mut dir,
+        &managed,
+        std::slice::from_ref(&want),
+        &users,
+        &Policy::default(),
+    )
+    .await;
+    assert_eq!(p.groups["x1"].action, GroupAction::Unchanged, "{p:#?}");
 }
 
 #[tokio::test]

@@ -33,6 +33,21 @@ const PROTECTED: &[Protected] = &[
         why: "it holds gwb's ownership anchor Group_<objectId>",
     },
     Protected {
+        name: "extensionName",
+        oid: "1.2.840.113556.1.2.227",
+        why: "it holds gwb's ownership mark gwb:tenant=<tenant>",
+    },
+    Protected {
+        name: "adminCount",
+        oid: "1.2.840.113556.1.4.150",
+        why: "AD sets it on privileged objects, which gwb never changes",
+    },
+    Protected {
+        name: "isCriticalSystemObject",
+        oid: "1.2.840.113556.1.4.868",
+        why: "AD sets it on critical system objects, which gwb never changes",
+    },
+    Protected {
         name: "member",
         oid: "2.5.4.31",
         why: "members come from the cloud group; gwb resolves and writes them",

@@ -5,7 +5,7 @@ use super::*;
 
 /// The protected attributes, their attributeIDs as Microsoft publishes them (and a Samba DC's
 /// schema holds them), and the refusal's reason.
-const EXPECTED: [(&str, &str, &str); 13] = [
+const EXPECTED: [(&str, &str, &str); 16] = [
     (
         "objectClass",
         "2.5.4.0",
@@ -20,6 +20,21 @@ const EXPECTED: [(&str, &str, &str); 13] = [
         "msDS-ExternalDirectoryObjectId",
         "1.2.840.113556.1.4.2310",
         "it holds gwb's ownership anchor Group_<objectId>",
+    ),
+    (
+        "extensionName",
+        "1.2.840.113556.1.2.227",
+        "it holds gwb's ownership mark gwb:tenant=<tenant>",
+    ),
+    (
+        "adminCount",
+        "1.2.840.113556.1.4.150",
+        "AD sets it on privileged objects, which gwb never changes",
+    ),
+    (
+        "isCriticalSystemObject",
+        "1.2.840.113556.1.4.868",
+        "AD sets it on critical system objects, which gwb never changes",
     ),
     (
         "member",
