@@ -35,10 +35,10 @@ pub use guards::{GuardError, Guards};
 pub use gwb_model::Secret;
 pub use index::{AdObject, MemberIndex, ObjectKind, Resolved, SkipReason};
 pub use ldif::operation_to_ldif;
+pub use owner::{OWNER_ATTRIBUTE, Owner, OwnerMark};
 pub use plan::{
     Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal, SkippedMember,
 };
-pub use owner::{OWNER_ATTRIBUTE, Owner, OwnerMark};
 pub use probe::Occupants;
 pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};
