@@ -43,5 +43,7 @@ pub use http::{GraphClient, RequestStats};
 pub use source::{
     Checkpoint, FullReason, Round, RoundOptions, RoundStats, Source, SourceError, SourceOptions,
 };
-pub use state::{StateError, remove as remove_state};
+pub use state::{
+    StateBinding, StateError, create_state_dir, open_state_file, remove as remove_state,
+};
 pub use summary::StateSummary;

@@ -15,7 +15,7 @@ use crate::collect::{self, GroupCollector, GroupEntry};
 use crate::config::GraphConfig;
 use crate::error::GraphError;
 use crate::http::{GraphClient, RequestStats};
-use crate::state::{self, SourceState, StateChange, StateError};
+use crate::state::{self, SourceState, StateBinding, StateChange, StateError};
 
 /// Group properties read on every round (`members` tracks direct membership).
 const GROUP_PROPERTIES: &str = "displayName,description,mail,mailNickname,mailEnabled,\
@@ -52,6 +52,9 @@ pub struct SourceOptions {
     /// from the one committed with the state, the round is full, so new rules reach every
     /// group and not only the ones that change.
     pub rules_fingerprint: String,
+    /// The objectGUID of the AD domain the caller writes to. The state records it, with the
+    /// tenant and client id, and is refused for any other ([`StateBinding`]).
+    pub ad_domain_guid: Option<String>,
 }
 
 impl Default for SourceOptions {
@@ -61,6 +64,7 @@ impl Default for SourceOptions {
             full_every: None,
             clock: clock::system_clock,
             rules_fingerprint: String::new(),
+            ad_domain_guid: None,
         }
     }
 }
@@ -83,6 +87,9 @@ pub enum FullReason {
     EveryRuns(u32),
     /// `full_every` has passed since the last full round.
     EveryDuration(Duration),
+    /// The saved time of the last full round (seconds since the Unix epoch) is later than
+    /// now: the clock went back, or the state was altered, so its age is unknown.
+    LastFullInFuture(u64),
     /// The properties read changed since the state was saved.
     SelectionChanged,
     /// The caller's rules changed since the state was saved.
@@ -101,6 +108,11 @@ impl std::fmt::Display for FullReason {
                 f,
                 "the last full round is older than {} day(s) (full_every_days)",
                 every.as_secs().div_ceil(86_400)
+            ),
+            Self::LastFullInFuture(secs) => write!(
+                f,
+                "the last full round is dated in the future ({secs} seconds since 1970-01-01 \
+                 UTC): the clock or the saved state is wrong"
             ),
             Self::SelectionChanged => f.write_str("the properties read changed since the last run"),
             Self::RulesChanged => f.write_str("the rules changed since the last run"),
@@ -205,6 +217,8 @@ pub struct Source {
     client: GraphClient,
     /// Where the state lives.
     state_path: PathBuf,
+    /// The pair this source reads for: the state must be this pair's.
+    binding: StateBinding,
     /// The committed state, if any (shared with a background save in progress).
     state: Option<Arc<SourceState>>,
     /// Bumped on every commit.
@@ -225,15 +239,23 @@ const JOURNAL_MIN_BYTES: u64 = 1 << 20;
 
 impl Source {
     /// Builds the client and loads the saved state (a missing file means a first, full round).
+    /// A state written for another tenant, client id or AD domain (`options.ad_domain_guid`)
+    /// is refused.
     pub fn open(
         config: GraphConfig,
         state_path: impl Into<PathBuf>,
         options: SourceOptions,
     ) -> Result<Self, SourceError> {
         let state_path = state_path.into();
+        let binding = StateBinding {
+            tenant_id: config.tenant_id.clone(),
+            client_id: config.client_id.clone(),
+            ad_domain_guid: options.ad_domain_guid.clone(),
+        };
         let mut source = Self {
             client: GraphClient::new(config, options.clock)?,
             state_path,
+            binding,
             state: None,
             generation: 0,
             options,
@@ -244,9 +266,12 @@ impl Source {
         Ok(source)
     }
 
-    /// (Re)reads the saved state from disk.
+    /// (Re)reads the saved state from disk; refused when it is another pair's.
     fn reload(&mut self) -> Result<(), StateError> {
         let loaded = state::load(&self.state_path)?;
+        if let Some(saved) = loaded.as_ref().and_then(|l| l.state.binding.as_ref()) {
+            saved.check(&self.state_path, &self.binding)?;
+        }
         self.snapshot_bytes = loaded.as_ref().map_or(0, |l| l.snapshot_bytes);
         self.journal_bytes = loaded.as_ref().map_or(0, |l| l.journal_bytes);
         self.state = loaded.map(|l| Arc::new(l.state));
@@ -368,18 +393,31 @@ impl Source {
             return Err(StateError::Stale.into());
         }
         let change = checkpoint.change;
+        let generation = match &self.state {
+            Some(state) => state.next_generation(&self.state_path)?,
+            None => 1,
+        };
         // A full round rewrites most of the state: a snapshot. Otherwise the change goes to
-        // the journal, unless the journal has grown too large to replay cheaply.
+        // the journal, unless the journal has grown too large to replay cheaply. A state from
+        // before bindings adopts this source's pair now, in a snapshot (journal entries do not
+        // carry it); from then on it is refused to any other pair.
         let line = match &self.state {
-            Some(state) if !change.full_groups && !change.full_users && self.snapshot_bytes > 0 => {
-                Some(state::journal_line(state.generation + 1, &change)?)
+            Some(state)
+                if !change.full_groups
+                    && !change.full_users
+                    && self.snapshot_bytes > 0
+                    && state.binding.is_some() =>
+            {
+                Some(state::journal_line(generation, &change)?)
             }
             _ => None,
         };
         let limit = (self.snapshot_bytes / JOURNAL_SNAPSHOT_DIVISOR).max(JOURNAL_MIN_BYTES);
         let line = line.filter(|line| self.journal_bytes + line.len() as u64 <= limit);
         let mut state = self.state.take().unwrap_or_default();
-        Arc::make_mut(&mut state).apply(change);
+        let next = Arc::make_mut(&mut state);
+        next.apply(generation, change);
+        next.binding = Some(self.binding.clone());
         self.state = Some(Arc::clone(&state));
         self.generation += 1;
         let path = self.state_path.clone();
@@ -727,10 +765,15 @@ impl Source {
         {
             return Some(FullReason::EveryRuns(every));
         }
-        if let (Some(every), Some(last)) = (self.options.full_every, state.last_full_unix)
-            && unix((self.options.clock)()).saturating_sub(last) >= every.as_secs()
-        {
-            return Some(FullReason::EveryDuration(every));
+        if let (Some(every), Some(last)) = (self.options.full_every, state.last_full_unix) {
+            // A last full round later than now has no age: full, rather than never full again.
+            match unix((self.options.clock)()).checked_sub(last) {
+                None => return Some(FullReason::LastFullInFuture(last)),
+                Some(age) if age >= every.as_secs() => {
+                    return Some(FullReason::EveryDuration(every));
+                }
+                Some(_) => {}
+            }
         }
         None
     }

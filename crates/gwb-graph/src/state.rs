@@ -7,23 +7,123 @@
 //! an entry cut short by a crash is ignored (that commit did not happen). A full round, or a
 //! journal grown past half the snapshot, writes a new snapshot and removes the journal; a crash
 //! in between leaves only entries the snapshot already holds, which loading skips.
+//!
+//! The state belongs to one tenant, app and AD domain ([`StateBinding`]): opened for another,
+//! it is refused. Its files are private to the user running gwb: created with mode 0600 in a
+//! directory created 0700, never opened through a symbolic link, and a directory that group or
+//! others may write is refused (they could plant or swap state files in it).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::{DirBuilder, File, OpenOptions, Permissions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use gwb_model::{MemberKind, UserAnchor};
+use rustix::fs::OFlags;
 use serde::{Deserialize, Serialize};
 
 /// The state file format version this build reads and writes.
 const STATE_VERSION: u32 = 1;
+/// The mode of every file gwb creates in the state directory.
+const FILE_MODE: u32 = 0o600;
+/// The mode of the state directory (and the parents) gwb creates.
+const DIR_MODE: u32 = 0o700;
+/// Mode bits that let group or others change a directory's entries.
+const WRITABLE_BY_OTHERS: u32 = 0o022;
+/// Mode bits that give group or others any access.
+const OPEN_TO_OTHERS: u32 = 0o077;
+
+/// The tenant, app and AD domain a state was written for. Delta links, member lists and user
+/// anchors describe one tenant as one app sees it, written into one domain: a state carried
+/// over to another pair would make gwb skip changes it never read, or delete what the other
+/// pair's state knew of. So a state is used only by the pair it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateBinding {
+    /// The Entra tenant id (a GUID or a domain name), as configured.
+    pub tenant_id: String,
+    /// The app registration's application (client) id.
+    pub client_id: String,
+    /// The AD domain's objectGUID (of the default naming context's head); `None` when the
+    /// caller writes no AD domain.
+    pub ad_domain_guid: Option<String>,
+}
+
+impl StateBinding {
+    /// How `configured` differs from this saved binding, one `what: saved …, configured …` per
+    /// value; empty when it is the same pair. Every value is compared without regard to ASCII
+    /// case: they are GUIDs or domain names, whose case means nothing.
+    fn differences(&self, configured: &StateBinding) -> Vec<String> {
+        let none = || "none".to_owned();
+        let quoted = |v: &str| format!("`{v}`");
+        let values = [
+            (
+                "tenant id",
+                Some(self.tenant_id.as_str()),
+                Some(configured.tenant_id.as_str()),
+            ),
+            (
+                "client id",
+                Some(self.client_id.as_str()),
+                Some(configured.client_id.as_str()),
+            ),
+            (
+                "AD domain GUID",
+                self.ad_domain_guid.as_deref(),
+                configured.ad_domain_guid.as_deref(),
+            ),
+        ];
+        values
+            .into_iter()
+            .filter(|(_, saved, now)| match (saved, now) {
+                (Some(saved), Some(now)) => !saved.eq_ignore_ascii_case(now),
+                (saved, now) => saved != now,
+            })
+            .map(|(what, saved, now)| {
+                format!(
+                    "{what}: saved {}, configured {}",
+                    saved.map_or_else(none, quoted),
+                    now.map_or_else(none, quoted)
+                )
+            })
+            .collect()
+    }
+
+    /// Refuses `configured` unless it is this saved binding's pair; `path` is the state file.
+    pub(crate) fn check(&self, path: &Path, configured: &StateBinding) -> Result<(), StateError> {
+        let differences = self.differences(configured);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(StateError::OtherPair {
+            path: path.to_owned(),
+            differences: differences.join("; "),
+        })
+    }
+}
+
+impl std::fmt::Display for StateBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tenant {}, app {}, AD domain {}",
+            self.tenant_id,
+            self.client_id,
+            self.ad_domain_guid.as_deref().unwrap_or("none")
+        )
+    }
+}
 
 /// What the source remembers between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SourceState {
     /// Format version.
     pub version: u32,
+    /// The pair the state belongs to. Absent in states written before it existed: the next
+    /// commit records the pair then running (it writes a snapshot), and until then the state
+    /// is not refused.
+    #[serde(default)]
+    pub binding: Option<StateBinding>,
     /// Changes applied since the state began (the last one's journal generation).
     #[serde(default)]
     pub generation: u64,
@@ -70,6 +170,41 @@ pub enum StateError {
         /// Why.
         reason: String,
     },
+    /// The state was written for another tenant, app or AD domain.
+    #[error(
+        "state file {path} was written for another tenant, app or AD domain ({differences}); \
+         gwb refuses to use it. Point [graph] state_dir at this pair's own directory, or run \
+         `gwb state reset` if the pair really changed"
+    )]
+    OtherPair {
+        /// The state file.
+        path: PathBuf,
+        /// Each value that differs, saved and configured.
+        differences: String,
+    },
+    /// A state file is a symbolic link, not a regular file, or cannot be made private.
+    #[error(
+        "state file {path} is refused: {reason}; remove it and check who put it there (gwb \
+         never follows a symbolic link in the state directory)"
+    )]
+    Unsafe {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The state directory lets group or others change its entries.
+    #[error(
+        "state directory {path} is writable by group or others (mode {mode:04o}), so another \
+         user could plant or swap state files in it; run `chmod 700 {path}` (gwb creates it \
+         with mode 0700)"
+    )]
+    UnsafeDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// Its mode bits.
+        mode: u32,
+    },
     /// The checkpoint is not based on the state now saved.
     #[error("this checkpoint is older than the state already committed; read a new round instead")]
     Stale,
@@ -105,10 +240,25 @@ pub(crate) struct StateChange {
 }
 
 impl SourceState {
-    /// Applies a round's change.
-    pub(crate) fn apply(&mut self, change: StateChange) {
+    /// The generation the next change gets; a state at `u64::MAX` (crafted or corrupt: no
+    /// real state gets there) is refused as `path`'s fault rather than wrapped around.
+    pub(crate) fn next_generation(&self, path: &Path) -> Result<u64, StateError> {
+        self.generation.checked_add(1).ok_or_else(|| {
+            corrupt(
+                path,
+                format!(
+                    "generation {} leaves no number for the next change",
+                    self.generation
+                ),
+            )
+        })
+    }
+
+    /// Applies a round's change as change number `generation` (from
+    /// [`SourceState::next_generation`]).
+    pub(crate) fn apply(&mut self, generation: u64, change: StateChange) {
         self.version = STATE_VERSION;
-        self.generation += 1;
+        self.generation = generation;
         self.selection = change.selection;
         self.rules_fingerprint = change.rules_fingerprint;
         if change.full_users {
@@ -178,21 +328,106 @@ fn corrupt(path: &Path, reason: impl Into<String>) -> StateError {
     }
 }
 
-/// Reads a file; a missing one is `None`.
-fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(StateError::Io {
-            path: path.to_owned(),
-            source,
-        }),
+/// Creates the state directory `dir` and the parents it lacks, each with mode 0700, and
+/// refuses it when group or others may write it. An existing directory keeps its mode.
+pub fn create_state_dir(dir: &Path) -> Result<(), StateError> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(io_error(dir))?;
+    state_dir_mode(dir).map(|_| ())
+}
+
+/// The mode bits of the existing state directory `dir`, refused when group or others may
+/// write it.
+fn state_dir_mode(dir: &Path) -> Result<u32, StateError> {
+    let mode = std::fs::metadata(dir).map_err(io_error(dir))?.mode() & 0o7777;
+    if mode & WRITABLE_BY_OTHERS != 0 {
+        return Err(StateError::UnsafeDirectory {
+            path: dir.to_owned(),
+            mode,
+        });
+    }
+    Ok(mode)
+}
+
+/// The directory holding `path`.
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
     }
 }
 
+/// Opens the state file (or lock file) at `path` with `options`, never through a symbolic
+/// link: one there is refused, as is anything but a regular file (and a FIFO does not block
+/// the open). A file it creates gets mode 0600; one an older gwb left open to group or others
+/// is made 0600.
+pub fn open_state_file(path: &Path, options: &mut OpenOptions) -> Result<File, StateError> {
+    let unsafe_file = |reason: String| StateError::Unsafe {
+        path: path.to_owned(),
+        reason,
+    };
+    let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    let file = match options
+        .mode(FILE_MODE)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(unsafe_file("it is a symbolic link (not followed)".into()));
+        }
+        Err(source) => return Err(io_error(path)(source)),
+    };
+    let meta = file.metadata().map_err(io_error(path))?;
+    if !meta.is_file() {
+        return Err(unsafe_file("it is not a regular file".into()));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & OPEN_TO_OTHERS != 0 {
+        file.set_permissions(Permissions::from_mode(FILE_MODE))
+            .map_err(|e| {
+                unsafe_file(format!(
+                    "it gives group or others access (mode {mode:04o}) and cannot be made \
+                     private: {e}"
+                ))
+            })?;
+    }
+    Ok(file)
+}
+
+/// Reads a state file; a missing one is `None`.
+fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
+    let mut file = match open_state_file(path, OpenOptions::new().read(true)) {
+        Ok(file) => file,
+        Err(StateError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io_error(path))?;
+    Ok(Some(bytes))
+}
+
 /// Loads the snapshot and applies the journal; no snapshot is `None` (a journal without one
-/// is ignored: the first commit after it writes a snapshot).
+/// is ignored: the first commit after it writes a snapshot). A state directory that group or
+/// others may write is refused; one they may read draws a warning.
 pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
+    let dir = parent_dir(path);
+    if dir.exists() {
+        let mode = state_dir_mode(&dir)?;
+        if mode & OPEN_TO_OTHERS != 0 {
+            tracing::warn!(
+                "state directory {} is readable by group or others (mode {mode:04o}); the \
+                 state files are mode 0600, but `chmod 700 {}` hides their names too",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
     let Some(bytes) = read_if_present(path)? else {
         return Ok(None);
     };
@@ -209,6 +444,8 @@ pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
     }
     let journal = journal_path(path);
     let mut journal_bytes = 0;
+    // The file the state's generation comes from, named if it is at its limit.
+    let mut generation_from = path;
     if let Some(bytes) = read_if_present(&journal)? {
         // Only newline-terminated entries count: a torn last one never committed.
         for line in bytes.split_inclusive(|b| *b == b'\n') {
@@ -221,7 +458,8 @@ pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
             if entry.generation <= state.generation {
                 continue; // already in the snapshot
             }
-            if entry.generation != state.generation + 1 {
+            let next = state.next_generation(&journal)?;
+            if entry.generation != next {
                 return Err(corrupt(
                     &journal,
                     format!(
@@ -230,9 +468,12 @@ pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
                     ),
                 ));
             }
-            state.apply(entry.change);
+            state.apply(next, entry.change);
+            generation_from = &journal;
         }
     }
+    // Refused now, before a round is read and written to AD, rather than at the commit.
+    state.next_generation(generation_from)?;
     Ok(Some(Loaded {
         state,
         snapshot_bytes: bytes.len() as u64,
@@ -254,11 +495,7 @@ pub(crate) fn append(path: &Path, valid_bytes: u64, line: &[u8]) -> Result<u64, 
     let journal = journal_path(path);
     let io = io_error(&journal);
     let created = !journal.exists();
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&journal)
-        .map_err(&io)?;
+    let mut file = open_state_file(&journal, OpenOptions::new().append(true).create(true))?;
     if file.metadata().map_err(&io)?.len() != valid_bytes {
         file.set_len(valid_bytes).map_err(&io)?;
     }
@@ -276,14 +513,15 @@ pub(crate) fn append(path: &Path, valid_bytes: u64, line: &[u8]) -> Result<u64, 
 pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, StateError> {
     let io = io_error(path);
     let bytes = serde_json::to_vec(state).map_err(|e| corrupt(path, e.to_string()))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(&io)?;
-    }
+    create_state_dir(&parent_dir(path))?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
+    // A fresh file (mode 0600): a crash's leftover, or a link someone put there, is removed
+    // (never followed) first.
+    remove_if_present(&tmp)?;
     {
-        let mut file = File::create(&tmp).map_err(&io)?;
+        let mut file = open_state_file(&tmp, OpenOptions::new().write(true).create_new(true))?;
         file.write_all(&bytes).map_err(&io)?;
         file.sync_all().map_err(&io)?;
     }
@@ -317,10 +555,7 @@ fn remove_if_present(path: &Path) -> Result<bool, StateError> {
 
 /// Fsyncs the directory holding `path`, so a created, renamed or removed entry survives a crash.
 fn sync_dir(path: &Path) -> Result<(), StateError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(path);
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(io_error(&dir))
@@ -389,7 +624,7 @@ mod tests {
             let change = change(group, member);
             let line = journal_line(memory.generation + 1, &change).unwrap();
             valid = append(&path, valid, &line).unwrap();
-            memory.apply(change);
+            memory.apply(memory.generation + 1, change);
         }
         let on_disk = load(&path).unwrap().unwrap();
         assert_eq!(on_disk.state, memory);
@@ -410,7 +645,7 @@ mod tests {
         save_snapshot(&path, &memory).unwrap();
         let first = change("g", "v");
         let valid = append(&path, 0, &journal_line(1, &first).unwrap()).unwrap();
-        memory.apply(first);
+        memory.apply(memory.generation + 1, first);
         // A crash in the middle of the second commit's write.
         let torn = journal_line(2, &change("g", "w")).unwrap();
         let mut file = OpenOptions::new()
@@ -429,7 +664,7 @@ mod tests {
             &journal_line(2, &again).unwrap(),
         )
         .unwrap();
-        memory.apply(again);
+        memory.apply(memory.generation + 1, again);
         assert_eq!(loaded(&path), memory);
     }
 
@@ -441,7 +676,7 @@ mod tests {
         save_snapshot(&path, &memory).unwrap();
         let first = change("g", "v");
         append(&path, 0, &journal_line(1, &first).unwrap()).unwrap();
-        memory.apply(first);
+        memory.apply(memory.generation + 1, first);
         let old_journal = std::fs::read(journal_path(&path)).unwrap();
         save_snapshot(&path, &memory).unwrap();
         assert!(

@@ -3,11 +3,14 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::state::{self, StateError};
+use crate::state::{self, StateBinding, StateError};
 
 /// What the saved state holds, without its bulk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateSummary {
+    /// The tenant, app and AD domain the state belongs to; `None` in a state written before
+    /// gwb recorded them (the next commit records the pair running then).
+    pub binding: Option<StateBinding>,
     /// The next groups round continues from a deltaLink (else it is full).
     pub has_groups_delta_link: bool,
     /// The next users round continues from a deltaLink.
@@ -32,6 +35,7 @@ impl StateSummary {
         Ok(state::load(path)?
             .map(|loaded| loaded.state)
             .map(|s| StateSummary {
+                binding: s.binding,
                 has_groups_delta_link: s.groups_delta_link.is_some(),
                 has_users_delta_link: s.users_delta_link.is_some(),
                 groups: s.members.len(),
@@ -47,6 +51,14 @@ impl StateSummary {
 impl fmt::Display for StateSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let yes_no = |b: bool| if b { "yes" } else { "no (next round is full)" };
+        match &self.binding {
+            Some(binding) => writeln!(f, "  belongs to: {binding}")?,
+            None => writeln!(
+                f,
+                "  belongs to: not recorded yet (an older state; the next sync records its \
+                 tenant, app and AD domain)"
+            )?,
+        }
         writeln!(
             f,
             "  groups deltaLink: {}",
