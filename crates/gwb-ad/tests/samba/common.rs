@@ -252,3 +252,21 @@ pub async fn plan_looking_up_members_in(
 pub fn owner() -> gwb_ad::OwnerMark {
     gwb_ad::OwnerMark::for_tenant("gwb-test")
 }
+
+/// Every anchored group under `ou` (gwb's or not), as AD holds it now.
+pub async fn anchored(dir: &mut Directory, dc: &Dc, ou: &str) -> Vec<gwb_ad::CurrentGroup> {
+    dir.read_owned(
+        &[ou.to_owned()],
+        &gwb_ad::Policy::default().read_attributes(&[]),
+        dc.capabilities().external_directory_object_id,
+    )
+    .await
+    .unwrap()
+}
+
+/// Checks the guards and applies `plan`, which must succeed whole.
+pub async fn apply_ok(dir: &mut Directory, plan: &gwb_ad::Plan) {
+    gwb_ad::guards::check(plan, &gwb_ad::Guards::default()).unwrap();
+    let report = dir.apply(plan).await.unwrap();
+    assert!(report.is_success(), "{report:#?}");
+}

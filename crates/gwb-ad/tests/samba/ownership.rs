@@ -4,31 +4,10 @@
 //! a group AD protects is never changed, moved or deleted, nor written as a member.
 
 use gwb_ad::escape::normalize_dn;
-use gwb_ad::{
-    CurrentGroup, Directory, GroupAction, Guards, Plan, Policy, RemovalAction, SkipReason,
-    SkippedMember, guards,
-};
+use gwb_ad::{CurrentGroup, GroupAction, Policy, RemovalAction, SkipReason, SkippedMember};
 use gwb_model::{CloudDelete, MemberKind};
 
-use crate::common::{Dc, dc, desired, full_plan, owner, plan, users_map};
-
-/// Every anchored group under `ou`, by cloud object id, as AD holds it now.
-async fn anchored(dir: &mut Directory, dc: &Dc, ou: &str) -> Vec<CurrentGroup> {
-    let attributes = Policy::default().read_attributes(&[]);
-    dir.read_owned(
-        &[ou.to_owned()],
-        &attributes,
-        dc.capabilities().external_directory_object_id,
-    )
-    .await
-    .unwrap()
-}
-
-async fn apply_ok(dir: &mut Directory, plan: &Plan) {
-    guards::check(plan, &Guards::default()).unwrap();
-    let report = dir.apply(plan).await.unwrap();
-    assert!(report.is_success(), "{report:#?}");
-}
+use crate::common::{Dc, anchored, apply_ok, dc, desired, full_plan, owner, plan, users_map};
 
 /// The LDIF of a group anchored to `id` that gwb did not write: `Group_<id>` in
 /// adminDescription and, where the schema has it, msDS-ExternalDirectoryObjectId (how Cloud

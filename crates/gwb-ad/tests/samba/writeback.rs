@@ -5,12 +5,14 @@ use std::collections::BTreeSet;
 
 use gwb_ad::escape::{first_rdn_value, normalize_dn};
 use gwb_ad::{
-    ChangeKind, CurrentGroup, Directory, GroupAction, Guards, Operation, Outcome, Plan, Policy,
-    RemovalAction, SkipReason, SkippedMember, guards,
+    ChangeKind, CurrentGroup, GroupAction, Operation, Outcome, Plan, Policy, RemovalAction,
+    SkipReason, SkippedMember,
 };
 use gwb_model::{CloudDelete, MemberKind};
 
-use crate::common::{Dc, anchor_of, dc, desired, full_plan, owner, plan, users_map};
+use crate::common::{
+    anchor_of, anchored, apply_ok, dc, desired, full_plan, owner, plan, users_map,
+};
 
 fn members(g: &CurrentGroup) -> BTreeSet<String> {
     g.members.iter().map(|m| normalize_dn(m)).collect()
@@ -18,23 +20,6 @@ fn members(g: &CurrentGroup) -> BTreeSet<String> {
 
 fn dns(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|m| normalize_dn(m)).collect()
-}
-
-async fn owned(dir: &mut Directory, dc: &Dc, ou: &str) -> Vec<CurrentGroup> {
-    let ext = dc.capabilities().external_directory_object_id;
-    dir.read_owned(
-        &[ou.to_string()],
-        &Policy::default().read_attributes(&[]),
-        ext,
-    )
-    .await
-    .unwrap()
-}
-
-async fn apply_ok(dir: &mut Directory, plan: &Plan) {
-    guards::check(plan, &Guards::default()).unwrap();
-    let report = dir.apply(plan).await.unwrap();
-    assert!(report.is_success(), "{report:#?}");
 }
 
 #[tokio::test]
@@ -107,7 +92,7 @@ async fn groups_are_created_converge_move_and_are_deleted() {
     assert_eq!(p.groups["g1"].action, GroupAction::Create);
     apply_ok(&mut dir, &p).await;
 
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 2);
     assert_eq!(now[0].object_id, "g1");
     assert_eq!(normalize_dn(&now[0].dn), normalize_dn(&g1_dn));
@@ -181,7 +166,7 @@ async fn groups_are_created_converge_move_and_are_deleted() {
         .collect();
     assert_eq!(kinds, ["ou", "moddn", "modify", "modify"], "{p:#?}");
     apply_ok(&mut dir, &p).await;
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     let new_dn = format!("CN=Team EU,{moved_parent}");
     assert_eq!(normalize_dn(&now[0].dn), normalize_dn(&new_dn));
     assert_eq!(now[0].attributes.get("description"), ["now elsewhere"]);
@@ -209,7 +194,7 @@ async fn groups_are_created_converge_move_and_are_deleted() {
         matches!(&p.operations[0], Operation::Delete { dn, .. } if normalize_dn(dn) == normalize_dn(&g2_dn))
     );
     apply_ok(&mut dir, &p).await;
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
     assert_eq!(members(&now[0]), dns(&[&u[1], &u[2]]));
 }
@@ -244,7 +229,7 @@ async fn names_that_need_escaping_are_created_once_and_then_left_alone() {
     assert_eq!(p.operations.len(), names.len(), "{p:#?}");
     apply_ok(&mut dir, &p).await;
 
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     let cns: Vec<String> = now
         .iter()
         .map(|g| first_rdn_value(&g.dn).unwrap())
@@ -316,7 +301,7 @@ async fn removals_follow_the_soft_hard_and_full_round_policies() {
     assert_eq!(p.groups["c"].action, GroupAction::Delete);
     assert_eq!(p.removals(), 2);
     apply_ok(&mut dir, &p).await;
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     let got: Vec<(String, String)> = now
         .iter()
         .map(|g| (g.object_id.clone(), normalize_dn(&g.dn)))
@@ -423,7 +408,7 @@ async fn groups_written_by_entra_connect_are_adopted_in_place() {
     .await;
     assert_eq!(p.groups["x1"].action, GroupAction::Adopt);
     apply_ok(&mut dir, &p).await;
-    let now = owned(&mut dir, &dc, &ou).await;
+    let now = anchored(&mut dir, &dc, &ou).await;
     assert_eq!(now.len(), 1);
     assert_eq!(
         now[0].object_guid, before.object_guid,
@@ -559,7 +544,7 @@ async fn a_rerun_after_a_crash_at_any_point_converges() {
         }
         let rest = plan(&mut dir, &managed, &want, &users, &[], true, &policy).await;
         apply_ok(&mut dir, &rest).await;
-        let now = owned(&mut dir, &dc, &ou).await;
+        let now = anchored(&mut dir, &dc, &ou).await;
         assert_eq!(now.len(), 2, "no duplicate group after a crash at {k}");
         let child = format!("CN=Child,{groups}");
         assert_eq!(
