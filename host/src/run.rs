@@ -72,10 +72,18 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     report.timings.ad_connect = started.elapsed().as_secs_f64();
     let caps = discovery.capabilities;
 
+    // The state belongs to this tenant, app and domain: another's is refused.
+    let ad_domain_guid = directory
+        .domain_guid(&discovery)
+        .await
+        .context("reading the AD domain's objectGUID failed")?;
     let mut source = Source::open(
         graph_config(graph)?,
         settings::state_path(graph),
-        settings::source_options(graph, rules_fingerprint(rules, &chain, caps)),
+        gwb_graph::SourceOptions {
+            ad_domain_guid: Some(ad_domain_guid),
+            ..settings::source_options(graph, rules_fingerprint(rules, &chain, caps))
+        },
     )
     .context("cannot open the Graph source")?;
     let started = Instant::now();

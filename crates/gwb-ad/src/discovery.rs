@@ -3,7 +3,7 @@
 use gwb_model::{AttributeNames, TargetCapabilities};
 use ldap3::Scope;
 
-use crate::directory::text_values;
+use crate::directory::{first_bytes, text_values};
 use crate::escape::escape_filter_value;
 use crate::{AdError, Directory};
 
@@ -158,6 +158,23 @@ impl Directory {
         })
     }
 
+    /// The domain's identity: the objectGUID of its head (`defaultNamingContext`), as text
+    /// (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower case). A renamed domain keeps it; another
+    /// domain, even one of the same name, has another. gwb's saved state records it, so the
+    /// state of one domain is never used for another.
+    pub async fn domain_guid(&mut self, discovery: &Discovery) -> Result<String, AdError> {
+        let dn = &discovery.default_naming_context;
+        let head = self.read_entry(dn, &["objectGUID"]).await?;
+        let bytes = head.as_ref().and_then(|e| first_bytes(e, "objectGUID"));
+        bytes
+            .as_deref()
+            .and_then(guid_text)
+            .ok_or_else(|| AdError::Data {
+                dn: dn.clone(),
+                reason: "the domain head returned no 16-byte objectGUID".into(),
+            })
+    }
+
     /// The names of every attribute type the subschema entry `dn` lists (one entry, no paging:
     /// some tens of milliseconds against Samba, so it is read at every connect).
     async fn attribute_names(&mut self, dn: &str) -> Result<AttributeNames, AdError> {
@@ -182,6 +199,21 @@ impl Directory {
     }
 }
 
+/// A GUID's text form from its 16 bytes as AD stores them (the first three fields little
+/// endian); `None` for any other length.
+fn guid_text(bytes: &[u8]) -> Option<String> {
+    let b: &[u8; 16] = bytes.try_into().ok()?;
+    let hex = |range: &[u8]| range.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        hex(&[b[3], b[2], b[1], b[0]]),
+        hex(&[b[5], b[4]]),
+        hex(&[b[7], b[6]]),
+        hex(&b[8..10]),
+        hex(&b[10..])
+    ))
+}
+
 /// The attributeID and first name of an RFC 4512 AttributeTypeDescription, e.g.
 /// `( 2.5.4.31 NAME 'member' SYNTAX '1.3.6.1.4.1.1466.115.121.1.12' )`; `None` without a name.
 fn attribute_type(description: &str) -> Option<(String, String)> {
@@ -196,6 +228,20 @@ fn attribute_type(description: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guids_read_as_ad_writes_them() {
+        // The bytes of {A9D1CA15-7688-11D1-ADED-00C04FD8D5CD} as AD stores the GUID.
+        let bytes = [
+            0x15, 0xca, 0xd1, 0xa9, 0x88, 0x76, 0xd1, 0x11, 0xad, 0xed, 0x00, 0xc0, 0x4f, 0xd8,
+            0xd5, 0xcd,
+        ];
+        assert_eq!(
+            guid_text(&bytes).as_deref(),
+            Some("a9d1ca15-7688-11d1-aded-00c04fd8d5cd")
+        );
+        assert_eq!(guid_text(&bytes[..15]), None);
+    }
 
     #[test]
     fn attribute_type_descriptions_give_their_oid_and_name() {

@@ -12,3 +12,4 @@ mod guard;
 mod lock;
 mod plugin_chain;
 mod scope;
+mod state_binding;
