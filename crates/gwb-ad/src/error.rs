@@ -64,6 +64,9 @@ pub enum AdError {
         /// The attribute as it was asked for.
         name: String,
     },
+    /// Managed OUs that are AD's own places: the run is refused before it reads or writes.
+    #[error(transparent)]
+    UnsafeScope(#[from] crate::scope::UnsafeScope),
     /// The directory returned data gwb cannot use.
     #[error("unexpected data at {dn}: {reason}")]
     Data {

@@ -24,6 +24,7 @@ mod probe;
 mod read;
 pub mod reconcile;
 mod rights;
+mod scope;
 pub mod sid;
 
 pub use apply::{ApplyReport, OperationReport, Outcome};
@@ -42,3 +43,4 @@ pub use plan::{
 pub use probe::Occupants;
 pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};
+pub use scope::{ProtectedNesting, SystemObjects, UnsafeOu, UnsafeScope};

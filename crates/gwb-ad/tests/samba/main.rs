@@ -11,4 +11,5 @@ mod ldif_vs_apply;
 mod members;
 mod ownership;
 mod reads;
+mod scope;
 mod writeback;
