@@ -1,11 +1,13 @@
 //! `gwb check`: tries every piece a run needs — rules file, plugins and pins, credentials,
-//! Graph and AD reachability, rights on the managed OUs, the schema — and says what is fine
-//! and what is not, with a hint for each problem.
+//! Graph and AD reachability, that the managed OUs are safe (no AD system container or
+//! naming context head) and the rights on them, the schema — and says what is fine and what
+//! is not, with a hint for each problem. A gwb group that AD nests into a protected group is
+//! a warning.
 
 use std::fmt::Display;
 use std::path::Path;
 
-use gwb_ad::Directory;
+use gwb_ad::{Directory, Discovery};
 use gwb_graph::{GraphClient, GraphError, RequestStats};
 use gwb_model::clock::system_clock;
 use gwb_model::printable::printable_lines;
@@ -26,6 +28,12 @@ impl Checklist {
     // every line is made printable, continuation lines indented.
     fn ok(&mut self, what: impl Display) {
         println!("ok    {}", printable_lines(&what.to_string(), "      "));
+    }
+
+    /// A problem that does not stop a run: shown, not counted as a failure.
+    fn warn(&mut self, what: impl Display, hint: &str) {
+        println!("WARN  {}", printable_lines(&what.to_string(), "      "));
+        println!("      hint: {}", printable_lines(hint, "      "));
     }
 
     fn fail(&mut self, what: impl Display, hint: &str) {
@@ -145,7 +153,7 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
         "ad: bound to {} as {}",
         section.url, section.bind_dn
     ));
-    match directory.discover().await {
+    let discovery = match directory.discover().await {
         Ok(discovery) => {
             let caps = discovery.capabilities;
             list.ok(format!(
@@ -157,14 +165,35 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
                 yes_no(caps.external_directory_object_id),
                 yes_no(caps.exchange_schema),
             ));
+            Some(discovery)
         }
-        Err(error) => list.fail(
-            format!("ad: discovery failed: {error}"),
-            "the bind account must be able to read the rootDSE and schema",
-        ),
-    }
+        Err(error) => {
+            list.fail(
+                format!("ad: discovery failed: {error}"),
+                "the bind account must be able to read the rootDSE and schema",
+            );
+            None
+        }
+    };
+    let system = match &discovery {
+        Some(discovery) => match directory.system_objects(discovery).await {
+            Ok(system) => Some(system),
+            Err(error) => {
+                list.fail(
+                    format!("ad: cannot read the domain's well-known containers: {error}"),
+                    "the bind account must be able to read the domain head (wellKnownObjects)",
+                );
+                None
+            }
+        },
+        None => None,
+    };
     for ou in &rules.managed_ous {
         let dn = ou.to_string();
+        if let Some(unsafe_ou) = system.as_ref().and_then(|s| s.check(ou)) {
+            list.fail(format!("ad: {}", unsafe_ou.problem()), &unsafe_ou.advice());
+            continue;
+        }
         match directory.child_classes_allowed(&dn).await {
             Ok(None) => list.fail(
                 format!("ad: managed OU {dn} does not exist"),
@@ -179,6 +208,38 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
             ),
             Err(error) => list.fail(format!("ad: cannot read {dn}: {error}"), "check the bind account's read rights"),
         }
+    }
+    if let Some(discovery) = &discovery {
+        check_nestings(rules, &mut directory, discovery, list).await;
+    }
+}
+
+/// Warns about every gwb group AD has nested into a protected group.
+async fn check_nestings(
+    rules: &RulesFile,
+    directory: &mut Directory,
+    discovery: &Discovery,
+    list: &mut Checklist,
+) {
+    let external_id = discovery.capabilities.external_directory_object_id;
+    match directory
+        .protected_nestings(discovery, &rules.managed_ous, external_id)
+        .await
+    {
+        Ok(nestings) if nestings.is_empty() => {
+            list.ok("ad: no gwb group is a member of a protected group");
+        }
+        Ok(nestings) => {
+            for nesting in nestings {
+                list.warn(format!("ad: {}", nesting.problem()), nesting.advice());
+            }
+        }
+        Err(error) => list.fail(
+            format!(
+                "ad: cannot check whether gwb groups are nested into protected groups: {error}"
+            ),
+            "the bind account must be able to read the groups of the domain and their memberOf",
+        ),
     }
 }
 

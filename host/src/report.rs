@@ -30,6 +30,9 @@ pub struct RunReport {
     pub conflicts: Vec<ConflictEntry>,
     /// The planned operations in order, with their outcome after a sync.
     pub operations: Vec<OperationEntry>,
+    /// Warnings about the directory itself, e.g. a gwb group AD has nested into a protected
+    /// group (each says what to do); they do not stop the run.
+    pub directory_warnings: Vec<String>,
     /// The tripped guard's message, when one stopped the run.
     pub guard: Option<String>,
     /// Why the run was aborted, when a plugin fault aborted it.
@@ -465,7 +468,13 @@ impl RunReport {
                 )
             })
             .collect();
+        let directory_warnings = self
+            .directory_warnings
+            .iter()
+            .map(|w| format!("WARNING: {w}"))
+            .collect();
         for (lines, what) in [
+            (directory_warnings, "directory warnings"),
             (skips, "skip reasons"),
             (rejected, "failed groups"),
             (warnings, "groups with warnings"),
@@ -732,6 +741,22 @@ mod tests {
                     "names a protected AD object (adminCount=1 or isCriticalSystemObject=TRUE)"
                 ),
             ]
+        );
+    }
+
+    /// A warning about the directory (a gwb group nested into a protected group) gets its line.
+    #[test]
+    fn the_summary_lists_directory_warnings() {
+        let report = RunReport {
+            mode: "sync".into(),
+            directory_warnings: vec!["gwb group `CN=g,DC=x` is nested; fix it".into()],
+            ..RunReport::default()
+        };
+        let summary = report.render_summary(false);
+        assert_eq!(
+            summary.lines().last(),
+            Some("  - WARNING: gwb group `CN=g,DC=x` is nested; fix it"),
+            "{summary}"
         );
     }
 

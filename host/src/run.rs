@@ -68,6 +68,22 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .await
         .with_context(|| format!("cannot connect to {}", ad.url))?;
     let discovery = directory.discover().await.context("AD discovery failed")?;
+    // Never among AD's own objects; a gwb group nested into a protected group is a warning.
+    directory
+        .refuse_unsafe_scope(&discovery, &rules.managed_ous)
+        .await
+        .context("gwb refuses to run, nothing was read or written")?;
+    report.directory_warnings = directory
+        .protected_nestings(
+            &discovery,
+            &rules.managed_ous,
+            discovery.capabilities.external_directory_object_id,
+        )
+        .await
+        .context("checking whether gwb groups are nested into protected groups failed")?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     connecting.finish_and_clear();
     report.timings.ad_connect = started.elapsed().as_secs_f64();
     let caps = discovery.capabilities;

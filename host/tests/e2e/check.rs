@@ -1,5 +1,11 @@
 //! `gwb check` through the real binary: every line ok on a working setup, and a FAIL line with
-//! its hint for a wrong Graph secret and for a managed OU that does not exist.
+//! its hint for a wrong Graph secret and for a managed OU that does not exist. Safe scope: a
+//! managed OU that is AD's own place stops `gwb sync`, `gwb plan` and `gwb check` before
+//! anything is read or written, and a gwb group AD nests into a protected group draws a
+//! warning from `gwb check` and in the run report.
+
+use gwb::exit::Exit;
+use test_support::TestDc;
 
 use crate::common::Env;
 
@@ -28,6 +34,7 @@ async fn check_says_what_works_and_what_does_not() {
         "ok    ad: bound to ldaps://".to_owned(),
         "ok    ad: domain DC=gwb,DC=test (functional level".to_owned(),
         format!("ok    ad: may create groups in {}", env.cloud_ou),
+        "ok    ad: no gwb group is a member of a protected group".to_owned(),
     ];
     assert_eq!(lines.len(), expected_starts.len(), "{out}");
     for (line, start) in lines.iter().zip(&expected_starts) {
@@ -121,5 +128,220 @@ async fn check_says_when_the_bind_account_may_not_create_groups() {
             .nth(line + 1)
             .is_some_and(|hint| hint.contains("delegate \"Create, delete and manage groups\"")),
         "{out}"
+    );
+}
+
+/// Runs the binary with `args`; returns the exit code, stdout and stderr.
+fn gwb(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = env.gwb_command(args).output().expect("run gwb");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        String::from_utf8(out.stderr).expect("UTF-8"),
+    )
+}
+
+/// Rewrites the rules file's `managed_ous` line to the test's OU and `extra`.
+fn manage_also(env: &Env, extra: &str) {
+    let rules = std::fs::read_to_string(env.rules_path()).expect("rules");
+    assert_eq!(
+        rules
+            .lines()
+            .filter(|l| l.starts_with("managed_ous = "))
+            .count(),
+        1,
+        "{rules}"
+    );
+    let rules: Vec<String> = rules
+        .lines()
+        .map(|line| {
+            if line.starts_with("managed_ous = ") {
+                format!("managed_ous = [\"{}\", \"{extra}\"]", env.cloud_ou)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(env.rules_path(), rules.join("\n")).expect("rules");
+}
+
+/// Nothing was read from Graph, no Graph state was written and the group `id` reached AD nowhere:
+/// not in the test's OU, not in `users_container`.
+async fn nothing_happened(env: &Env, id: &str, users_container: &str) {
+    assert_eq!(env.emulator.requests().len(), 0, "no Graph request");
+    // At most the run lock a sync takes before it connects: no delta state.
+    let state: Vec<String> = std::fs::read_dir(env.dir.path().join("state"))
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(state.iter().all(|f| f == "gwb.lock"), "{state:?}");
+    assert!(env.groups().await.is_empty(), "no group in the test's OU");
+    let mut dir = env.directory().await;
+    let in_users = dir
+        .read_owned(&[users_container.to_owned()], &[], false)
+        .await
+        .expect("read the Users container");
+    assert!(in_users.iter().all(|g| g.object_id != id), "{in_users:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_ou_among_ad_s_own_objects_stops_sync_plan_and_check() {
+    let base = TestDc::from_env().base_dn;
+    let users = format!("CN=Users,{base}");
+    let env = Env::new("unsafe", 1, "").await;
+    let id = env.gid(0x81);
+    env.add_group(&id, "Team Unsafe", &[&env.users[0].id]);
+
+    // The Users container: the rules file is refused where it names it.
+    manage_also(&env, &users);
+    let message = format!(
+        "{}:4: managed_ous: `{users}` is the well-known Users container, where AD keeps its own \
+         objects; gwb creates, changes and deletes groups in its managed OUs and must never \
+         manage those",
+        env.rules_path().display()
+    );
+    let hint = format!(
+        "hint: create an OU for gwb, e.g. \"OU=Cloud Groups,{base}\", and list it in managed_ous \
+         instead"
+    );
+    for command in ["sync", "plan"] {
+        assert_eq!(
+            gwb(&env, &[command]),
+            (1, String::new(), format!("error: {message}\n    {hint}\n")),
+            "gwb {command}"
+        );
+    }
+    assert_eq!(
+        gwb(&env, &["check"]),
+        (
+            1,
+            format!(
+                "FAIL  rules file: {message}\n        {hint}\n      \
+                 hint: fix the rules file; nothing else can be checked\n"
+            ),
+            String::new()
+        )
+    );
+    nothing_happened(&env, &id, &users).await;
+
+    // Inside the configuration partition: only the DC knows, so the run asks it and stops.
+    let config = format!("CN=Configuration,{base}");
+    let inside = format!("OU=Cloud,{config}");
+    manage_also(&env, &inside);
+    let problem = format!(
+        "managed OU `{inside}` is not safe for gwb: it is in the configuration partition {config}"
+    );
+    let advice = format!(
+        "create an OU for gwb, e.g. OU=Cloud Groups,{base}, and list it in managed_ous (gwb \
+         creates, changes and deletes groups in its managed OUs, so they must hold nothing of \
+         AD's own)"
+    );
+    for command in ["sync", "plan"] {
+        assert_eq!(
+            gwb(&env, &[command]),
+            (
+                1,
+                String::new(),
+                format!(
+                    "error: gwb refuses to run, nothing was read or written: {problem}; {advice}\n"
+                )
+            ),
+            "gwb {command}"
+        );
+    }
+    nothing_happened(&env, &id, &users).await;
+    let (code, out, _) = gwb(&env, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    let fail = format!("FAIL  ad: {problem}");
+    let at = out
+        .lines()
+        .position(|l| l == fail)
+        .unwrap_or_else(|| panic!("no {fail:?} in:\n{out}"));
+    assert_eq!(
+        out.lines().nth(at + 1),
+        Some(format!("      hint: {advice}").as_str())
+    );
+    assert!(
+        out.contains(&format!(
+            "ok    ad: may create groups in {}\n",
+            env.cloud_ou
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with("1 check(s) failed\n"), "{out}");
+}
+
+/// Takes `member` out of `group` when dropped, even after a failed assertion.
+struct Nested<'a> {
+    env: &'a Env,
+    group: String,
+    member: String,
+}
+
+impl<'a> Nested<'a> {
+    fn new(env: &'a Env, group: &str, member: &str) -> Self {
+        env.ldapmodify(&format!(
+            "dn: {group}\nchangetype: modify\nadd: member\nmember: {member}\n-\n"
+        ));
+        Self {
+            env,
+            group: group.to_owned(),
+            member: member.to_owned(),
+        }
+    }
+}
+
+impl Drop for Nested<'_> {
+    fn drop(&mut self) {
+        self.env.ldapmodify(&format!(
+            "dn: {}\nchangetype: modify\ndelete: member\nmember: {}\n-\n",
+            self.group, self.member
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gwb_group_nested_into_a_protected_group_is_warned_about() {
+    let base = TestDc::from_env().base_dn;
+    let env = Env::new("nested", 1, "").await;
+    let id = env.gid(0x91);
+    env.add_group(&id, "Team Admins", &[&env.users[0].id]);
+    assert_eq!(env.run(true).await.0, Exit::Success);
+    let dn = format!("CN=Team Admins_000000000091,{}", env.cloud_ou);
+    assert_eq!(env.groups().await[&id].dn, dn);
+
+    let administrators = format!("CN=Administrators,CN=Builtin,{base}");
+    let _nested = Nested::new(&env, &administrators, &dn);
+    let problem = format!(
+        "gwb group `{dn}` (Group_{id}) is a member of the protected group(s) `{administrators}` \
+         (directly or through nested groups): whoever edits the cloud group's members controls \
+         privileged access in AD"
+    );
+    let advice = "remove the nesting in AD (take the gwb group out of the protected group, or \
+                  out of the group that brings it in), or take the cloud group out of gwb's scope";
+    let (code, out) = check(&env);
+    assert_eq!(code, 0, "a warning is not a failure: {out}");
+    let warning = format!("WARN  ad: {problem}");
+    let at = out
+        .lines()
+        .position(|l| l == warning)
+        .unwrap_or_else(|| panic!("no {warning:?} in:\n{out}"));
+    assert_eq!(
+        out.lines().nth(at + 1),
+        Some(format!("      hint: {advice}").as_str())
+    );
+    assert!(
+        !out.contains("no gwb group is a member of a protected group"),
+        "{out}"
+    );
+
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::Success, "{report:#}");
+    assert_eq!(
+        report["directory_warnings"],
+        serde_json::json!([format!("{problem}; {advice}")])
     );
 }
