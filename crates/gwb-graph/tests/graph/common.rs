@@ -1,10 +1,13 @@
 //! Shared setup: a small tenant in the emulator, a client configuration, a source with a temp state.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use graph_emulator::{App, Emulator, EmulatorConfig, Tenant};
-use gwb_graph::{Credential, GraphConfig, RetryPolicy, Secret, Source, SourceOptions, Timeouts};
+use gwb_graph::{
+    Credential, FullReason, GraphConfig, RetryPolicy, RoundOptions, Secret, Source, SourceOptions,
+    Timeouts,
+};
 use gwb_model::CloudGroup;
 use serde_json::json;
 use tempfile::TempDir;
@@ -130,6 +133,36 @@ pub fn state_dir() -> (TempDir, PathBuf) {
 /// A source on `path` with default options.
 pub fn source(config: GraphConfig, path: &PathBuf) -> Source {
     Source::open(config, path, SourceOptions::default()).unwrap()
+}
+
+/// What a committed round read, for the tests that look at it after the commit.
+#[derive(Debug)]
+pub struct Committed {
+    /// The round read every group.
+    pub full: bool,
+    /// Why it was full.
+    pub full_reason: Option<FullReason>,
+    /// The ids of the groups it read, in order.
+    pub ids: Vec<String>,
+}
+
+/// Reads a round with `source` and commits it, as a gwb run that used everything it read.
+pub async fn commit_round(source: &mut Source) -> Committed {
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    let committed = Committed {
+        full: round.full,
+        full_reason: round.full_reason.clone(),
+        ids: ids(&round.groups).into_iter().map(str::to_owned).collect(),
+    };
+    source.commit(round.checkpoint).await.unwrap();
+    committed
+}
+
+/// One gwb run on the state at `path`: opens it with `options` (a fresh process), reads a
+/// round and commits it.
+pub async fn run_once(emulator: &Emulator, path: &Path, options: SourceOptions) -> Committed {
+    let mut source = Source::open(config(emulator), path, options).unwrap();
+    commit_round(&mut source).await
 }
 
 /// The member ids of a group, sorted.

@@ -77,8 +77,7 @@ async fn incremental_round_carries_adds_removes_renames_and_deletes() {
     let emu = emulator(tenant(0), 2, 500).await;
     let (_dir, path) = state_dir();
     let mut source = source(config(&emu), &path);
-    let first = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(first.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
 
     emu.tenant(|t| {
         t.update_group("g1", json!({"displayName": "Finance EMEA"}))
@@ -236,8 +235,7 @@ async fn forced_full_round_reports_groups_that_vanished_as_soft_deletes() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
     let mut source = source(config(&emu), &path);
-    let first = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(first.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     emu.tenant(|t| t.hard_delete_group("g3").unwrap());
     let round = source
         .read_round(RoundOptions { force_full: true })
@@ -304,8 +302,7 @@ async fn a_member_that_becomes_synced_brings_its_groups_back() {
     let emu = emulator(tenant(0), 3, 500).await;
     let (_dir, path) = state_dir();
     let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
 
     // c1 (cloud-only, a member of g2) gets on-premises anchors; g2 itself does not change.
     emu.tenant(|t| {

@@ -16,10 +16,7 @@ use crate::common::*;
 async fn a_round_killed_between_pages_is_read_again_next_time() {
     let emu = emulator(tenant(0), 2, 500).await;
     let (_dir, path) = state_dir();
-    let mut first = source(config(&emu), &path);
-    let round = first.read_round(RoundOptions::default()).await.unwrap();
-    first.commit(round.checkpoint).await.unwrap();
-    drop(first);
+    run_once(&emu, &path, SourceOptions::default()).await;
 
     emu.tenant(|t| {
         t.add_member("g2", "u5").unwrap();
@@ -61,8 +58,7 @@ async fn an_uncommitted_round_is_delivered_again() {
     let emu = emulator(tenant(0), 3, 500).await;
     let (_dir, path) = state_dir();
     let mut source_a = source(config(&emu), &path);
-    let round = source_a.read_round(RoundOptions::default()).await.unwrap();
-    source_a.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source_a).await;
     emu.tenant(|t| {
         t.update_group("g3", json!({"displayName": "Sales EMEA"}))
             .unwrap()
@@ -109,9 +105,7 @@ async fn every_n_runs_a_full_round_reconciles() {
     let mut source = Source::open(config(&emu), &path, options).unwrap();
     let mut reasons = Vec::new();
     for _ in 0..4 {
-        let round = source.read_round(RoundOptions::default()).await.unwrap();
-        reasons.push(round.full_reason.clone());
-        source.commit(round.checkpoint).await.unwrap();
+        reasons.push(commit_round(&mut source).await.full_reason);
     }
     assert_eq!(
         reasons,
@@ -135,10 +129,8 @@ async fn changed_rules_make_the_next_round_full_and_same_rules_do_not() {
     let mut reasons = Vec::new();
     for fingerprint in ["rules-a", "rules-a", "rules-b", "rules-b"] {
         // A fresh Source each time, as each gwb run opens the saved state anew.
-        let mut source = Source::open(config(&emu), &path, with_rules(fingerprint)).unwrap();
-        let round = source.read_round(RoundOptions::default()).await.unwrap();
-        reasons.push((round.full_reason.clone(), round.groups.len()));
-        source.commit(round.checkpoint).await.unwrap();
+        let run = run_once(&emu, &path, with_rules(fingerprint)).await;
+        reasons.push((run.full_reason, run.ids.len()));
     }
     assert_eq!(
         reasons,
@@ -168,12 +160,9 @@ async fn after_n_days_a_full_round_reconciles() {
         ..SourceOptions::default()
     };
     let mut source = Source::open(config(&emu), &path, options).unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     NOW.fetch_add(6 * 86_400, Ordering::SeqCst);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    assert_eq!(round.full_reason, None);
-    source.commit(round.checkpoint).await.unwrap();
+    assert_eq!(commit_round(&mut source).await.full_reason, None);
     NOW.fetch_add(86_400, Ordering::SeqCst);
     let round = source.read_round(RoundOptions::default()).await.unwrap();
     assert_eq!(
@@ -223,23 +212,16 @@ async fn the_state_summary_counts_what_the_saved_state_holds() {
 async fn incremental_commits_append_to_the_journal_and_a_new_source_sees_them() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
-    let journal = {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".journal");
-        std::path::PathBuf::from(name)
-    };
+    let journal = journal_of(&path);
     let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     let snapshot = std::fs::read(&path).unwrap();
     assert!(!journal.exists(), "a full round writes a snapshot");
 
     for name in ["Finance 2", "Finance 3"] {
         emu.tenant(|t| t.update_group("g1", json!({"displayName": name})))
             .unwrap();
-        let round = source.read_round(RoundOptions::default()).await.unwrap();
-        assert_eq!(ids(&round.groups), ["g1"]);
-        source.commit(round.checkpoint).await.unwrap();
+        assert_eq!(commit_round(&mut source).await.ids, ["g1"]);
     }
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -307,10 +289,7 @@ fn mode(path: &Path) -> u32 {
 async fn a_state_is_refused_to_another_tenant_app_or_domain() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
-    let mut source = Source::open(config(&emu), &path, for_domain(Some(DOMAIN))).unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    run_once(&emu, &path, for_domain(Some(DOMAIN))).await;
     let saved = std::fs::read(&path).unwrap();
     let requests = emu.requests().len();
     let summary = gwb_graph::StateSummary::load(&path).unwrap().unwrap();
@@ -398,10 +377,7 @@ async fn a_state_is_refused_to_another_tenant_app_or_domain() {
 async fn a_state_from_before_bindings_adopts_the_pair_at_its_next_commit() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
-    let mut source = Source::open(config(&emu), &path, for_domain(Some(DOMAIN))).unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    run_once(&emu, &path, for_domain(Some(DOMAIN))).await;
     // As an older gwb wrote it: no binding.
     tamper(&path, |state| {
         state.as_object_mut().unwrap().remove("binding");
@@ -416,18 +392,15 @@ async fn a_state_from_before_bindings_adopts_the_pair_at_its_next_commit() {
 
     // Not refused, whatever the pair; an incremental round that commits records it.
     let adopter = "22222222-3333-4444-8555-666666666666";
-    let mut source = Source::open(config(&emu), &path, for_domain(Some(adopter))).unwrap();
     emu.tenant(|t| t.update_group("g1", json!({"displayName": "Finance 2"})))
         .unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    assert!(!round.full, "adopting does not make the round full");
-    assert_eq!(ids(&round.groups), ["g1"]);
-    source.commit(round.checkpoint).await.unwrap();
+    let adopting = run_once(&emu, &path, for_domain(Some(adopter))).await;
+    assert!(!adopting.full, "adopting does not make the round full");
+    assert_eq!(adopting.ids, ["g1"]);
     assert!(
         !journal_of(&path).exists(),
         "the adopting commit writes a snapshot, which holds the binding"
     );
-    drop(source);
     let err = open_error(config(&emu), &path, for_domain(Some(DOMAIN)));
     assert!(
         err.contains(&format!(
@@ -436,12 +409,10 @@ async fn a_state_from_before_bindings_adopts_the_pair_at_its_next_commit() {
         "{err}"
     );
     // The adopted state goes on incrementally for its pair, in the journal.
-    let mut source = Source::open(config(&emu), &path, for_domain(Some(adopter))).unwrap();
     emu.tenant(|t| t.update_group("g1", json!({"displayName": "Finance 3"})))
         .unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    assert_eq!((round.full, ids(&round.groups)), (false, vec!["g1"]));
-    source.commit(round.checkpoint).await.unwrap();
+    let next = run_once(&emu, &path, for_domain(Some(adopter))).await;
+    assert_eq!((next.full, next.ids), (false, vec!["g1".to_owned()]));
     assert!(journal_of(&path).exists());
 }
 
@@ -452,8 +423,7 @@ async fn state_files_are_created_private_and_an_older_open_one_is_made_private()
     let state_dir = dir.path().join("var/gwb");
     let path = state_dir.join("graph-state.json");
     let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     assert_eq!(mode(&state_dir), 0o700);
     assert_eq!(
         mode(&dir.path().join("var")),
@@ -463,8 +433,7 @@ async fn state_files_are_created_private_and_an_older_open_one_is_made_private()
     assert_eq!(mode(&path), 0o600);
     emu.tenant(|t| t.update_group("g1", json!({"displayName": "Finance 2"})))
         .unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     assert_eq!(mode(&journal_of(&path)), 0o600);
 
     // Files an older gwb left world-readable are made private when opened.
@@ -480,10 +449,7 @@ async fn state_files_are_created_private_and_an_older_open_one_is_made_private()
 async fn symbolic_links_in_the_state_directory_are_refused_never_followed() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (dir, path) = state_dir();
-    let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    run_once(&emu, &path, SourceOptions::default()).await;
     let planted = dir.path().join("planted.json");
     std::fs::rename(&path, &planted).unwrap();
     let planted_bytes = std::fs::read(&planted).unwrap();
@@ -515,7 +481,7 @@ async fn symbolic_links_in_the_state_directory_are_refused_never_followed() {
     // A link at the snapshot's temporary name is removed, not written through.
     let tmp = dir.path().join("graph-state.json.tmp");
     std::os::unix::fs::symlink(&planted, &tmp).unwrap();
-    let mut source = crate::common::source(config(&emu), &path);
+    let mut source = source(config(&emu), &path);
     let round = source
         .read_round(RoundOptions { force_full: true })
         .await
@@ -546,10 +512,18 @@ async fn a_state_directory_others_may_write_is_refused() {
     );
     // Readable by others is only a warning: the files themselves are 0600.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut source = crate::common::source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    run_once(&emu, &path, SourceOptions::default()).await;
     assert_eq!(mode(&path), 0o600);
+}
+
+/// Why a state whose `file` (the snapshot or the journal) holds the last generation is
+/// refused.
+fn no_generation_left(file: &Path) -> String {
+    format!(
+        "state file {} is unreadable (generation 18446744073709551615 leaves no number for the \
+         next change); move it away to start with a full round",
+        file.display()
+    )
 }
 
 #[tokio::test]
@@ -557,12 +531,10 @@ async fn a_generation_at_its_limit_is_refused_not_wrapped() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
     let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     emu.tenant(|t| t.update_group("g1", json!({"displayName": "Finance 2"})))
         .unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
+    commit_round(&mut source).await;
     drop(source);
     let journal = journal_of(&path);
     let entry = std::fs::read_to_string(&journal).unwrap();
@@ -572,11 +544,7 @@ async fn a_generation_at_its_limit_is_refused_not_wrapped() {
     tamper(&path, |state| state["generation"] = json!(u64::MAX));
     assert_eq!(
         open_error(config(&emu), &path, SourceOptions::default()),
-        format!(
-            "state file {} is unreadable (generation 18446744073709551615 leaves no number for \
-             the next change); move it away to start with a full round",
-            path.display()
-        )
+        no_generation_left(&path)
     );
     // A journal entry reaching the limit: the journal is named.
     tamper(&path, |state| state["generation"] = json!(u64::MAX - 1));
@@ -591,18 +559,11 @@ async fn a_generation_at_its_limit_is_refused_not_wrapped() {
     .unwrap();
     assert_eq!(
         open_error(config(&emu), &path, SourceOptions::default()),
-        format!(
-            "state file {} is unreadable (generation 18446744073709551615 leaves no number for \
-             the next change); move it away to start with a full round",
-            journal.display()
-        )
+        no_generation_left(&journal)
     );
     // One below the limit still works: the next change takes the last number.
     std::fs::remove_file(&journal).unwrap();
-    let mut source = crate::common::source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    run_once(&emu, &path, SourceOptions::default()).await;
     let err = open_error(config(&emu), &path, SourceOptions::default());
     assert!(
         err.contains("(generation 18446744073709551615 leaves no number"),
@@ -619,30 +580,21 @@ fn fixed_clock() -> SystemTime {
 async fn huge_saved_counters_and_times_neither_overflow_nor_stop_full_rounds() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
-    let mut source = source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    run_once(&emu, &path, SourceOptions::default()).await;
     let summary = || gwb_graph::StateSummary::load(&path).unwrap().unwrap();
 
     // runs_since_full at its limit: the next incremental commit keeps it there.
     tamper(&path, |state| state["runs_since_full"] = json!(u32::MAX));
-    let mut source = crate::common::source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    assert_eq!(round.full_reason, None);
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    let incremental = run_once(&emu, &path, SourceOptions::default()).await;
+    assert_eq!(incremental.full_reason, None);
     assert_eq!(summary().runs_since_full, u32::MAX);
     // ... and with full_every_runs, it is due: a full round, which resets it.
     let every = SourceOptions {
         full_every_runs: Some(3),
         ..SourceOptions::default()
     };
-    let mut source = Source::open(config(&emu), &path, every).unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
-    assert_eq!(round.full_reason, Some(FullReason::EveryRuns(3)));
-    source.commit(round.checkpoint).await.unwrap();
-    drop(source);
+    let due = run_once(&emu, &path, every).await;
+    assert_eq!(due.full_reason, Some(FullReason::EveryRuns(3)));
     assert_eq!(summary().runs_since_full, 0);
 
     // A last full round dated in the far future has no age: the round is full, not never.
@@ -652,19 +604,17 @@ async fn huge_saved_counters_and_times_neither_overflow_nor_stop_full_rounds() {
         clock: fixed_clock,
         ..SourceOptions::default()
     };
-    let mut source = Source::open(config(&emu), &path, weekly).unwrap();
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    let repair = run_once(&emu, &path, weekly).await;
     assert_eq!(
-        round.full_reason,
+        repair.full_reason,
         Some(FullReason::LastFullInFuture(u64::MAX))
     );
     assert_eq!(
-        round.full_reason.as_ref().unwrap().to_string(),
+        repair.full_reason.as_ref().unwrap().to_string(),
         "the last full round is dated in the future (18446744073709551615 seconds since \
          1970-01-01 UTC): the clock or the saved state is wrong"
     );
-    assert_eq!(round.groups.len(), 7);
-    source.commit(round.checkpoint).await.unwrap();
+    assert_eq!(repair.ids.len(), 7);
     assert_eq!(
         summary().last_full_unix,
         Some(1_800_000_000),
@@ -672,7 +622,9 @@ async fn huge_saved_counters_and_times_neither_overflow_nor_stop_full_rounds() {
     );
     // Without full_every_days, the saved time is not used at all.
     tamper(&path, |state| state["last_full_unix"] = json!(u64::MAX));
-    let source = crate::common::source(config(&emu), &path);
-    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    let round = source(config(&emu), &path)
+        .read_round(RoundOptions::default())
+        .await
+        .unwrap();
     assert_eq!(round.full_reason, None);
 }
