@@ -119,14 +119,27 @@ async fn check_says_when_the_bind_account_may_not_create_groups() {
         "binds as the plain user: {out}"
     );
     let fail = format!("FAIL  ad: {dn} may not create groups in {}", env.cloud_ou);
-    let line = out
-        .lines()
-        .position(|l| l == fail)
-        .unwrap_or_else(|| panic!("no {fail:?} in:\n{out}"));
     assert!(
-        out.lines()
-            .nth(line + 1)
+        line_after(&out, &fail)
             .is_some_and(|hint| hint.contains("delegate \"Create, delete and manage groups\"")),
+        "{out}"
+    );
+}
+
+/// The line of `out` after the line `line` (its hint); panics when `out` has no such line.
+fn line_after<'a>(out: &'a str, line: &str) -> Option<&'a str> {
+    let at = out
+        .lines()
+        .position(|l| l == line)
+        .unwrap_or_else(|| panic!("no {line:?} in:\n{out}"));
+    out.lines().nth(at + 1)
+}
+
+/// `out` has the line `line`, and the hint `advice` right after it.
+fn assert_hinted(out: &str, line: &str, advice: &str) {
+    assert_eq!(
+        line_after(out, line),
+        Some(format!("      hint: {advice}").as_str()),
         "{out}"
     );
 }
@@ -255,15 +268,7 @@ async fn a_managed_ou_among_ad_s_own_objects_stops_sync_plan_and_check() {
     nothing_happened(&env, &id, &users).await;
     let (code, out, _) = gwb(&env, &["check"]);
     assert_eq!(code, 1, "{out}");
-    let fail = format!("FAIL  ad: {problem}");
-    let at = out
-        .lines()
-        .position(|l| l == fail)
-        .unwrap_or_else(|| panic!("no {fail:?} in:\n{out}"));
-    assert_eq!(
-        out.lines().nth(at + 1),
-        Some(format!("      hint: {advice}").as_str())
-    );
+    assert_hinted(&out, &format!("FAIL  ad: {problem}"), &advice);
     assert!(
         out.contains(&format!(
             "ok    ad: may create groups in {}\n",
@@ -272,35 +277,6 @@ async fn a_managed_ou_among_ad_s_own_objects_stops_sync_plan_and_check() {
         "{out}"
     );
     assert!(out.ends_with("1 check(s) failed\n"), "{out}");
-}
-
-/// Takes `member` out of `group` when dropped, even after a failed assertion.
-struct Nested<'a> {
-    env: &'a Env,
-    group: String,
-    member: String,
-}
-
-impl<'a> Nested<'a> {
-    fn new(env: &'a Env, group: &str, member: &str) -> Self {
-        env.ldapmodify(&format!(
-            "dn: {group}\nchangetype: modify\nadd: member\nmember: {member}\n-\n"
-        ));
-        Self {
-            env,
-            group: group.to_owned(),
-            member: member.to_owned(),
-        }
-    }
-}
-
-impl Drop for Nested<'_> {
-    fn drop(&mut self) {
-        self.env.ldapmodify(&format!(
-            "dn: {}\nchangetype: modify\ndelete: member\nmember: {}\n-\n",
-            self.group, self.member
-        ));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -314,7 +290,7 @@ async fn a_gwb_group_nested_into_a_protected_group_is_warned_about() {
     assert_eq!(env.groups().await[&id].dn, dn);
 
     let administrators = format!("CN=Administrators,CN=Builtin,{base}");
-    let _nested = Nested::new(&env, &administrators, &dn);
+    let _nested = env.dc.add_member(&administrators, &dn);
     let problem = format!(
         "gwb group `{dn}` (Group_{id}) is a member of the protected group(s) `{administrators}` \
          (directly or through nested groups): whoever edits the cloud group's members controls \
@@ -324,15 +300,7 @@ async fn a_gwb_group_nested_into_a_protected_group_is_warned_about() {
                   out of the group that brings it in), or take the cloud group out of gwb's scope";
     let (code, out) = check(&env);
     assert_eq!(code, 0, "a warning is not a failure: {out}");
-    let warning = format!("WARN  ad: {problem}");
-    let at = out
-        .lines()
-        .position(|l| l == warning)
-        .unwrap_or_else(|| panic!("no {warning:?} in:\n{out}"));
-    assert_eq!(
-        out.lines().nth(at + 1),
-        Some(format!("      hint: {advice}").as_str())
-    );
+    assert_hinted(&out, &format!("WARN  ad: {problem}"), advice);
     assert!(
         !out.contains("no gwb group is a member of a protected group"),
         "{out}"

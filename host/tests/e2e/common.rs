@@ -45,7 +45,8 @@ pub struct Env {
     pub users: Vec<User>,
     /// A cloud-only user (no AD account).
     pub cloud_only: String,
-    dc: TestDc,
+    /// The DC the test writes to, for changes an administrator makes behind gwb's back.
+    pub dc: TestDc,
     plugins: String,
 }
 

@@ -2,7 +2,7 @@
 //! another tenant stops at the saved state, before reading Graph or writing AD, and says what
 //! differs and what to do.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,53 +14,53 @@ fn gwb(env: &Env, args: &[&str]) -> Output {
     env.gwb_command(args).output().expect("run gwb")
 }
 
-/// The domain head's objectGUID as `ldapsearch` shows it (base64), in text form: an oracle
-/// independent of gwb's own reading.
-fn domain_guid() -> String {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
-    let out = Command::new("ldapsearch")
-        .args(["-x", "-LLL", "-H", &var("GWB_TEST_LDAP_URL"), "-D"])
-        .arg(var("GWB_TEST_BIND_DN"))
-        .arg("-y")
-        .arg(var("GWB_TEST_BIND_PASSWORD_FILE"))
-        .args(["-s", "base", "-b", &var("GWB_TEST_BASE_DN"), "objectGUID"])
-        .env("LDAPTLS_CACERT", var("GWB_TEST_CA_FILE"))
-        .output()
-        .expect("ldapsearch missing: apt-get install ldap-utils");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("LDIF");
-    let value = text
-        .lines()
-        .find_map(|l| l.strip_prefix("objectGUID:: "))
-        .expect("objectGUID");
-    let b = STANDARD.decode(value).expect("base64");
-    let hex = |bytes: &[u8]| bytes.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex(&[b[3], b[2], b[1], b[0]]),
-        hex(&[b[5], b[4]]),
-        hex(&[b[7], b[6]]),
-        hex(&b[8..10]),
-        hex(&b[10..16])
-    )
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_state_is_refused_to_another_tenant_and_ad_is_not_written() {
-    let env = Env::new("binding", 1, "").await;
-    let team = env.gid(0xb1);
-    env.add_group(&team, "Team", &[&env.users[0].id]);
-    let out = gwb(&env, &["sync"]);
+/// Runs `gwb sync`, which must succeed.
+fn sync_ok(env: &Env) {
+    let out = gwb(env, &["sync"]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The domain head's objectGUID in text form as the DC itself writes it (the extended-DN
+/// control, string format, puts `<GUID=…>` before the DN): an oracle independent of gwb's
+/// own reading of the GUID's bytes.
+fn domain_guid(env: &Env) -> String {
+    let ldif = env.dc.ldapsearch(&[
+        "-E",
+        &format!("!{EXTENDED_DN}=::{STRING_FORMAT}"),
+        "-s",
+        "base",
+        "-b",
+        &env.dc.base_dn,
+        "1.1",
+    ]);
+    let dn = ldif
+        .lines()
+        .find_map(|l| l.strip_prefix("dn:: "))
+        .unwrap_or_else(|| panic!("no extended DN in {ldif}"));
+    let dn = String::from_utf8(STANDARD.decode(dn).expect("base64")).expect("UTF-8");
+    dn.strip_prefix("<GUID=")
+        .and_then(|rest| rest.split_once('>'))
+        .unwrap_or_else(|| panic!("no GUID in {dn}"))
+        .0
+        .to_owned()
+}
+
+/// The LDAP_SERVER_EXTENDED_DN control's OID.
+const EXTENDED_DN: &str = "1.2.840.113556.1.4.529";
+/// Its value asking for the string format (BER `SEQUENCE { INTEGER 1 }`), in base64.
+const STRING_FORMAT: &str = "MAMCAQE=";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_is_refused_to_another_tenant_and_ad_is_not_written() {
+    let env = Env::new("binding", 1, "").await;
+    let team = env.gid(0xb1);
+    env.add_group(&team, "Team", &[&env.users[0].id]);
+    sync_ok(&env);
     let before = env.groups().await;
     assert_eq!(before.keys().collect::<Vec<_>>(), [&team]);
 
@@ -72,7 +72,7 @@ async fn a_state_is_refused_to_another_tenant_and_ad_is_not_written() {
         Some(
             format!(
                 "  belongs to: tenant {TENANT_ID}, app {APP_ID}, AD domain {}",
-                domain_guid()
+                domain_guid(&env)
             )
             .as_str()
         )
@@ -124,12 +124,6 @@ async fn a_state_is_refused_to_another_tenant_and_ad_is_not_written() {
 
     // Its own pair goes on from the same state.
     std::fs::write(env.rules_path(), rules).expect("rules");
-    let out = gwb(&env, &["sync"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sync_ok(&env);
     assert!(env.groups().await.contains_key(&other));
 }

@@ -82,6 +82,35 @@ impl TestDc {
         );
     }
 
+    /// Runs `ldapsearch` as the administrator with `args` after the connection options
+    /// (`-s base -b <dn> objectGUID`, say) and returns its LDIF, lines unwrapped: a reading of
+    /// AD independent of gwb's. Panics with ldapsearch's message when it fails.
+    pub fn ldapsearch(&self, args: &[&str]) -> String {
+        let out = Command::new("ldapsearch")
+            .args([
+                "-x",
+                "-LLL",
+                "-o",
+                "ldif-wrap=no",
+                "-H",
+                &self.url,
+                "-D",
+                &self.bind_dn,
+            ])
+            .arg("-y")
+            .arg(&self.password_file)
+            .args(args)
+            .env("LDAPTLS_CACERT", &self.ca_file)
+            .output()
+            .expect("ldapsearch missing: apt-get install ldap-utils");
+        assert!(
+            out.status.success(),
+            "ldapsearch {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("ldapsearch writes UTF-8 LDIF")
+    }
+
     /// Creates these OUs, parents first (each DN's first RDN must be `OU=<value>`, a value
     /// LDIF carries as is: no leading space, colon or `<`).
     pub fn add_ous(&self, dns: &[&str]) {
@@ -100,6 +129,41 @@ impl TestDc {
         }
         self.ldapmodify(&ldif);
     }
+
+    /// Adds `member` (a DN) to the members of `group` with ldapmodify, as an administrator
+    /// nests a group by hand; the returned guard takes it out again.
+    pub fn add_member(&self, group: &str, member: &str) -> AddedMember<'_> {
+        self.ldapmodify(&member_change(group, "add", member));
+        AddedMember {
+            dc: self,
+            group: group.to_owned(),
+            member: member.to_owned(),
+        }
+    }
+}
+
+/// A member [`TestDc::add_member`] added: taken out of its group again when dropped, even
+/// after a failed assertion, so that a test leaves no nesting behind on a shared DC.
+#[must_use = "the member is taken out again as soon as this is dropped"]
+pub struct AddedMember<'a> {
+    /// The DC it was added on.
+    dc: &'a TestDc,
+    /// The group's DN.
+    group: String,
+    /// The member's DN.
+    member: String,
+}
+
+impl Drop for AddedMember<'_> {
+    fn drop(&mut self) {
+        self.dc
+            .ldapmodify(&member_change(&self.group, "delete", &self.member));
+    }
+}
+
+/// The LDIF that adds `member` to, or deletes it from (`change`), the members of `group`.
+fn member_change(group: &str, change: &str, member: &str) -> String {
+    format!("dn: {group}\nchangetype: modify\n{change}: member\nmember: {member}\n-\n")
 }
 
 /// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.

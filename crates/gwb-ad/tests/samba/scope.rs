@@ -194,35 +194,6 @@ async fn a_redirected_users_container_is_refused_where_wellknownobjects_point() 
     );
 }
 
-/// Takes `member` out of `group` when dropped.
-struct Nested<'a> {
-    dc: &'a Dc,
-    group: String,
-    member: String,
-}
-
-impl<'a> Nested<'a> {
-    fn new(dc: &'a Dc, group: &str, member: &str) -> Self {
-        dc.ldapmodify(&format!(
-            "dn: {group}\nchangetype: modify\nadd: member\nmember: {member}\n-\n"
-        ));
-        Self {
-            dc,
-            group: group.to_owned(),
-            member: member.to_owned(),
-        }
-    }
-}
-
-impl Drop for Nested<'_> {
-    fn drop(&mut self) {
-        self.dc.ldapmodify(&format!(
-            "dn: {}\nchangetype: modify\ndelete: member\nmember: {}\n-\n",
-            self.group, self.member
-        ));
-    }
-}
-
 #[tokio::test]
 async fn gwb_groups_nested_into_protected_groups_are_found() {
     let dc = dc();
@@ -280,9 +251,9 @@ async fn gwb_groups_nested_into_protected_groups_are_found() {
     );
 
     let administrators = format!("CN=Administrators,CN=Builtin,{base}");
-    let _direct = Nested::new(&dc, &administrators, &admins);
-    let _through = Nested::new(&dc, &hand, &deep);
-    let _outside = Nested::new(&dc, &administrators, &outside);
+    let _direct = dc.add_member(&administrators, &admins);
+    let _through = dc.add_member(&hand, &deep);
+    let _outside = dc.add_member(&administrators, &outside);
     let nestings = dir
         .protected_nestings(&discovery, &managed_dns, ext)
         .await
