@@ -530,12 +530,10 @@ fn no_generation_left(file: &Path) -> String {
 async fn a_generation_at_its_limit_is_refused_not_wrapped() {
     let emu = emulator(tenant(0), 10, 500).await;
     let (_dir, path) = state_dir();
-    let mut source = source(config(&emu), &path);
-    commit_round(&mut source).await;
+    run_once(&emu, &path, SourceOptions::default()).await;
     emu.tenant(|t| t.update_group("g1", json!({"displayName": "Finance 2"})))
         .unwrap();
-    commit_round(&mut source).await;
-    drop(source);
+    run_once(&emu, &path, SourceOptions::default()).await;
     let journal = journal_of(&path);
     let entry = std::fs::read_to_string(&journal).unwrap();
     assert!(entry.starts_with("{\"generation\":2,"), "{entry}");
