@@ -8,6 +8,7 @@ mod changes;
 mod check;
 mod crash;
 mod first_sync;
+mod foreign;
 mod guard;
 mod lock;
 mod plugin_chain;
