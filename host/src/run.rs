@@ -234,12 +234,13 @@ async fn plan_changes(
             .await
     }
     .context("reading the groups gwb owns failed")?;
-    let (member_users, member_groups) = member_lookups(desired, &round.users);
+    let (member_users, member_groups) = member_lookups(desired, &round.users, &round.group_sids);
     let index = directory
         .member_index(
             &discovery.default_naming_context,
             member_users.values().copied(),
             member_groups.iter().map(String::as_str),
+            round.group_sids.values().map(String::as_str),
             external_id,
         )
         .await
@@ -255,9 +256,11 @@ async fn plan_changes(
             current: &current,
             index: &index,
             users: &round.users,
+            group_sids: &round.group_sids,
             cloud_deletes: &round.deletes,
             occupants: &occupants,
             capabilities: caps,
+            schema: &discovery.attribute_names,
             owner: &owner,
             full: round.full,
             rules_skipped: &verdicts.skipped,
@@ -326,10 +329,12 @@ fn read_again(rules_failed: &BTreeSet<String>, plan: &gwb_ad::Plan) -> BTreeSet<
     rules_failed.iter().cloned().chain(skipped).collect()
 }
 
-/// The users and nested groups that the desired groups' members refer to.
+/// The users and the nested groups found by their anchor (those not synced from AD, which
+/// are found by their SID) that the desired groups' members refer to.
 fn member_lookups<'a>(
     desired: &[gwb_model::DesiredGroup],
     users: &'a BTreeMap<String, UserAnchor>,
+    group_sids: &BTreeMap<String, String>,
 ) -> (BTreeMap<&'a str, &'a UserAnchor>, BTreeSet<String>) {
     let mut member_users = BTreeMap::new();
     let mut member_groups = BTreeSet::new();
@@ -340,7 +345,7 @@ fn member_lookups<'a>(
                     member_users.insert(id.as_str(), anchor);
                 }
             }
-            MemberKind::Group => {
+            MemberKind::Group if !group_sids.contains_key(&member.id) => {
                 member_groups.insert(member.id.clone());
             }
             _ => {}

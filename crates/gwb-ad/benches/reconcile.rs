@@ -16,7 +16,9 @@ use gwb_ad::{
     AdObject, AnchorSources, CurrentGroup, GroupAction, MemberIndex, ObjectKind, Occupants,
     OwnerMark, Policy, ReconcileInput, reconcile,
 };
-use gwb_model::{Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor};
+use gwb_model::{
+    AttributeNames, Attributes, DesiredGroup, Member, MemberKind, TargetCapabilities, UserAnchor,
+};
 
 /// Group counts compared; the ratio is last / first.
 const SIZES: [usize; 2] = [10_000, 100_000];
@@ -139,9 +141,11 @@ fn time(world: &World, runs: usize) -> Duration {
         current: &world.current,
         index: &world.index,
         users: &world.users,
+        group_sids: &BTreeMap::new(),
         cloud_deletes: &[],
         occupants: &world.occupants,
         capabilities: TargetCapabilities::default(),
+        schema: &AttributeNames::default(),
         owner: &owner(),
         full: true,
         rules_skipped: &none,

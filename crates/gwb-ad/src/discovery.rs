@@ -185,10 +185,18 @@ impl Directory {
                 dn: dn.to_owned(),
                 reason: "the subschema entry does not exist".into(),
             })?;
-        let names: AttributeNames = text_values(&entry, "attributeTypes")
-            .into_iter()
-            .filter_map(attribute_type)
+        let descriptions = text_values(&entry, "attributeTypes");
+        let mut names: AttributeNames = descriptions
+            .iter()
+            .filter_map(|d| attribute_type(d))
             .collect();
+        for description in &descriptions {
+            if let Some((_, name)) = attribute_type(description)
+                && !is_single_valued(description)
+            {
+                names.set_multi_valued(&name);
+            }
+        }
         if names.by_name("objectClass").is_none() {
             return Err(AdError::Data {
                 dn: dn.to_owned(),
@@ -225,9 +233,32 @@ fn attribute_type(description: &str) -> Option<(String, String)> {
     (!name.is_empty()).then(|| (oid.to_owned(), name.to_owned()))
 }
 
+/// True when an AttributeTypeDescription says `SINGLE-VALUE` (a keyword outside its quoted
+/// names and description).
+fn is_single_valued(description: &str) -> bool {
+    description
+        .split('\'')
+        .step_by(2)
+        .flat_map(str::split_whitespace)
+        .any(|word| word == "SINGLE-VALUE")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_value_is_read_outside_quoted_text() {
+        assert!(is_single_valued(
+            "( 1.2.840.113556.1.2.226 NAME 'adminDescription' SINGLE-VALUE )"
+        ));
+        assert!(!is_single_valued(
+            "( 1.2.840.113556.1.2.210 NAME 'proxyAddresses' SYNTAX '1.3.6.1.4.1.1466.115.121.1.15' )"
+        ));
+        assert!(!is_single_valued(
+            "( 1.2.3 NAME 'x' DESC 'not SINGLE-VALUE really' )"
+        ));
+    }
 
     #[test]
     fn guids_read_as_ad_writes_them() {

@@ -168,6 +168,10 @@ pub enum SkipReason {
     /// The groups with the nested group's anchor are not gwb's (no mark of this tenant):
     /// Entra Connect's, Cloud Sync's or made by hand.
     GroupNotOwned,
+    /// No AD group holds the on-premises SID of the nested group synced from AD.
+    SyncedGroupNotFound,
+    /// The synced group's on-premises SID names an AD object that is not a group.
+    NotAGroup,
     /// A domain-local group cannot be a member of a universal group.
     DomainLocalInUniversal,
     /// Devices, service principals, org contacts, ...: only users and groups are members.
@@ -189,6 +193,10 @@ impl std::fmt::Display for SkipReason {
             Self::GroupNotFound => "no group in AD has its Group_ anchor",
             Self::GroupNotOwned => {
                 "the groups with its Group_ anchor are not gwb's (no gwb mark of this tenant)"
+            }
+            Self::SyncedGroupNotFound => "group synced from AD, but no AD group has its SID",
+            Self::NotAGroup => {
+                "group synced from AD whose SID names an AD object that is not a group"
             }
             Self::DomainLocalInUniversal => "domain-local group in a universal group",
             Self::NotWrittenKind(MemberKind::Device) => "device (not written as a member)",
@@ -266,17 +274,22 @@ impl MemberIndex {
     /// only sync writes), else the immutableId as ms-DS-ConsistencyGuid or objectGUID, and the
     /// DN only for a user with neither. A user with a SID resolves only to the object holding
     /// that SID: an immutableId naming another object skips the member. The object must be a
-    /// user or contact and not protected. Groups resolve by their `Group_` anchor, and only
-    /// to a group carrying `owner`'s mark that is not protected.
+    /// user or contact and not protected. A group synced from AD (its id in `group_sids`)
+    /// resolves by that SID, only to a group; any other group by its `Group_` anchor, only to
+    /// a group carrying `owner`'s mark. Never to a protected group.
     pub fn resolve(
         &self,
         member: &Member,
         users: &BTreeMap<String, UserAnchor>,
+        group_sids: &BTreeMap<String, String>,
         owner: &OwnerMark,
     ) -> Result<Resolved, SkipReason> {
         let object = match member.kind {
             MemberKind::User => self.user_object(users.get(&member.id))?,
-            MemberKind::Group => self.group_object(&member.id, owner)?,
+            MemberKind::Group => match group_sids.get(&member.id) {
+                Some(sid) => self.synced_group_object(sid)?,
+                None => self.group_object(&member.id, owner)?,
+            },
             kind => return Err(SkipReason::NotWrittenKind(kind)),
         };
         Ok(Resolved {
@@ -306,6 +319,22 @@ impl MemberIndex {
             Err(SkipReason::Protected)
         } else {
             Ok(ours)
+        }
+    }
+
+    /// The AD group holding a synced group's on-premises SID (see [`Self::resolve`]).
+    fn synced_group_object(&self, sid: &str) -> Result<&AdObject, SkipReason> {
+        let i = self
+            .by_sid
+            .get(&sid.to_ascii_uppercase())
+            .ok_or(SkipReason::SyncedGroupNotFound)?;
+        let object = &self.objects[*i];
+        if object.group_type.is_none() {
+            Err(SkipReason::NotAGroup)
+        } else if object.protected {
+            Err(SkipReason::Protected)
+        } else {
+            Ok(object)
         }
     }
 
@@ -351,6 +380,7 @@ impl MemberIndex {
 fn lookup_filters<'a>(
     users: impl IntoIterator<Item = &'a UserAnchor>,
     group_ids: impl IntoIterator<Item = &'a str>,
+    group_sids: impl IntoIterator<Item = &'a str>,
     external_id: bool,
 ) -> Vec<String> {
     let mut user_terms = BTreeSet::new();
@@ -376,6 +406,11 @@ fn lookup_filters<'a>(
             group_terms.insert(format!("({EXTERNAL_ID_ATTRIBUTE}={anchor})"));
         }
     }
+    let sid_terms: BTreeSet<String> = group_sids
+        .into_iter()
+        .filter_map(sid_from_string)
+        .map(|sid| format!("(objectSid={})", escape_filter_bytes(&sid)))
+        .collect();
     let or_chunks = |terms: BTreeSet<String>| {
         let terms: Vec<String> = terms.into_iter().collect();
         terms
@@ -387,6 +422,11 @@ fn lookup_filters<'a>(
         .into_iter()
         .map(|or| format!("(&{USER_OR_CONTACT}{or})"))
         .chain(or_chunks(group_terms))
+        .chain(
+            or_chunks(sid_terms)
+                .into_iter()
+                .map(|or| format!("(&(objectClass=group){or})")),
+        )
         .collect()
 }
 
@@ -405,18 +445,20 @@ impl Directory {
 
     /// Builds the member index for these users and group members with batched searches under
     /// `base_dn` (one search per 100 identities, not one per member). Users are looked up
-    /// among normal user accounts and contacts only, and only when synced.
+    /// among normal user accounts and contacts only, and only when synced; groups synced from
+    /// AD by their SID (`group_sids`), among groups only; other groups by their anchor.
     pub async fn member_index<'a>(
         &mut self,
         base_dn: &str,
         users: impl IntoIterator<Item = &'a UserAnchor>,
         group_ids: impl IntoIterator<Item = &'a str>,
+        group_sids: impl IntoIterator<Item = &'a str>,
         external_id: bool,
     ) -> Result<MemberIndex, AdError> {
         let attrs = object_attributes(external_id);
         let mut index = MemberIndex::new();
         let mut seen = BTreeSet::new();
-        for filter in lookup_filters(users, group_ids, external_id) {
+        for filter in lookup_filters(users, group_ids, group_sids, external_id) {
             for entry in self
                 .search(base_dn, Scope::Subtree, &filter, &attrs)
                 .await?
@@ -465,6 +507,11 @@ mod tests {
         }
     }
 
+    /// No nested group synced from AD.
+    fn no_sids() -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+
     /// The mark of the tenant the tests write for.
     fn owner() -> OwnerMark {
         OwnerMark::for_tenant("contoso")
@@ -508,21 +555,37 @@ mod tests {
                 ..synced("u5")
             },
         ]);
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
+        let user_dn =
+            |id| dn(index.resolve(&member(id, MemberKind::User), &users, &no_sids(), &owner()));
         assert_eq!(user_dn("u1"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("u2"), Ok("CN=Bob,OU=U,DC=x".into()));
         assert_eq!(user_dn("u3"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("u4"), Err(SkipReason::NoAnchors));
         assert_eq!(user_dn("u5"), Err(SkipReason::NoUserOrContact));
         assert_eq!(user_dn("nobody"), Err(SkipReason::UserNotRead));
-        let team = index.resolve(&member("g1", MemberKind::Group), &users, &owner());
+        let team = index.resolve(
+            &member("g1", MemberKind::Group),
+            &users,
+            &no_sids(),
+            &owner(),
+        );
         assert_eq!(team.unwrap().group_type, Some(-2147483640));
         assert_eq!(
-            index.resolve(&member("g9", MemberKind::Group), &users, &owner()),
+            index.resolve(
+                &member("g9", MemberKind::Group),
+                &users,
+                &no_sids(),
+                &owner()
+            ),
             Err(SkipReason::GroupNotFound)
         );
         assert_eq!(
-            index.resolve(&member("g1", MemberKind::Device), &users, &owner()),
+            index.resolve(
+                &member("g1", MemberKind::Device),
+                &users,
+                &no_sids(),
+                &owner()
+            ),
             Err(SkipReason::NotWrittenKind(MemberKind::Device))
         );
     }
@@ -554,12 +617,80 @@ mod tests {
         forged.object_guid = to_base64(&[9; 16]);
         index.insert(forged);
         let users = BTreeMap::new();
-        let nested = |id: &str| dn(index.resolve(&member(id, MemberKind::Group), &users, &owner()));
+        let nested = |id: &str| {
+            dn(index.resolve(&member(id, MemberKind::Group), &users, &no_sids(), &owner()))
+        };
         assert_eq!(nested("g1"), Ok("CN=Ours,OU=G,DC=x".into()));
         assert_eq!(nested("g2"), Err(SkipReason::GroupNotOwned));
         assert_eq!(nested("g3"), Err(SkipReason::GroupNotOwned));
         assert_eq!(nested("g4"), Err(SkipReason::Protected));
         assert_eq!(nested("g5"), Err(SkipReason::GroupNotFound));
+    }
+
+    #[test]
+    fn synced_groups_resolve_by_their_sid_only_to_unprotected_groups() {
+        let mut index = MemberIndex::new();
+        let object = |dn: &str, sid: &str, group_type, protected| AdObject {
+            dn: dn.into(),
+            object_guid: to_base64(&[sid.len() as u8; 16]),
+            sid: Some(sid.into()),
+            group_type,
+            protected,
+            ..Default::default()
+        };
+        let global = Some(-2147483646);
+        index.insert(object(
+            "CN=Sales,OU=G,DC=x",
+            "S-1-5-21-1-2-3-2001",
+            global,
+            false,
+        ));
+        index.insert(object(
+            "CN=DA,CN=Users,DC=x",
+            "S-1-5-21-1-2-3-512",
+            global,
+            true,
+        ));
+        index.insert(object(
+            "CN=Ann,OU=U,DC=x",
+            "S-1-5-21-1-2-3-1001",
+            None,
+            false,
+        ));
+        let sids: BTreeMap<String, String> = [
+            ("sales", "s-1-5-21-1-2-3-2001"),
+            ("da", "S-1-5-21-1-2-3-512"),
+            ("ann", "S-1-5-21-1-2-3-1001"),
+            ("gone", "S-1-5-21-1-2-3-9999"),
+        ]
+        .into_iter()
+        .map(|(id, sid)| (id.to_owned(), sid.to_owned()))
+        .collect();
+        let users = BTreeMap::new();
+        let nested =
+            |id: &str| dn(index.resolve(&member(id, MemberKind::Group), &users, &sids, &owner()));
+        assert_eq!(nested("sales"), Ok("CN=Sales,OU=G,DC=x".into()));
+        assert_eq!(nested("da"), Err(SkipReason::Protected));
+        assert_eq!(nested("ann"), Err(SkipReason::NotAGroup));
+        assert_eq!(nested("gone"), Err(SkipReason::SyncedGroupNotFound));
+    }
+
+    #[test]
+    fn lookup_filters_find_synced_groups_by_sid_among_groups_only() {
+        let filters = lookup_filters(
+            std::iter::empty(),
+            std::iter::empty(),
+            ["S-1-5-21-1-2-3-2001", "not a sid"],
+            false,
+        );
+        assert_eq!(
+            filters,
+            [concat!(
+                "(&(objectClass=group)(|(objectSid=",
+                "\\01\\05\\00\\00\\00\\00\\00\\05\\15\\00\\00\\00",
+                "\\01\\00\\00\\00\\02\\00\\00\\00\\03\\00\\00\\00\\d1\\07\\00\\00)))"
+            )]
+        );
     }
 
     #[test]
@@ -577,12 +708,12 @@ mod tests {
             };
             let users = by_id(vec![forged.clone()]);
             assert_eq!(
-                dn(index.resolve(&member("c", MemberKind::User), &users, &owner())),
+                dn(index.resolve(&member("c", MemberKind::User), &users, &no_sids(), &owner())),
                 Err(SkipReason::CloudOnly),
                 "{sync:?}"
             );
             assert!(
-                lookup_filters([&forged], std::iter::empty(), false).is_empty(),
+                lookup_filters([&forged], std::iter::empty(), std::iter::empty(), false).is_empty(),
                 "a cloud-only user is not even looked up"
             );
         }
@@ -606,7 +737,8 @@ mod tests {
             // A custom source anchor is no GUID of ours: the SID decides.
             with("custom-anchor", "S-1-5-21-1-2-3-1002", &[8; 16]),
         ]);
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
+        let user_dn =
+            |id| dn(index.resolve(&member(id, MemberKind::User), &users, &no_sids(), &owner()));
         assert_eq!(user_dn("same"), Ok("CN=Ann,OU=U,DC=x".into()));
         assert_eq!(user_dn("other"), Err(SkipReason::AnchorsDisagree));
         assert_eq!(user_dn("sid-unknown"), Ok("CN=Bob,OU=U,DC=x".into()));
@@ -639,7 +771,8 @@ mod tests {
                 })
                 .collect(),
         );
-        let user_dn = |id| dn(index.resolve(&member(id, MemberKind::User), &users, &owner()));
+        let user_dn =
+            |id| dn(index.resolve(&member(id, MemberKind::User), &users, &no_sids(), &owner()));
         assert_eq!(user_dn("u1"), Ok("CN=Contact,DC=x".into()));
         assert_eq!(user_dn("u2"), Err(SkipReason::Protected));
         assert_eq!(user_dn("u3"), Err(SkipReason::NotUserOrContact));
@@ -696,14 +829,15 @@ mod tests {
             assert_eq!(dn_is_a_key, id == "dn");
             assert_eq!(
                 index
-                    .resolve(&member(id, MemberKind::User), &users, &owner())
+                    .resolve(&member(id, MemberKind::User), &users, &no_sids(), &owner())
                     .is_ok(),
                 dn_is_a_key,
                 "{id}: resolved by DN exactly when ad_lookup_keys offers it"
             );
-            let searched_by_dn = lookup_filters([anchor], std::iter::empty(), false)
-                .iter()
-                .any(|t| t.contains("(distinguishedName="));
+            let searched_by_dn =
+                lookup_filters([anchor], std::iter::empty(), std::iter::empty(), false)
+                    .iter()
+                    .any(|t| t.contains("(distinguishedName="));
             assert_eq!(searched_by_dn, dn_is_a_key, "{id}: searched by DN");
         }
     }
@@ -719,7 +853,7 @@ mod tests {
             on_premises_distinguished_name: Some("CN=a*(b),DC=x".into()),
             ..synced("v")
         };
-        let filters = lookup_filters([&with_ids, &dn_only], ["id)(x=*"], true);
+        let filters = lookup_filters([&with_ids, &dn_only], ["id)(x=*"], std::iter::empty(), true);
         assert_eq!(
             filters,
             vec![
@@ -742,7 +876,7 @@ mod tests {
                 ..synced(&format!("u{i}"))
             })
             .collect();
-        let filters = lookup_filters(&users, std::iter::empty(), false);
+        let filters = lookup_filters(&users, std::iter::empty(), std::iter::empty(), false);
         let terms: Vec<usize> = filters
             .iter()
             .map(|f| f.matches("(objectSid=").count())

@@ -9,6 +9,7 @@
 //! 4. [`reconcile()`] → [`Plan`] (pure), then [`guards::check`] before any write.
 //! 5. [`Plan::to_ldif`] for a dry run, or [`Directory::apply`] → [`ApplyReport`].
 
+pub mod applied;
 mod apply;
 mod config;
 mod directory;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use gwb_model::{ANCHOR_PREFIX, Attributes, anchor_for, object_id_from_anchor};
 use ldap3::{Scope, SearchEntry};
 
+use crate::applied::Applied;
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_value, normalize_dn};
@@ -283,13 +284,16 @@ impl Directory {
                 .collect();
             attributes.set(name, values);
         }
+        let marks: Vec<String> = text_values(&entry, OWNER_ATTRIBUTE)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.read_recorded(&entry.dn, &marks, attrs, &mut attributes)
+            .await?;
         let members = self.all_members(&entry).await?;
         Ok(Some(CurrentGroup {
             anchors,
-            marks: text_values(&entry, OWNER_ATTRIBUTE)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            marks,
             protected: is_protected(&entry),
             sam_account_name: text_values(&entry, "sAMAccountName")
                 .first()
@@ -300,6 +304,41 @@ impl Directory {
             attributes,
             members,
         }))
+    }
+
+    /// Reads the attributes gwb's record on the group at `dn` names but the search did not ask
+    /// for (`asked`): values gwb wrote that no desired group sets any more, which only a read
+    /// shows are still there to remove. A record entry that names no plain attribute is
+    /// ignored.
+    async fn read_recorded(
+        &mut self,
+        dn: &str,
+        marks: &[String],
+        asked: &[&str],
+        attributes: &mut Attributes,
+    ) -> Result<(), AdError> {
+        let applied = Applied::from_marks(marks);
+        let missing: Vec<&str> = applied
+            .attributes()
+            .iter()
+            .map(String::as_str)
+            .filter(|a| plain_name(a).is_ok() && !is_structural(a))
+            .filter(|a| !asked.iter().any(|x| x.eq_ignore_ascii_case(a)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let Some(entry) = self.read_entry(dn, &missing).await? else {
+            return Ok(());
+        };
+        for name in missing {
+            let values = text_values(&entry, name)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            attributes.set(name, values);
+        }
+        Ok(())
     }
 
     /// All `member` values of an entry, reading further ranges while AD says there are more.

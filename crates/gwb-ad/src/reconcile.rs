@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gwb_model::{CloudDelete, DesiredGroup, TargetCapabilities, UserAnchor};
+use gwb_model::{AttributeNames, CloudDelete, DesiredGroup, TargetCapabilities, UserAnchor};
 
+use crate::applied;
 use crate::escape::{child_dn, escape_dn_value, normalize_dn, parent_of};
 use crate::index::MemberIndex;
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
-use crate::plan::{Change, ChangeKind, GroupAction, Operation, Plan, Removal};
+use crate::plan::{GroupAction, Operation, Plan, Removal};
 use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
 
@@ -43,11 +44,14 @@ pub struct Policy {
     pub create_missing_ous: bool,
     /// Member values per modify operation.
     pub member_chunk: usize,
-    /// Attributes gwb manages: when the desired group lacks one that AD has, it is removed.
+    /// Attributes read on every group gwb owns, beside those the desired groups set and those
+    /// gwb's record names. gwb removes a value from them only if it wrote it (see
+    /// [`crate::applied`]).
     pub managed_attributes: Vec<String>,
 }
 
-/// The attributes gwb writes by default (DOMAIN.md's mapping plus Exchange's).
+/// The attributes gwb reads on every group it owns by default (DOMAIN.md's mapping plus
+/// Exchange's).
 pub const DEFAULT_MANAGED_ATTRIBUTES: [&str; 11] = [
     "adminDescription",
     "description",
@@ -110,12 +114,17 @@ pub struct ReconcileInput<'a> {
     pub index: &'a MemberIndex,
     /// On-premises anchors of the cloud users, by object id.
     pub users: &'a BTreeMap<String, UserAnchor>,
+    /// On-premises SIDs of the nested cloud groups synced from AD, by object id.
+    pub group_sids: &'a BTreeMap<String, String>,
     /// Groups Graph reported as removed.
     pub cloud_deletes: &'a [CloudDelete],
     /// Objects at the desired names and existing OUs ([`crate::Directory::probe`]).
     pub occupants: &'a Occupants,
     /// The target's schema capabilities.
     pub capabilities: TargetCapabilities,
+    /// The target's attribute types ([`crate::Discovery::attribute_names`]): which attributes
+    /// hold several values, merged value by value rather than replaced.
+    pub schema: &'a AttributeNames,
     /// gwb's mark for this tenant: the groups carrying it are gwb's.
     pub owner: &'a OwnerMark,
     /// A full round: owned groups without a desired twin are removed per policy.
@@ -171,7 +180,7 @@ pub fn reconcile(input: &ReconcileInput<'_>, policy: &Policy) -> Plan {
         let members = members::diff(d, place, twin, input, &placement, &removals.deleted, report);
         let operations = match twin {
             None => create(d, &place.dn, members, policy, input.owner),
-            Some(t) => update(d, &place.dn, t, members, policy, input.owner),
+            Some(t) => update(d, &place.dn, t, members, policy, input),
         };
         if report.action == GroupAction::Update && operations.is_empty() {
             report.action = GroupAction::Unchanged;
@@ -242,9 +251,9 @@ impl Phases {
     }
 }
 
-/// The operations that create `d` at `dn`. The add carries the anchor, gwb's mark and the
-/// members that already exist, so a re-run after a crash finds the group and only adds what
-/// is missing.
+/// The operations that create `d` at `dn`. The add carries the anchor, gwb's mark, the record
+/// of every value it writes and the members that already exist, so a re-run after a crash
+/// finds the group and only adds what is missing.
 fn create(
     d: &DesiredGroup,
     dn: &str,
@@ -255,7 +264,9 @@ fn create(
     let chunk = chunk::size(policy);
     let (existing, later) = chunk::split_for_add(members.to_add, chunk);
     let mut attributes = attributes::new_group(d);
-    attributes.push((OWNER_ATTRIBUTE.to_owned(), vec![owner.value().to_owned()]));
+    let mut marks = vec![owner.value().to_owned()];
+    marks.extend(applied::entries_for(attributes::written(d)));
+    attributes.push((OWNER_ATTRIBUTE.to_owned(), marks));
     if !existing.is_empty() {
         attributes.push(("member".to_owned(), existing));
     }
@@ -278,16 +289,9 @@ fn update(
     t: &CurrentGroup,
     members: members::MemberDiff,
     policy: &Policy,
-    owner: &OwnerMark,
+    input: &ReconcileInput<'_>,
 ) -> GroupOperations {
-    let mut changes = attributes::changes(d, t, policy);
-    if !owner.is_on(&t.marks) {
-        changes.push(Change {
-            kind: ChangeKind::Add,
-            attribute: OWNER_ATTRIBUTE.to_owned(),
-            values: vec![owner.value().to_owned()],
-        });
-    }
+    let changes = attributes::changes(d, t, policy, input.schema, input.owner);
     let to_add = members.to_add.into_iter().map(|m| m.dn).collect();
     GroupOperations {
         rename: (normalize_dn(&t.dn) != normalize_dn(dn))

@@ -192,6 +192,9 @@ pub struct Round {
     /// On-premises anchors by user id: every user that is a direct member of a group in
     /// `groups`, plus every user added or changed in this round (all users on a full round).
     pub users: BTreeMap<String, UserAnchor>,
+    /// On-premises SIDs by group id of the groups synced from AD that are direct members of a
+    /// group in `groups` (see [`CloudGroup::synced_sid`]).
+    pub group_sids: BTreeMap<String, String>,
     /// Users removed in this round, sorted.
     pub removed_users: Vec<String>,
     /// Counters.
@@ -339,10 +342,13 @@ impl Source {
                             kind: *kind,
                         })
                         .collect();
+                    let sid = group.synced_sid().map(str::to_owned);
+                    change.synced_groups.insert(id.clone(), sid);
                     change.members.insert(id, Some(members));
                     groups.push(*group);
                 }
                 GroupEntry::Removed { hard } => {
+                    change.synced_groups.insert(id.clone(), None);
                     change.members.insert(id.clone(), None);
                     deletes.push(CloudDelete { id, hard });
                 }
@@ -370,6 +376,7 @@ impl Source {
             result?;
         }
         let (users, removed_users) = self.round_users(&groups, &change, known);
+        let group_sids = nested_synced_groups(&groups, &change, known);
         stats.groups = groups.len() as u64;
         stats.deletes = deletes.len() as u64;
         Ok(Round {
@@ -378,6 +385,7 @@ impl Source {
             groups,
             deletes,
             users,
+            group_sids,
             removed_users,
             stats,
             checkpoint: Checkpoint {
@@ -740,7 +748,7 @@ impl Source {
     /// A fingerprint of what is read; a change means the saved state no longer fits.
     fn selection(&self) -> String {
         format!(
-            "groups:{}|users:{USER_PROPERTIES}|writeback:{}",
+            "groups:{}|users:{USER_PROPERTIES}|writeback:{}|synced-group-sids",
             self.groups_start_url(),
             self.client.config().read_writeback_configuration
         )
@@ -777,6 +785,27 @@ impl Source {
         }
         None
     }
+}
+
+/// The on-premises SIDs of the synced groups nested in `groups`: from this round's change
+/// when it read the nested group, else from the saved state.
+fn nested_synced_groups(
+    groups: &[CloudGroup],
+    change: &StateChange,
+    known: &SourceState,
+) -> BTreeMap<String, String> {
+    groups
+        .iter()
+        .flat_map(|g| &g.members)
+        .filter(|m| m.kind == MemberKind::Group)
+        .filter_map(|m| {
+            let sid = match change.synced_groups.get(&m.id) {
+                Some(read) => read.as_ref(),
+                None => known.synced_groups.get(&m.id),
+            };
+            sid.map(|sid| (m.id.clone(), sid.clone()))
+        })
+        .collect()
 }
 
 /// The known groups an incremental round must deliver although the delta did not list them:

@@ -141,6 +141,10 @@ pub(crate) struct SourceState {
     pub members: BTreeMap<String, BTreeMap<String, MemberKind>>,
     /// On-premises anchors of every known user, by id.
     pub users: BTreeMap<String, UserAnchor>,
+    /// The on-premises SID of every known group synced from AD, by id: a cloud group nesting
+    /// one resolves it in AD by this SID.
+    #[serde(default)]
+    pub synced_groups: BTreeMap<String, String>,
     /// Groups to deliver again next round although they may not change (asked for by the
     /// caller at the last commit).
     #[serde(default)]
@@ -233,6 +237,10 @@ pub(crate) struct StateChange {
     pub users: BTreeMap<String, Option<UserAnchor>>,
     /// Groups' complete member lists (`Some`) or removed groups (`None`).
     pub members: BTreeMap<String, Option<BTreeMap<String, MemberKind>>>,
+    /// Groups read this round: their on-premises SID when synced from AD (`Some`), else
+    /// `None` (not synced, or removed).
+    #[serde(default)]
+    pub synced_groups: BTreeMap<String, Option<String>>,
     /// When the round was read (seconds since the Unix epoch).
     pub now_unix: u64,
     /// Groups the caller wants delivered again next round.
@@ -272,6 +280,7 @@ impl SourceState {
         }
         if change.full_groups {
             self.members.clear();
+            self.synced_groups.clear();
             self.runs_since_full = 0;
             self.last_full_unix = Some(change.now_unix);
         } else {
@@ -281,6 +290,12 @@ impl SourceState {
             match members {
                 Some(members) => self.members.insert(id, members),
                 None => self.members.remove(&id),
+            };
+        }
+        for (id, sid) in change.synced_groups {
+            match sid {
+                Some(sid) => self.synced_groups.insert(id, sid),
+                None => self.synced_groups.remove(&id),
             };
         }
         self.read_again = change.read_again;

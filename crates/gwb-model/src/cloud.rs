@@ -134,6 +134,17 @@ impl CloudGroup {
         }
     }
 
+    /// The on-premises SID of a group synced from AD (`onPremisesSyncEnabled == true`), the
+    /// one identity sync writes and the cloud cannot; `None` for any other group, whatever
+    /// SID it claims.
+    pub fn synced_sid(&self) -> Option<&str> {
+        if self.on_premises_sync_enabled == Some(true) {
+            self.on_premises_security_identifier.as_deref()
+        } else {
+            None
+        }
+    }
+
     /// A short label for messages: `"<displayName>" (<id>)`.
     pub fn label(&self) -> String {
         match &self.display_name {

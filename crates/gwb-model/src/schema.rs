@@ -1,7 +1,7 @@
 //! What a directory's schema calls its attributes: the lDAPDisplayName of every attribute type,
 //! by attributeID (numeric OID) and by name in any case.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The attribute names a directory's schema defines (attributeID ↔ lDAPDisplayName), as
 /// discovered at connect. The rule pipeline maps plugin-written names through it, so an OID or
@@ -12,6 +12,8 @@ pub struct AttributeNames {
     by_oid: BTreeMap<String, String>,
     /// lDAPDisplayName by its lower-cased self.
     by_lower_name: BTreeMap<String, String>,
+    /// The multi-valued attributes (no `SINGLE-VALUE`), lower case.
+    multi_valued: BTreeSet<String>,
 }
 
 impl FromIterator<(String, String)> for AttributeNames {
@@ -32,6 +34,17 @@ impl AttributeNames {
     /// The lDAPDisplayName of the attribute whose attributeID is `oid`.
     pub fn by_oid(&self, oid: &str) -> Option<&str> {
         self.by_oid.get(oid).map(String::as_str)
+    }
+
+    /// Records that the schema lets `name` hold several values.
+    pub fn set_multi_valued(&mut self, name: &str) {
+        self.multi_valued.insert(name.to_ascii_lowercase());
+    }
+
+    /// True when the schema lets `name` (any case) hold several values; false for
+    /// single-valued attributes and for names the schema does not define.
+    pub fn is_multi_valued(&self, name: &str) -> bool {
+        self.multi_valued.contains(&name.to_ascii_lowercase())
     }
 
     /// The schema's spelling of the attribute `name` (matched case-insensitively).
@@ -56,5 +69,13 @@ mod tests {
         assert_eq!(names.by_oid("2.5.4.031"), None);
         assert_eq!(names.by_name("DESCRIPTION"), Some("description"));
         assert_eq!(names.by_name("descriptions"), None);
+    }
+
+    #[test]
+    fn multi_valued_attributes_are_told_in_any_case() {
+        let mut names = AttributeNames::default();
+        names.set_multi_valued("proxyAddresses");
+        assert!(names.is_multi_valued("PROXYADDRESSES"));
+        assert!(!names.is_multi_valued("mail"));
     }
 }

@@ -93,7 +93,7 @@ fn wanted(
             )),
             None => input
                 .index
-                .resolve(m, input.users, input.owner)
+                .resolve(m, input.users, input.group_sids, input.owner)
                 .map(|r| (r, false)),
         };
         let skip = |reason| SkippedMember {

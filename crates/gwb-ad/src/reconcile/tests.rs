@@ -54,7 +54,7 @@ fn have(id: &str, cn: &str, members: &[&str]) -> CurrentGroup {
             admin_description: true,
             external_id: false,
         },
-        marks: vec![owner().value().to_owned()],
+        marks: written_by_gwb(&attributes),
         protected: false,
         sam_account_name: Some(format!("sam-{id}")),
         attributes,
@@ -67,6 +67,13 @@ fn owner() -> OwnerMark {
     OwnerMark::for_tenant("contoso")
 }
 
+/// The target schema, as far as the tests need it: proxyAddresses holds several values.
+fn schema() -> AttributeNames {
+    let mut names = AttributeNames::default();
+    names.set_multi_valued("proxyAddresses");
+    names
+}
+
 /// `have`, but without gwb's mark: a group Entra Connect wrote.
 fn connects(id: &str, cn: &str) -> CurrentGroup {
     CurrentGroup {
@@ -75,9 +82,28 @@ fn connects(id: &str, cn: &str) -> CurrentGroup {
     }
 }
 
-/// The add attribute gwb's mark is written with.
-fn mark() -> (String, Vec<String>) {
-    ("extensionName".into(), members(&["gwb:tenant=contoso"]))
+/// The `extensionName` values of a group gwb wrote with `attributes`: its mark and its
+/// record of every value.
+fn written_by_gwb(attributes: &Attributes) -> Vec<String> {
+    let mut marks = vec![owner().value().to_owned()];
+    marks.extend(applied::entries_for(attributes.iter()));
+    marks
+}
+
+/// The change to gwb's record that says it wrote (Add) or no longer holds (Delete) `value`
+/// of `attribute`.
+fn record(kind: ChangeKind, attribute: &str, value: &str) -> Change {
+    Change {
+        kind,
+        attribute: "extensionName".into(),
+        values: vec![applied::entry(attribute, value)],
+    }
+}
+
+/// The add attribute gwb's mark and record are written with, for a group `want` built.
+fn mark(id: &str, cn: &str) -> (String, Vec<String>) {
+    let d = want(id, cn, &[]);
+    ("extensionName".into(), written_by_gwb(&d.attributes))
 }
 
 fn user_dn(i: usize) -> String {
@@ -158,9 +184,11 @@ impl Case {
                 current: &self.current,
                 index: &index,
                 users: &users,
+                group_sids: &BTreeMap::new(),
                 cloud_deletes: &self.deletes,
                 occupants: &self.occupants,
                 capabilities: caps(self.external),
+                schema: &schema(),
                 owner: &owner(),
                 full: self.full,
                 rules_skipped: &self.skipped,
@@ -201,7 +229,7 @@ fn new_groups_are_added_whole_and_nested_new_groups_follow() {
                     ("adminDescription".into(), members(&["Group_a"])),
                     ("description".into(), members(&["d Outer"])),
                     ("groupType".into(), members(&["-2147483640"])),
-                    mark(),
+                    mark("a", "Outer"),
                     ("member".into(), vec![user_dn(0)]),
                 ],
             },
@@ -213,7 +241,7 @@ fn new_groups_are_added_whole_and_nested_new_groups_follow() {
                     ("adminDescription".into(), members(&["Group_b"])),
                     ("description".into(), members(&["d Inner"])),
                     ("groupType".into(), members(&["-2147483640"])),
-                    mark(),
+                    mark("b", "Inner"),
                     ("member".into(), vec![user_dn(1)]),
                 ],
             },
@@ -287,11 +315,15 @@ fn renames_and_moves_use_moddn_and_keep_nested_links() {
             Operation::Modify {
                 object_id: "a".into(),
                 dn: "CN=A\\, new,OU=Other,DC=x".into(),
-                changes: vec![Change {
-                    kind: ChangeKind::Replace,
-                    attribute: "description".into(),
-                    values: members(&["changed"]),
-                }],
+                changes: vec![
+                    Change {
+                        kind: ChangeKind::Replace,
+                        attribute: "description".into(),
+                        values: members(&["changed"]),
+                    },
+                    record(ChangeKind::Delete, "description", "d A"),
+                    record(ChangeKind::Add, "description", "changed"),
+                ],
             },
         ],
         "AD keeps Outer's link to the renamed group: no member change"
@@ -546,6 +578,7 @@ fn removed_attributes_and_sam_changes_are_replaced() {
                     attribute: "description".into(),
                     values: vec![]
                 },
+                record(ChangeKind::Delete, "description", "d A"),
             ],
         }]
     );
@@ -633,4 +666,5 @@ fn a_missing_ou_shared_by_groups_is_created_once() {
     );
 }
 
+mod last_applied;
 mod ownership;

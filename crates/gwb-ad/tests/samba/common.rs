@@ -172,36 +172,36 @@ pub async fn plan(
     policy: &gwb_ad::Policy,
 ) -> gwb_ad::Plan {
     // Tests scope lookups to their own OU: object ids repeat across test runs on one DC.
-    let base = managed_ous[0].clone();
-    plan_looking_up_members_in(
-        dir,
-        managed_ous,
-        &base,
-        desired,
+    let lookup = MemberLookup {
+        base: &managed_ous[0],
         users,
-        deletes,
-        full,
-        policy,
-    )
-    .await
+        group_sids: &BTreeMap::new(),
+    };
+    plan_looking_up_members_in(dir, managed_ous, &lookup, desired, deletes, full, policy).await
 }
 
-/// [`plan`], with the members looked up under `member_base` (the CLI uses the whole domain).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the seven of plan, plus where members are looked up"
-)]
+/// Where and by what [`plan_looking_up_members_in`] looks members up.
+pub struct MemberLookup<'a> {
+    /// The search base (the CLI uses the whole domain).
+    pub base: &'a str,
+    /// The cloud users, by id.
+    pub users: &'a BTreeMap<String, UserAnchor>,
+    /// The on-premises SIDs of nested groups synced from AD, by id.
+    pub group_sids: &'a BTreeMap<String, String>,
+}
+
+/// [`plan`], with the members looked up as `lookup` says.
 pub async fn plan_looking_up_members_in(
     dir: &mut Directory,
     managed_ous: &[String],
-    member_base: &str,
+    lookup: &MemberLookup<'_>,
     desired: &[DesiredGroup],
-    users: &BTreeMap<String, UserAnchor>,
     deletes: &[gwb_model::CloudDelete],
     full: bool,
     policy: &gwb_ad::Policy,
 ) -> gwb_ad::Plan {
-    let caps = dir.discover().await.unwrap().capabilities;
+    let discovery = dir.discover().await.unwrap();
+    let caps = discovery.capabilities;
     let current = dir
         .read_owned(
             managed_ous,
@@ -213,15 +213,16 @@ pub async fn plan_looking_up_members_in(
     let group_ids: Vec<&str> = desired
         .iter()
         .flat_map(|d| d.members.iter())
-        .filter(|m| m.kind == MemberKind::Group)
+        .filter(|m| m.kind == MemberKind::Group && !lookup.group_sids.contains_key(&m.id))
         .map(|m| m.id.as_str())
         .collect();
     let base = &managed_ous[0];
     let index = dir
         .member_index(
-            member_base,
-            users.values(),
+            lookup.base,
+            lookup.users.values(),
             group_ids,
+            lookup.group_sids.values().map(String::as_str),
             caps.external_directory_object_id,
         )
         .await
@@ -235,10 +236,12 @@ pub async fn plan_looking_up_members_in(
             desired,
             current: &current,
             index: &index,
-            users,
+            users: lookup.users,
+            group_sids: lookup.group_sids,
             cloud_deletes: deletes,
             occupants: &occupants,
             capabilities: caps,
+            schema: &discovery.attribute_names,
             owner: &owner(),
             full,
             rules_skipped: &Default::default(),
@@ -269,4 +272,16 @@ pub async fn apply_ok(dir: &mut Directory, plan: &gwb_ad::Plan) {
     gwb_ad::guards::check(plan, &gwb_ad::Guards::default()).unwrap();
     let report = dir.apply(plan).await.unwrap();
     assert!(report.is_success(), "{report:#?}");
+}
+
+/// Asserts `marks` are those of a group gwb wrote: this tenant's mark and gwb's record of the
+/// values it wrote (at least one: the anchor), nothing else.
+pub fn assert_written_by_gwb(marks: &[String]) {
+    assert!(marks.contains(&owner().value().to_owned()), "{marks:?}");
+    let entries = marks
+        .iter()
+        .filter(|m| gwb_ad::applied::is_entry(m))
+        .count();
+    assert!(entries > 0, "no record: {marks:?}");
+    assert_eq!(entries + 1, marks.len(), "{marks:?}");
 }

@@ -1,16 +1,20 @@
 //! Member resolution on the DC: only synced users resolve, to the object their SID names, and
 //! only to normal users and contacts that are not protected. Forged immutableIds (the base64
 //! objectGUID of another user, of Administrator, of Domain Admins, of a computer) add nothing.
+//! Nested groups synced from AD resolve by their SID, only to unprotected groups.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use gwb_ad::Plan;
 use gwb_ad::escape::normalize_dn;
 use gwb_ad::{
     AdObject, Directory, GroupAction, Guards, ObjectKind, Policy, SkipReason, SkippedMember, guards,
 };
-use gwb_model::{MemberKind, UserAnchor};
+use gwb_model::{MemberKind, TargetCapabilities, UserAnchor};
 
-use crate::common::{Dc, dc, desired, plan_looking_up_members_in, sam_for, users_map};
+use crate::common::{
+    Dc, MemberLookup, dc, desired, plan_looking_up_members_in, sam_for, users_map,
+};
 
 /// The identities of the object at `dn`, read back from the DC.
 async fn object(dir: &mut Directory, dn: &str) -> AdObject {
@@ -163,12 +167,16 @@ async fn forged_immutable_ids_and_cloud_only_users_add_no_member() {
     let managed = vec![ou.clone()];
     // Members are looked up in the whole domain, as the CLI does: Administrator, Domain Admins
     // and the users of other tests are in reach.
+    let lookup = MemberLookup {
+        base: &dc.base_dn,
+        users: &users,
+        group_sids: &BTreeMap::new(),
+    };
     let p = plan_looking_up_members_in(
         &mut dir,
         &managed,
-        &dc.base_dn,
+        &lookup,
         std::slice::from_ref(&g),
-        &users,
         &[],
         true,
         &Policy::default(),
@@ -187,23 +195,115 @@ async fn forged_immutable_ids_and_cloud_only_users_add_no_member() {
         .collect();
     assert_eq!(report.members_skipped, expected);
     assert_eq!(report.members_added, 2);
+    assert_eq!(
+        apply_and_read_members(&mut dir, &p, &managed, caps).await,
+        normalized(&[&u[0], &contact_dn]),
+        "only the real synced user and the contact"
+    );
+}
 
-    guards::check(&p, &Guards::default()).unwrap();
-    let applied = dir.apply(&p).await.unwrap();
+/// The DNs, normalised, as the member index and AD compare them.
+fn normalized(dns: &[&str]) -> BTreeSet<String> {
+    dns.iter().map(|dn| normalize_dn(dn)).collect()
+}
+
+/// Applies `plan`, which creates the one group of `managed`, and reads back its members.
+async fn apply_and_read_members(
+    dir: &mut Directory,
+    plan: &Plan,
+    managed: &[String],
+    caps: TargetCapabilities,
+) -> BTreeSet<String> {
+    guards::check(plan, &Guards::default()).unwrap();
+    let applied = dir.apply(plan).await.unwrap();
     assert!(applied.is_success(), "{applied:#?}");
     let owned = dir
         .read_owned(
-            &managed,
+            managed,
             &Policy::default().read_attributes(&[]),
             caps.external_directory_object_id,
         )
         .await
         .unwrap();
     assert_eq!(owned.len(), 1);
-    let in_ad: BTreeSet<String> = owned[0].members.iter().map(|m| normalize_dn(m)).collect();
-    let want: BTreeSet<String> = [&u[0], &contact_dn]
-        .iter()
-        .map(|m| normalize_dn(m))
+    owned[0].members.iter().map(|m| normalize_dn(m)).collect()
+}
+
+#[tokio::test]
+async fn nested_groups_synced_from_ad_resolve_by_sid_only_to_unprotected_groups() {
+    let dc = dc();
+    let caps = dc.capabilities();
+    let mut dir = dc.connect().await;
+    let ou = dc.test_ou("synced-groups");
+    let groups = format!("OU=Groups,{ou}");
+    let sales_dn = format!("CN=Sales,OU=Users,{ou}");
+    dc.ldapmodify(&format!(
+        "dn: {sales_dn}\nchangetype: add\nobjectClass: group\nsAMAccountName: {}\n\
+         groupType: -2147483646\n\n",
+        sam_for(&ou, "sales")
+    ));
+    let user = dc.add_users(&ou, "synced-groups", 1).remove(0);
+    let sid_of = async |dir: &mut Directory, dn: &str| object(dir, dn).await.sid.unwrap();
+    let sales = sid_of(&mut dir, &sales_dn).await;
+    let domain_admins = sid_of(
+        &mut dir,
+        &format!("CN=Domain Admins,CN=Users,{}", dc.base_dn),
+    )
+    .await;
+    let user_sid = sid_of(&mut dir, &user).await;
+    let group_sids: BTreeMap<String, String> = [
+        ("sales", sales),
+        ("da", domain_admins),
+        ("user", user_sid),
+        ("gone", "S-1-5-21-1-2-3-4".to_owned()),
+    ]
+    .into_iter()
+    .map(|(id, sid)| (id.to_owned(), sid))
+    .collect();
+    // "cloud" is a cloud group: Graph gave no SID for it (whatever SID it claims, only a
+    // synced group's counts), so only gwb's own anchored group could be it, and there is none.
+    let members: Vec<(&str, MemberKind)> = ["cloud", "da", "gone", "sales", "user"]
+        .into_iter()
+        .map(|id| (id, MemberKind::Group))
         .collect();
-    assert_eq!(in_ad, want, "only the real synced user and the contact");
+    let g = desired("nesting", "Nesting", &groups, caps, &members);
+    let managed = vec![ou.clone()];
+    let lookup = MemberLookup {
+        base: &dc.base_dn,
+        users: &BTreeMap::new(),
+        group_sids: &group_sids,
+    };
+    let p = plan_looking_up_members_in(
+        &mut dir,
+        &managed,
+        &lookup,
+        std::slice::from_ref(&g),
+        &[],
+        true,
+        &Policy::default(),
+    )
+    .await;
+    let report = &p.groups["nesting"];
+    use SkipReason::*;
+    let skipped: Vec<(&str, SkipReason)> = report
+        .members_skipped
+        .iter()
+        .map(|m| (m.id.as_str(), m.reason))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("cloud", GroupNotFound),
+            ("da", Protected),
+            ("gone", SyncedGroupNotFound),
+            // Looked up among groups only, a user's SID finds nothing.
+            ("user", SyncedGroupNotFound),
+        ]
+    );
+    assert_eq!(report.members_added, 1);
+    assert_eq!(
+        apply_and_read_members(&mut dir, &p, &managed, caps).await,
+        normalized(&[&sales_dn]),
+        "only the synced group"
+    );
 }

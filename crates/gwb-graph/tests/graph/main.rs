@@ -12,4 +12,5 @@ mod faults;
 mod hostile;
 mod rounds;
 mod state;
+mod synced_groups;
 mod tls;

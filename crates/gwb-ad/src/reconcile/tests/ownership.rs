@@ -69,18 +69,20 @@ fn groups_without_our_mark_are_conflicts_never_writes() {
     assert_eq!(plan.groups["c"].action, GroupAction::Skipped);
     assert_eq!(plan.groups["t"].action, GroupAction::Skipped);
     assert_eq!(plan.groups["e"].action, GroupAction::Adopt);
-    // The adopted group gains the mark beside whatever else it holds; nothing else is written.
+    // The adopted group gains the mark and gwb's record beside whatever else it holds;
+    // nothing else is written.
     let dns: Vec<&str> = plan.operations.iter().map(Operation::dn).collect();
     assert_eq!(dns, vec!["CN=E,OU=Groups,DC=x"], "{plan:#?}");
     let Operation::Modify { changes, .. } = &plan.operations[0] else {
         panic!("{plan:#?}")
     };
+    let (attribute, values) = mark("e", "E");
     assert_eq!(
         changes.last(),
         Some(&Change {
             kind: ChangeKind::Add,
-            attribute: "extensionName".into(),
-            values: members(&["gwb:tenant=contoso"]),
+            attribute,
+            values,
         })
     );
     assert_eq!(plan.owned_count, 0);
@@ -182,11 +184,14 @@ fn a_schema_extension_keeps_our_groups_and_adds_the_new_anchor() {
         vec![Operation::Modify {
             object_id: "a".into(),
             dn: "CN=A,OU=Groups,DC=x".into(),
-            changes: vec![Change {
-                kind: ChangeKind::Replace,
-                attribute: "msDS-ExternalDirectoryObjectId".into(),
-                values: members(&["Group_a"]),
-            }],
+            changes: vec![
+                Change {
+                    kind: ChangeKind::Replace,
+                    attribute: "msDS-ExternalDirectoryObjectId".into(),
+                    values: members(&["Group_a"]),
+                },
+                record(ChangeKind::Add, "msDS-ExternalDirectoryObjectId", "Group_a"),
+            ],
         }]
     );
 }
