@@ -172,16 +172,7 @@ async fn forged_immutable_ids_and_cloud_only_users_add_no_member() {
         users: &users,
         group_sids: &BTreeMap::new(),
     };
-    let p = plan_looking_up_members_in(
-        &mut dir,
-        &managed,
-        &lookup,
-        std::slice::from_ref(&g),
-        &[],
-        true,
-        &Policy::default(),
-    )
-    .await;
+    let p = full_plan_of(&mut dir, &managed, &lookup, &g).await;
     let report = &p.groups["forged"];
     assert_eq!(report.action, GroupAction::Create);
     let expected: Vec<SkippedMember> = cases
@@ -200,6 +191,27 @@ async fn forged_immutable_ids_and_cloud_only_users_add_no_member() {
         normalized(&[&u[0], &contact_dn]),
         "only the real synced user and the contact"
     );
+}
+
+/// The plan of a full round in which `g` is the one desired group, its members looked up as
+/// `lookup` says (across the whole domain, as the CLI does).
+async fn full_plan_of(
+    dir: &mut Directory,
+    managed: &[String],
+    lookup: &MemberLookup<'_>,
+    g: &gwb_model::DesiredGroup,
+) -> Plan {
+    let policy = Policy::default();
+    plan_looking_up_members_in(
+        dir,
+        managed,
+        lookup,
+        std::slice::from_ref(g),
+        &[],
+        true,
+        &policy,
+    )
+    .await
 }
 
 /// The DNs, normalised, as the member index and AD compare them.
@@ -273,16 +285,7 @@ async fn nested_groups_synced_from_ad_resolve_by_sid_only_to_unprotected_groups(
         users: &BTreeMap::new(),
         group_sids: &group_sids,
     };
-    let p = plan_looking_up_members_in(
-        &mut dir,
-        &managed,
-        &lookup,
-        std::slice::from_ref(&g),
-        &[],
-        true,
-        &Policy::default(),
-    )
-    .await;
+    let p = full_plan_of(&mut dir, &managed, &lookup, &g).await;
     let report = &p.groups["nesting"];
     use SkipReason::*;
     let skipped: Vec<(&str, SkipReason)> = report
