@@ -80,10 +80,7 @@ impl Applied {
         &self,
         written: impl IntoIterator<Item = (&'a str, &'a [String])>,
     ) -> (Vec<String>, Vec<String>) {
-        let wanted: BTreeSet<String> = written
-            .into_iter()
-            .flat_map(|(attribute, values)| values.iter().map(move |v| entry(attribute, v)))
-            .collect();
+        let wanted = entry_set(written);
         let add = wanted
             .iter()
             .filter(|e| !self.entries.contains_key(*e))
@@ -99,15 +96,21 @@ impl Applied {
     }
 }
 
-/// The record entries of a new group that gets `attributes`.
+/// The record entries of a new group that gets `attributes`, sorted.
 pub fn entries_for<'a>(
     attributes: impl IntoIterator<Item = (&'a str, &'a [String])>,
 ) -> Vec<String> {
-    let entries: BTreeSet<String> = attributes
+    entry_set(attributes).into_iter().collect()
+}
+
+/// One record entry per value of `attributes`.
+fn entry_set<'a>(
+    attributes: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> BTreeSet<String> {
+    attributes
         .into_iter()
         .flat_map(|(attribute, values)| values.iter().map(move |v| entry(attribute, v)))
-        .collect();
-    entries.into_iter().collect()
+        .collect()
 }
 
 #[cfg(test)]

@@ -185,17 +185,19 @@ impl Directory {
                 dn: dn.to_owned(),
                 reason: "the subschema entry does not exist".into(),
             })?;
-        let descriptions = text_values(&entry, "attributeTypes");
-        let mut names: AttributeNames = descriptions
-            .iter()
-            .filter_map(|d| attribute_type(d))
-            .collect();
-        for description in &descriptions {
-            if let Some((_, name)) = attribute_type(description)
-                && !is_single_valued(description)
-            {
-                names.set_multi_valued(&name);
+        let mut pairs = Vec::new();
+        let mut multi_valued = Vec::new();
+        for description in text_values(&entry, "attributeTypes") {
+            if let Some((oid, name)) = attribute_type(description) {
+                if !is_single_valued(description) {
+                    multi_valued.push(name.clone());
+                }
+                pairs.push((oid, name));
             }
+        }
+        let mut names: AttributeNames = pairs.into_iter().collect();
+        for name in &multi_valued {
+            names.set_multi_valued(name);
         }
         if names.by_name("objectClass").is_none() {
             return Err(AdError::Data {
