@@ -30,6 +30,13 @@ pub struct CloudGroup {
     pub proxy_addresses: Vec<String>,
     /// `visibility`.
     pub visibility: Option<String>,
+    /// `allowExternalSenders`: whether people outside the organization may mail the group.
+    /// Graph returns it only from the single-group GET (`GET /groups/{id}?$select=...`), never
+    /// in delta, so it is `None` unless gwb read it for this group (Microsoft 365 groups only).
+    pub allow_external_senders: Option<bool>,
+    /// `hideFromAddressLists`: the group is hidden from the address book and address lists.
+    /// Read like `allow_external_senders`.
+    pub hide_from_address_lists: Option<bool>,
     /// `onPremisesSyncEnabled`: true synced now, false was synced, `None` never synced.
     pub on_premises_sync_enabled: Option<bool>,
     /// `onPremisesSecurityIdentifier`.
