@@ -154,6 +154,7 @@ pub fn pipeline(rules: Vec<Box<dyn Rule>>) -> Result<Pipeline, BenchError> {
         Defaults {
             naming: NamingScheme::DisplayName,
             ou: DEFAULT_OU.into(),
+            routing_domain: None,
         },
         vec![managed],
         Target {

@@ -82,12 +82,21 @@ fn exchange_schema_adds_mail_attributes_and_json_is_machine_readable() {
         item["attributes"]["msDS-ExternalDirectoryObjectId"][0],
         "Group_02bd9fd6-8f93-4758-87c3-1fb73740a315"
     );
+    assert_eq!(
+        item["attributes"]["proxyAddresses"],
+        serde_json::json!(["SMTP:HRTaskforce@contoso.com"]),
+        "the SPO: address means nothing to on-premises Exchange"
+    );
+    assert_eq!(item["attributes"]["msExchRecipientDisplayType"][0], "1");
     assert!(
-        item["attributes"]["proxyAddresses"]
-            .as_array()
-            .expect("list")
-            .len()
-            >= 2
+        item["attributes"].get("targetAddress").is_none(),
+        "no address in *.mail.onmicrosoft.com, so no routing: {item}"
+    );
+    assert!(
+        item["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.starts_with("not routable to Exchange Online")),
+        "{item}"
     );
 }
 

@@ -52,7 +52,7 @@ pub struct Policy {
 
 /// The attributes gwb reads on every group it owns by default (DOMAIN.md's mapping plus
 /// Exchange's).
-pub const DEFAULT_MANAGED_ATTRIBUTES: [&str; 11] = [
+pub const DEFAULT_MANAGED_ATTRIBUTES: [&str; 13] = [
     "adminDescription",
     "description",
     "displayName",
@@ -60,10 +60,12 @@ pub const DEFAULT_MANAGED_ATTRIBUTES: [&str; 11] = [
     "mail",
     "mailNickname",
     "msDS-ExternalDirectoryObjectId",
+    "msExchHideFromAddressLists",
     "msExchRecipientDisplayType",
     "msExchRecipientTypeDetails",
     "msExchRequireAuthToSendTo",
     "proxyAddresses",
+    "targetAddress",
 ];
 
 impl Default for Policy {

@@ -147,6 +147,7 @@ struct RawDefaults {
     ou: Spanned<String>,
     #[serde(default)]
     managed_ous: Vec<Spanned<String>>,
+    routing_domain: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -223,6 +224,21 @@ impl RulesFile {
             }
         }
 
+        let routing_domain = raw
+            .defaults
+            .routing_domain
+            .as_ref()
+            .map(|value| {
+                routing_domain(value.get_ref()).map_err(|message| ConfigError::Invalid {
+                    location: at(value.span().start),
+                    message: format!("[defaults] routing_domain: {message}"),
+                    hint: "write the tenant's hybrid routing domain, e.g. \
+                           \"contoso.mail.onmicrosoft.com\""
+                        .into(),
+                })
+            })
+            .transpose()?;
+
         let mut plugins: Vec<PluginEntry> = Vec::new();
         for spanned in &raw.plugins {
             let entry = plugin_entry(spanned, base, &managed_ous, &at)?;
@@ -252,6 +268,7 @@ impl RulesFile {
             defaults: Defaults {
                 naming: raw.defaults.naming,
                 ou: raw.defaults.ou.into_inner(),
+                routing_domain,
             },
             managed_ous,
             plugins,
@@ -439,6 +456,23 @@ fn permitted_ou(text: &str, managed_ous: &[Dn]) -> Result<Dn, String> {
             "`{text}` is outside the managed OUs; a plugin may only route inside managed_ous"
         ))
     }
+}
+
+/// A DNS domain name as `[defaults] routing_domain` takes it: labels of letters, digits and
+/// hyphens, at least two of them; `Err` says what is wrong.
+fn routing_domain(value: &str) -> Result<String, String> {
+    let labels: Vec<&str> = value.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) || value.len() > 253 {
+        return Err(format!("`{value}` is not a domain name"));
+    }
+    Ok(value.to_ascii_lowercase())
 }
 
 fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {

@@ -4,6 +4,14 @@
 use gwb_model::{CloudGroup, DesiredGroup, GroupKind, TargetCapabilities, anchor_for};
 use serde::{Deserialize, Serialize};
 
+mod exchange;
+
+use exchange::Recipient;
+pub use exchange::{
+    DISPLAY_TYPE_DISTRIBUTION_GROUP, DISPLAY_TYPE_SECURITY_DISTRIBUTION_GROUP,
+    REMOTE_GROUP_MAILBOX, ROUTING_DOMAIN_SUFFIX,
+};
+
 /// `groupType` of a universal distribution group (MS-ADTS 2.2.12: universal 0x8).
 pub const UNIVERSAL_DISTRIBUTION: i32 = 0x8;
 /// `groupType` of a universal security group (0x80000008 = -2147483640).
@@ -37,6 +45,20 @@ pub struct Defaults {
     pub naming: NamingScheme,
     /// The OU every group goes to unless a naming plugin routes it elsewhere.
     pub ou: String,
+    /// The tenant's hybrid routing domain (`<tenant>.mail.onmicrosoft.com`), whose address a
+    /// Microsoft 365 group's `targetAddress` takes; `None` takes the group's one address in
+    /// any `*.mail.onmicrosoft.com` domain.
+    pub routing_domain: Option<String>,
+}
+
+/// The defaults' proposal for one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// The AD group to write.
+    pub desired: DesiredGroup,
+    /// What keeps the group from being written as it should be (e.g. a Microsoft 365 group
+    /// with no routing address), worded for a report; the group is still written.
+    pub warnings: Vec<String>,
 }
 
 impl Defaults {
@@ -109,7 +131,7 @@ impl Defaults {
         &self,
         group: &CloudGroup,
         target: TargetCapabilities,
-    ) -> Result<DesiredGroup, String> {
+    ) -> Result<Proposal, String> {
         let mut desired = DesiredGroup {
             object_id: group.id.clone(),
             cn: self.cn(group),
@@ -117,9 +139,11 @@ impl Defaults {
             sam_account_name: None,
             ..DesiredGroup::default()
         };
+        let mut warnings = Vec::new();
         let anchor = anchor_for(&group.id);
+        let written_as = written_as(group)?;
         let attributes = &mut desired.attributes;
-        attributes.set_one("groupType", group_type(group)?.to_string());
+        attributes.set_one("groupType", written_as.group_type().to_string());
         if target.external_directory_object_id {
             attributes.set_one("msDS-ExternalDirectoryObjectId", anchor.clone());
         }
@@ -135,16 +159,16 @@ impl Defaults {
         }
         // Connect: "If you haven't prepared AD for Exchange, mail-related attributes of groups
         // won't be written back."
-        if target.exchange_schema && group.mail_enabled == Some(true) {
-            if let Some(mail) = &group.mail {
-                attributes.set_one("mail", mail.clone());
-            }
-            if let Some(nickname) = &group.mail_nickname {
-                attributes.set_one("mailNickname", nickname.clone());
-            }
-            attributes.set("proxyAddresses", group.proxy_addresses.clone());
+        if let (true, Some(recipient)) = (target.exchange_schema, written_as.recipient()) {
+            exchange::add(
+                attributes,
+                group,
+                recipient,
+                self.routing_domain.as_deref(),
+                &mut warnings,
+            );
         }
-        Ok(desired)
+        Ok(Proposal { desired, warnings })
     }
 
     fn cn(&self, group: &CloudGroup) -> String {
@@ -176,31 +200,70 @@ impl Defaults {
     }
 }
 
-/// `groupType` per DOMAIN.md: from `writebackConfiguration.onPremisesGroupType` when set,
-/// else Microsoft 365 → universal distribution, security → universal security.
-fn group_type(group: &CloudGroup) -> Result<i32, String> {
+/// What a cloud group becomes in AD (DOMAIN.md): from
+/// `writebackConfiguration.onPremisesGroupType` when set, else Microsoft 365 → universal
+/// distribution, security → universal security; mail-enabled in AD only when it is in the
+/// cloud and is not asked to be a plain security group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WrittenAs {
+    /// A universal distribution group, mail-enabled.
+    Distribution,
+    /// A universal security group, mail-enabled.
+    MailEnabledSecurity,
+    /// A universal security group, no recipient.
+    Security,
+}
+
+impl WrittenAs {
+    /// The `groupType` value.
+    fn group_type(self) -> i32 {
+        match self {
+            Self::Distribution => UNIVERSAL_DISTRIBUTION,
+            Self::MailEnabledSecurity | Self::Security => UNIVERSAL_SECURITY,
+        }
+    }
+
+    /// The Exchange recipient it is, if any.
+    fn recipient(self) -> Option<Recipient> {
+        match self {
+            Self::Distribution => Some(Recipient::Distribution),
+            Self::MailEnabledSecurity => Some(Recipient::SecurityDistribution),
+            Self::Security => None,
+        }
+    }
+}
+
+/// How `group` is written, or why its settings contradict each other.
+fn written_as(group: &CloudGroup) -> Result<WrittenAs, String> {
     let kind = group.kind();
+    let mailed = group.mail_enabled == Some(true);
     let requested = group
         .writeback
         .as_ref()
         .and_then(|w| w.on_premises_group_type.as_deref());
-    match requested {
-        None => Ok(match kind {
-            GroupKind::Microsoft365 => UNIVERSAL_DISTRIBUTION,
-            _ => UNIVERSAL_SECURITY,
-        }),
-        Some("universalSecurityGroup") => Ok(UNIVERSAL_SECURITY),
-        Some(t @ ("universalDistributionGroup" | "universalMailEnabledSecurityGroup"))
-            if kind != GroupKind::Microsoft365 =>
-        {
+    let as_mailed = |recipient| {
+        if mailed {
+            recipient
+        } else {
+            WrittenAs::Security
+        }
+    };
+    match (kind == GroupKind::Microsoft365, requested) {
+        (true, None | Some("universalDistributionGroup")) => Ok(as_mailed(WrittenAs::Distribution)),
+        (true, Some("universalMailEnabledSecurityGroup")) => {
+            Ok(as_mailed(WrittenAs::MailEnabledSecurity))
+        }
+        (true, Some("universalSecurityGroup")) => Ok(WrittenAs::Security),
+        (false, None | Some("universalSecurityGroup")) => {
+            Ok(as_mailed(WrittenAs::MailEnabledSecurity))
+        }
+        (false, Some(t @ ("universalDistributionGroup" | "universalMailEnabledSecurityGroup"))) => {
             Err(format!(
                 "writebackConfiguration.onPremisesGroupType is {t}, but a security group may \
                  only be written back as universalSecurityGroup"
             ))
         }
-        Some("universalDistributionGroup") => Ok(UNIVERSAL_DISTRIBUTION),
-        Some("universalMailEnabledSecurityGroup") => Ok(UNIVERSAL_SECURITY),
-        Some(other) => Err(format!(
+        (_, Some(other)) => Err(format!(
             "writebackConfiguration.onPremisesGroupType `{other}` is not one of \
              universalDistributionGroup, universalSecurityGroup, \
              universalMailEnabledSecurityGroup"

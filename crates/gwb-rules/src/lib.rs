@@ -12,6 +12,6 @@ pub mod privileges;
 pub mod validate;
 
 pub use config::{ConfigError, FaultPolicy, PluginEntry, RulesFile};
-pub use defaults::{Defaults, NamingScheme};
+pub use defaults::{Defaults, NamingScheme, Proposal};
 pub use pipeline::{Aborted, Outcome, Pipeline, PluginPrivileges, Rejection, Target};
 pub use privileges::Privileges;

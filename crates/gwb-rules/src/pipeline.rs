@@ -12,7 +12,7 @@ use gwb_model::{
 use serde::Serialize;
 
 use crate::config::FaultPolicy;
-use crate::defaults::Defaults;
+use crate::defaults::{Defaults, Proposal};
 use crate::privileges::{Privileges, UNRESTRICTED};
 use crate::validate;
 
@@ -172,11 +172,13 @@ impl Pipeline {
             }
         }
         let capabilities = self.target.capabilities;
-        let mut desired = self
+        let Proposal {
+            mut desired,
+            mut warnings,
+        } = self
             .defaults
             .propose(group, capabilities)
             .map_err(defaults_failed)?;
-        let mut warnings = Vec::new();
         for rule in self.rules.iter_mut().filter(|r| r.stages().naming) {
             let naming = rule
                 .naming(group, &mut desired, capabilities)

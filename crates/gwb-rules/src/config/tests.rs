@@ -157,6 +157,30 @@ fn bad_values_are_refused() {
     );
     let err = error_of("[runtime]\non_plugin_fault = \"abort\"\n");
     assert!(err.contains("missing field `defaults`"), "{err}");
+    let err = error_of("[defaults]\nou = \"OU=x,DC=y\"\nrouting_domain = \"@contoso\"\n");
+    assert!(
+        err.starts_with(
+            "DIR/org.toml:3: [defaults] routing_domain: `@contoso` is not a domain name"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("contoso.mail.onmicrosoft.com"), "{err}");
+}
+
+#[test]
+fn routing_domain_is_read_in_lower_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = parse_in(
+        dir.path(),
+        "[defaults]\nou = \"OU=x,DC=y\"\nrouting_domain = \"Contoso.Mail.OnMicrosoft.com\"\n",
+    )
+    .expect("valid");
+    assert_eq!(
+        rules.defaults.routing_domain.as_deref(),
+        Some("contoso.mail.onmicrosoft.com")
+    );
+    let rules = parse_in(dir.path(), "[defaults]\nou = \"OU=x,DC=y\"\n").expect("valid");
+    assert_eq!(rules.defaults.routing_domain, None);
 }
 
 const HEAD: &str = "[defaults]\nou = \"OU=Cloud,DC=example,DC=com\"\n";

@@ -10,6 +10,7 @@ fn defaults(naming: NamingScheme) -> Defaults {
     Defaults {
         naming,
         ou: "OU=Cloud Groups,DC=example,DC=com".into(),
+        routing_domain: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn cn_of(group: &CloudGroup) -> String {
     defaults(NamingScheme::DisplayName)
         .propose(group, TargetCapabilities::default())
         .expect("proposal")
+        .desired
         .cn
 }
 
@@ -54,7 +56,8 @@ fn cloud_sync_mapping_table() {
     };
     let desired = defaults(NamingScheme::DisplayName)
         .propose(&group, target)
-        .expect("proposal");
+        .expect("proposal")
+        .desired;
     assert_eq!(desired.cn, "Sales EU_1fb73740a315");
     assert_eq!(desired.parent_dn, "OU=Cloud Groups,DC=example,DC=com");
     assert_eq!(
@@ -88,7 +91,8 @@ fn cloud_sync_mapping_table() {
 fn connect_default_naming_is_group_object_id() {
     let desired = defaults(NamingScheme::ObjectId)
         .propose(&security("Sales"), TargetCapabilities::default())
-        .expect("proposal");
+        .expect("proposal")
+        .desired;
     assert_eq!(desired.cn, format!("Group_{ID}"));
     assert!(
         !desired
@@ -147,7 +151,8 @@ fn description_is_trimmed_and_cut_to_448() {
     group.description = Some(format!("  {}", "d".repeat(500)));
     let desired = defaults(NamingScheme::DisplayName)
         .propose(&group, TargetCapabilities::default())
-        .expect("proposal");
+        .expect("proposal")
+        .desired;
     assert_eq!(
         desired.attributes.first("description"),
         Some("d".repeat(448).as_str())
@@ -160,7 +165,7 @@ fn group_types_follow_kind_and_writeback_configuration() {
     let t = TargetCapabilities::default();
     let gt = |g: &CloudGroup| {
         d.propose(g, t)
-            .map(|p| p.attributes.first("groupType").map(str::to_owned))
+            .map(|p| p.desired.attributes.first("groupType").map(str::to_owned))
     };
     assert_eq!(
         gt(&m365("Team")),
@@ -203,14 +208,18 @@ fn mail_attributes_only_with_exchange_schema() {
     let d = defaults(NamingScheme::DisplayName);
     let plain = d
         .propose(&m365("Sales"), TargetCapabilities::default())
-        .expect("proposal");
+        .expect("proposal")
+        .desired;
     assert!(!plain.attributes.contains("mail"));
     assert!(!plain.attributes.contains("proxyAddresses"));
     let exchange = TargetCapabilities {
         exchange_schema: true,
         external_directory_object_id: false,
     };
-    let mailed = d.propose(&m365("Sales"), exchange).expect("proposal");
+    let mailed = d
+        .propose(&m365("Sales"), exchange)
+        .expect("proposal")
+        .desired;
     assert_eq!(mailed.attributes.first("mail"), Some("sales@contoso.com"));
     assert_eq!(mailed.attributes.first("mailNickname"), Some("sales"));
     assert_eq!(

@@ -81,6 +81,7 @@ fn pipeline_with(
         Defaults {
             naming: NamingScheme::DisplayName,
             ou: OU.into(),
+            routing_domain: None,
         },
         vec![Dn::parse("DC=example,DC=com").expect("dn")],
         target,
