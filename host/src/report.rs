@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use gwb_ad::{ApplyReport, GroupAction, Operation, Outcome as ApplyOutcome, Plan};
+use gwb_ad::{ApplyReport, ChangeKind, GroupAction, Operation, Outcome as ApplyOutcome, Plan};
 use gwb_graph::RoundStats;
 use serde::Serialize;
 
@@ -30,6 +30,8 @@ pub struct RunReport {
     pub conflicts: Vec<ConflictEntry>,
     /// The planned operations in order, with their outcome after a sync.
     pub operations: Vec<OperationEntry>,
+    /// Groups this run makes mail recipients on-premises, which need `Update-Recipient`.
+    pub update_recipient: Vec<RecipientEntry>,
     /// Warnings about the directory itself, e.g. a gwb group AD has nested into a protected
     /// group (each says what to do); they do not stop the run.
     pub directory_warnings: Vec<String>,
@@ -163,6 +165,57 @@ pub struct OperationEntry {
     pub detail: Option<String>,
 }
 
+/// A group the run creates with a `mailNickname` or gives one. On-premises Exchange shows it in
+/// the address book only once `Update-Recipient` has stamped its own attributes on it
+/// (Microsoft's "Configure Microsoft 365 Groups with on-premises Exchange hybrid"); gwb
+/// cannot run Exchange's cmdlets, so it names the group and the line to run.
+#[derive(Debug, Serialize)]
+pub struct RecipientEntry {
+    /// The cloud object id.
+    pub object_id: String,
+    /// The group's DN.
+    pub dn: String,
+    /// The Exchange Management Shell line for it.
+    pub powershell: String,
+}
+
+impl RecipientEntry {
+    /// The entry for the group at `dn`. The DN goes in a single-quoted PowerShell string, in
+    /// which nothing is expanded and a `'` is written twice.
+    fn new(object_id: &str, dn: &str) -> Self {
+        Self {
+            object_id: object_id.to_owned(),
+            dn: dn.to_owned(),
+            powershell: format!("Update-Recipient -Identity '{}'", dn.replace('\'', "''")),
+        }
+    }
+
+    /// The recipient entry for `op`, when it writes a `mailNickname`.
+    fn for_operation(op: &Operation) -> Option<Self> {
+        let is_alias = |name: &str| name.eq_ignore_ascii_case("mailNickname");
+        match op {
+            Operation::Add {
+                object_id,
+                dn,
+                attributes,
+            } if attributes.iter().any(|(name, _)| is_alias(name)) => {
+                Some(Self::new(object_id, dn))
+            }
+            Operation::Modify {
+                object_id,
+                dn,
+                changes,
+            } if changes.iter().any(|c| {
+                is_alias(&c.attribute) && c.kind != ChangeKind::Delete && !c.values.is_empty()
+            }) =>
+            {
+                Some(Self::new(object_id, dn))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The counts of the closing summary.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -253,6 +306,11 @@ impl RunReport {
                 reason: c.reason.clone(),
             })
             .collect();
+        self.update_recipient = plan
+            .operations
+            .iter()
+            .filter_map(RecipientEntry::for_operation)
+            .collect();
         self.operations = plan
             .operations
             .iter()
@@ -305,6 +363,13 @@ impl RunReport {
             })
             .collect();
         self.summary.apply_failures = applied.failures().count();
+        // Only the groups whose write went through need Update-Recipient.
+        self.update_recipient.retain(|entry| {
+            applied.operations.iter().any(|op| {
+                op.object_id.as_deref() == Some(entry.object_id.as_str())
+                    && matches!(op.outcome, ApplyOutcome::Done)
+            })
+        });
     }
 
     /// True when some group failed in the rules or in the directory.
@@ -376,6 +441,14 @@ impl RunReport {
             "  conflicts {}, plugin faults {}, rule failures {}, apply failures {}",
             s.conflicts, s.plugin_faults, s.rule_failures, s.apply_failures
         );
+        if !self.update_recipient.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {} group(s) new to on-premises Exchange: run Update-Recipient for each \
+                 (listed below; every line is in --report) so they show in the address book",
+                self.update_recipient.len()
+            );
+        }
         for (plugin, dropped) in &self.plugin_log_lines_dropped {
             let _ = writeln!(out, "  {}", log_cap_line(plugin, *dropped));
         }
@@ -473,6 +546,11 @@ impl RunReport {
             .iter()
             .map(|w| format!("WARNING: {w}"))
             .collect();
+        let recipients = self
+            .update_recipient
+            .iter()
+            .map(|r| format!("{}: {}", r.object_id, printable(&r.powershell)))
+            .collect();
         for (lines, what) in [
             (directory_warnings, "directory warnings"),
             (skips, "skip reasons"),
@@ -480,6 +558,7 @@ impl RunReport {
             (warnings, "groups with warnings"),
             (conflicts, "conflicts"),
             (operations, "failed or skipped operations"),
+            (recipients, "Update-Recipient lines"),
         ] {
             write_capped(
                 out,
@@ -782,5 +861,90 @@ mod tests {
             "{summary}"
         );
         assert!(!summary.contains('\u{1b}') && !summary.contains('\u{7}'));
+    }
+
+    /// Groups made mail recipients get one Update-Recipient line each, quoted so PowerShell
+    /// expands nothing in the DN; a create that failed or a group that only loses its alias
+    /// gets none.
+    #[test]
+    fn new_mail_recipients_get_an_update_recipient_line() {
+        let alias = |kind| gwb_ad::Change {
+            kind,
+            attribute: "mailNickname".into(),
+            values: vec!["sales".into()],
+        };
+        let add = |id: &str, dn: &str, nickname: bool| Operation::Add {
+            object_id: id.into(),
+            dn: dn.into(),
+            attributes: std::iter::once(("groupType".to_owned(), vec!["8".to_owned()]))
+                .chain(nickname.then(|| ("mailNickname".to_owned(), vec!["x".to_owned()])))
+                .collect(),
+        };
+        let plan = Plan {
+            operations: vec![
+                add("g1", "CN=O'Brien $(rm -rf) `x`,OU=Cloud,DC=x", true),
+                add("g2", "CN=Plain,OU=Cloud,DC=x", false),
+                add("g3", "CN=Failed,OU=Cloud,DC=x", true),
+                Operation::Modify {
+                    object_id: "g4".into(),
+                    dn: "CN=Mailed now,OU=Cloud,DC=x".into(),
+                    changes: vec![alias(ChangeKind::Replace)],
+                },
+                Operation::Modify {
+                    object_id: "g5".into(),
+                    dn: "CN=Unmailed,OU=Cloud,DC=x".into(),
+                    changes: vec![alias(ChangeKind::Delete)],
+                },
+            ],
+            ..Plan::default()
+        };
+        let mut report = RunReport::default();
+        report.add_plan(&plan);
+        let lines = |report: &RunReport| -> Vec<(String, String)> {
+            report
+                .update_recipient
+                .iter()
+                .map(|r| (r.object_id.clone(), r.powershell.clone()))
+                .collect()
+        };
+        let first = (
+            "g1".to_owned(),
+            "Update-Recipient -Identity 'CN=O''Brien $(rm -rf) `x`,OU=Cloud,DC=x'".to_owned(),
+        );
+        let fourth = (
+            "g4".to_owned(),
+            "Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'".to_owned(),
+        );
+        let third = (
+            "g3".to_owned(),
+            "Update-Recipient -Identity 'CN=Failed,OU=Cloud,DC=x'".to_owned(),
+        );
+        assert_eq!(lines(&report), [first.clone(), third, fourth.clone()]);
+        let outcome = |id: &str, outcome| gwb_ad::OperationReport {
+            operation: String::new(),
+            object_id: Some(id.into()),
+            outcome,
+        };
+        report.add_apply(&ApplyReport {
+            operations: vec![
+                outcome("g1", ApplyOutcome::Done),
+                outcome("g2", ApplyOutcome::Done),
+                outcome("g3", ApplyOutcome::Failed("busy".into())),
+                outcome("g4", ApplyOutcome::Done),
+                outcome("g5", ApplyOutcome::Done),
+            ],
+        });
+        assert_eq!(lines(&report), [first, fourth]);
+        let summary = report.render_summary(false);
+        assert!(
+            summary.contains(
+                "  2 group(s) new to on-premises Exchange: run Update-Recipient for each"
+            ),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("  - g4: Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'\n"),
+            "{summary}"
+        );
     }
 }
