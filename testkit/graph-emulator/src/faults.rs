@@ -26,6 +26,12 @@ pub enum Fault {
     ResyncRequired,
     /// 401 `InvalidAuthenticationToken` ("Access token has expired").
     ExpiredToken,
+    /// 403 `ErrorAccessDenied` ("Access is denied. Check credentials and try again."), as
+    /// Graph answers for properties Exchange Online masters when Exchange refuses the token.
+    AccessDenied,
+    /// 404 `Request_ResourceNotFound` for the object the path names (its last segment), as
+    /// Graph answers for an object it does not have (yet: replication lag).
+    NotFound,
     /// The response is delayed by this long, then served normally.
     Slow(Duration),
     /// The connection is closed without a response.

@@ -2,10 +2,11 @@
 //!
 //! It serves the token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client secret or signed
 //! JWT assertion) and the read endpoints gwb uses (`/v1.0/groups/delta`, `/v1.0/users/delta`,
-//! `/beta/groups?$select=id,writebackConfiguration`) with opaque skip and delta tokens, paging,
-//! `members@delta`, `@removed`, and injectable faults, over http or (with
-//! [`EmulatorConfig::tls`]) https. Tests change the tenant between rounds
-//! through [`Emulator::tenant`].
+//! `/beta/groups?$select=id,writebackConfiguration`, and `/v1.0/groups/{id}`, the only one that
+//! serves Microsoft 365 groups' `allowExternalSenders` and `hideFromAddressLists`) with opaque
+//! skip and delta tokens, paging, `members@delta`, `@removed`, and injectable faults, over http
+//! or (with [`EmulatorConfig::tls`]) https. Tests change the tenant between rounds through
+//! [`Emulator::tenant`].
 //!
 //! Generated users follow a scheme the AD side can reproduce: user `i` (not every tenth, which
 //! is cloud-only) has `onPremisesSamAccountName = user<i:06>`, `onPremisesDistinguishedName =
@@ -15,6 +16,7 @@
 
 mod auth;
 mod delta;
+mod entity;
 mod faults;
 mod generate;
 mod paging;

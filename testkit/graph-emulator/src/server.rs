@@ -24,6 +24,7 @@ use tokio_rustls::rustls;
 
 use crate::auth::{self, Bearer, Tokens};
 use crate::delta::{self, Resource, Selection};
+use crate::entity;
 use crate::faults::{self, Fault, FaultRule};
 use crate::paging::{self, DeltaState, Rounds, Snapshot};
 use crate::tenant::Tenant;
@@ -399,6 +400,16 @@ async fn route(
                     &query,
                     request_id,
                 ),
+                (version, [id]) if resource == Resource::Groups => match entity::group(
+                    &state.tenant,
+                    &shared.base_url,
+                    version == "beta",
+                    id,
+                    query.get("$select").map(String::as_str),
+                ) {
+                    Some(group) => json_response(200, &group, request_id),
+                    None => resource_not_found(id, request_id),
+                },
                 _ => not_found(path_and_query, request_id),
             }
         }
@@ -651,6 +662,16 @@ fn fault_response(
             "Access token has expired or is not yet valid.",
             request_id,
         ),
+        Fault::AccessDenied => graph_error(
+            403,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+            request_id,
+        ),
+        Fault::NotFound => {
+            let path = path_and_query.split('?').next().unwrap_or(path_and_query);
+            resource_not_found(path.rsplit('/').next().unwrap_or(path), request_id)
+        }
         Fault::MalformedJson => raw_response(
             200,
             Bytes::from_static(b"{\"@odata.context\":\"x\",\"value\":[{\"id\":\"0000"),
@@ -764,6 +785,19 @@ fn not_found(path_and_query: &str, request_id: &str) -> Response<Full<Bytes>> {
         404,
         "Request_ResourceNotFound",
         &format!("Resource not found for the segment in '{path_and_query}'."),
+        request_id,
+    )
+}
+
+/// Graph's 404 for an object id it does not have.
+fn resource_not_found(id: &str, request_id: &str) -> Response<Full<Bytes>> {
+    graph_error(
+        404,
+        "Request_ResourceNotFound",
+        &format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects \
+             are not present."
+        ),
         request_id,
     )
 }

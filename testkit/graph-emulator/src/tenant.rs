@@ -38,11 +38,19 @@ pub struct App {
     pub certificate_pem: Option<String>,
 }
 
+/// The group properties Exchange Online masters: Graph serves them only from the single-group
+/// GET (`GET /groups/{id}?$select=...`), never in a list or in delta, and changing them is no
+/// directory change, so delta does not report it.
+pub(crate) const EXCHANGE_PROPERTIES: [&str; 2] = ["allowExternalSenders", "hideFromAddressLists"];
+
 /// A group as stored: Graph properties plus direct members.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupRecord {
-    /// Graph properties except `id` and `members`.
+    /// Graph properties except `id`, `members` and the [`EXCHANGE_PROPERTIES`].
     pub props: Map<String, Value>,
+    /// The [`EXCHANGE_PROPERTIES`] by name; each is `false` until set, as Graph reports a new
+    /// Microsoft 365 group's.
+    pub exchange: BTreeMap<&'static str, bool>,
     /// Direct members by id.
     pub members: BTreeMap<String, MemberKind>,
     /// True while soft-deleted (restorable).
@@ -221,18 +229,25 @@ impl Tenant {
         Ok(())
     }
 
-    /// Sets (or, with `null`, clears) properties of a group.
+    /// Sets (or, with `null`, clears) properties of a group. `allowExternalSenders` and
+    /// `hideFromAddressLists` (booleans) are Exchange Online's: a change of only those is no
+    /// directory change, so delta does not report it (a full round sees it).
     pub fn update_group(&mut self, id: &str, changes: Value) -> Result<(), TenantError> {
-        let Value::Object(changes) = changes else {
+        let Value::Object(mut changes) = changes else {
             return Err(TenantError::Shape(
                 "group changes must be a JSON object".into(),
             ));
         };
+        let exchange = take_exchange(id, &mut changes)?;
+        let directory_change = exchange.is_empty() || !changes.is_empty();
         let record = self.group_mut(id)?;
+        record.exchange.extend(exchange);
         for (key, value) in changes {
             record.props.insert(key, value);
         }
-        self.record(Target::Group(id.to_owned()), ChangeKind::Updated);
+        if directory_change {
+            self.record(Target::Group(id.to_owned()), ChangeKind::Updated);
+        }
         Ok(())
     }
 
@@ -341,18 +356,25 @@ impl Tenant {
         Ok(())
     }
 
-    /// Inserts a group without logging a change (loading and generating).
+    /// Inserts a group without logging a change (loading and generating); its
+    /// [`EXCHANGE_PROPERTIES`] move out of `props`, the unset ones `false`.
     pub(crate) fn insert_group(
         &mut self,
         id: String,
-        props: Map<String, Value>,
+        mut props: Map<String, Value>,
         soft_deleted: bool,
     ) -> Result<(), TenantError> {
         self.check_new_id(&id)?;
+        let mut exchange: BTreeMap<&'static str, bool> = EXCHANGE_PROPERTIES
+            .iter()
+            .map(|name| (*name, false))
+            .collect();
+        exchange.extend(take_exchange(&id, &mut props)?);
         self.groups.insert(
             id,
             GroupRecord {
                 props,
+                exchange,
                 members: BTreeMap::new(),
                 soft_deleted,
             },
@@ -457,6 +479,28 @@ fn split_id(obj: &Value, what: &str) -> Result<(String, Map<String, Value>), Ten
     }
 }
 
+/// Removes the [`EXCHANGE_PROPERTIES`] from `props` and returns the ones given (booleans).
+fn take_exchange(
+    id: &str,
+    props: &mut Map<String, Value>,
+) -> Result<BTreeMap<&'static str, bool>, TenantError> {
+    let mut taken = BTreeMap::new();
+    for name in EXCHANGE_PROPERTIES {
+        match props.remove(name) {
+            None => {}
+            Some(Value::Bool(value)) => {
+                taken.insert(name, value);
+            }
+            Some(_) => {
+                return Err(TenantError::Shape(format!(
+                    "`{name}` of group {id} is not a boolean"
+                )));
+            }
+        }
+    }
+    Ok(taken)
+}
+
 /// True when `deletedDateTime` is set.
 fn is_deleted(props: &Map<String, Value>) -> bool {
     matches!(props.get("deletedDateTime"), Some(Value::String(_)))
@@ -527,6 +571,44 @@ mod tests {
         assert!(matches!(
             tenant.add_member("g1", "nobody"),
             Err(TenantError::NotFound { what: "member", .. })
+        ));
+    }
+
+    #[test]
+    fn exchange_settings_live_apart_and_changing_only_them_is_no_directory_change() {
+        let mut tenant = Tenant::new("t1");
+        tenant
+            .create_group(
+                json!({"id": "m", "groupTypes": ["Unified"], "hideFromAddressLists": true}),
+            )
+            .unwrap();
+        let record = &tenant.groups["m"];
+        assert_eq!(
+            record.exchange,
+            [
+                ("allowExternalSenders", false),
+                ("hideFromAddressLists", true)
+            ]
+            .into()
+        );
+        assert!(!record.props.contains_key("hideFromAddressLists"));
+        assert_eq!(tenant.seq(), 1);
+        tenant
+            .update_group("m", json!({"allowExternalSenders": true}))
+            .unwrap();
+        assert!(tenant.groups["m"].exchange["allowExternalSenders"]);
+        assert_eq!(tenant.seq(), 1, "delta does not see Exchange's settings");
+        tenant
+            .update_group(
+                "m",
+                json!({"displayName": "M", "hideFromAddressLists": false}),
+            )
+            .unwrap();
+        assert!(!tenant.groups["m"].exchange["hideFromAddressLists"]);
+        assert_eq!(tenant.seq(), 2);
+        assert!(matches!(
+            tenant.update_group("m", json!({"allowExternalSenders": "yes"})),
+            Err(TenantError::Shape(_))
         ));
     }
 
