@@ -95,6 +95,14 @@ pub struct GraphConfig {
     pub read_writeback_configuration: bool,
     /// Directory extension properties to read (`extension_<appid>_<name>`).
     pub directory_extensions: Vec<String>,
+    /// Read `allowExternalSenders` and `hideFromAddressLists` of Microsoft 365 groups (off by
+    /// default). Graph serves them only from the single-group GET, so this costs one request
+    /// per mail-enabled Microsoft 365 group in a round: every one on a full round, the changed
+    /// ones otherwise. Exchange Online masters them: when Graph cannot answer (404, or 403 for
+    /// the rest of the round), a group keeps the values last read, and
+    /// [`RoundStats::exchange_settings_unread`](crate::RoundStats::exchange_settings_unread)
+    /// counts it.
+    pub read_exchange_settings: bool,
     /// Time limits.
     pub timeouts: Timeouts,
     /// Retry policy.
@@ -145,6 +153,7 @@ impl GraphConfig {
             scope: None,
             read_writeback_configuration: false,
             directory_extensions: Vec::new(),
+            read_exchange_settings: false,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             ca_file: None,

@@ -25,6 +25,7 @@ mod assertion;
 mod collect;
 mod config;
 mod error;
+mod exchange_settings;
 mod http;
 mod retry;
 mod source;

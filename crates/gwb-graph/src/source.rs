@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::collect::{self, GroupCollector, GroupEntry};
 use crate::config::GraphConfig;
 use crate::error::GraphError;
+use crate::exchange_settings;
 use crate::http::{GraphClient, RequestStats};
 use crate::state::{self, SourceState, StateBinding, StateChange, StateError};
 
@@ -146,6 +147,14 @@ pub struct RoundStats {
     /// ([`Checkpoint::read_again_next_round`]) and those with a member whose AD lookup keys
     /// changed ([`UserAnchor::ad_lookup_keys`]).
     pub read_again: u64,
+    /// Microsoft 365 groups whose `allowExternalSenders` and `hideFromAddressLists` were read
+    /// (one GET each; only with [`GraphConfig::read_exchange_settings`]).
+    pub exchange_settings_read: u64,
+    /// Mail-enabled Microsoft 365 groups in this round whose `allowExternalSenders` and
+    /// `hideFromAddressLists` could not be read (Graph answered 404 for the group, or 403,
+    /// after which the rest of the round is not read; or the id is not a GUID). Each keeps the
+    /// values last read (`None` if never read); [`Round::exchange_settings_error`] says why.
+    pub exchange_settings_unread: u64,
 }
 
 impl RoundStats {
@@ -197,6 +206,9 @@ pub struct Round {
     pub group_sids: BTreeMap<String, String>,
     /// Users removed in this round, sorted.
     pub removed_users: Vec<String>,
+    /// Why [`RoundStats::exchange_settings_unread`] groups' settings could not be read: the
+    /// first failure, or the refusal (403) that stopped the reads; `None` when all were read.
+    pub exchange_settings_error: Option<String>,
     /// Counters.
     pub stats: RoundStats,
     /// Pass to [`Source::commit`] after the data is used.
@@ -375,6 +387,24 @@ impl Source {
             stats.count_requests(&requests);
             result?;
         }
+        let mut exchange_settings_error = None;
+        if self.client.config().read_exchange_settings {
+            let result = exchange_settings::read(&self.client, &groups, &mut requests).await;
+            stats.count_requests(&requests);
+            let reads = result?;
+            let none = BTreeMap::new();
+            let saved = self.state.as_ref().map_or(&none, |s| &s.exchange_settings);
+            reads.apply(
+                &mut groups,
+                &deletes,
+                saved,
+                full,
+                &mut change.exchange_settings,
+            );
+            stats.exchange_settings_read = reads.read.len() as u64;
+            stats.exchange_settings_unread = reads.unread;
+            exchange_settings_error = reads.error;
+        }
         let (users, removed_users) = self.round_users(&groups, &change, known);
         let group_sids = nested_synced_groups(&groups, &change, known);
         stats.groups = groups.len() as u64;
@@ -387,6 +417,7 @@ impl Source {
             users,
             group_sids,
             removed_users,
+            exchange_settings_error,
             stats,
             checkpoint: Checkpoint {
                 change,
@@ -745,12 +776,19 @@ impl Source {
         select
     }
 
-    /// A fingerprint of what is read; a change means the saved state no longer fits.
+    /// A fingerprint of what is read; a change means the saved state no longer fits. (Reading
+    /// the Exchange settings adds to it, so states made without them keep their fingerprint.)
     fn selection(&self) -> String {
+        let config = self.client.config();
+        let exchange = if config.read_exchange_settings {
+            "|exchange-settings"
+        } else {
+            ""
+        };
         format!(
-            "groups:{}|users:{USER_PROPERTIES}|writeback:{}|synced-group-sids",
+            "groups:{}|users:{USER_PROPERTIES}|writeback:{}|synced-group-sids{exchange}",
             self.groups_start_url(),
-            self.client.config().read_writeback_configuration
+            config.read_writeback_configuration
         )
     }
 

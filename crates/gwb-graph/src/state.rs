@@ -23,6 +23,8 @@ use gwb_model::{MemberKind, UserAnchor};
 use rustix::fs::OFlags;
 use serde::{Deserialize, Serialize};
 
+use crate::exchange_settings::ExchangeSettings;
+
 /// The state file format version this build reads and writes.
 const STATE_VERSION: u32 = 1;
 /// The mode of every file gwb creates in the state directory.
@@ -145,6 +147,11 @@ pub(crate) struct SourceState {
     /// one resolves it in AD by this SID.
     #[serde(default)]
     pub synced_groups: BTreeMap<String, String>,
+    /// The `allowExternalSenders`/`hideFromAddressLists` last read of every known Microsoft
+    /// 365 group, by id (when `read_exchange_settings` is on): a round that cannot read a
+    /// group's settings hands these over instead.
+    #[serde(default)]
+    pub exchange_settings: BTreeMap<String, ExchangeSettings>,
     /// Groups to deliver again next round although they may not change (asked for by the
     /// caller at the last commit).
     #[serde(default)]
@@ -241,6 +248,10 @@ pub(crate) struct StateChange {
     /// `None` (not synced, or removed).
     #[serde(default)]
     pub synced_groups: BTreeMap<String, Option<String>>,
+    /// Microsoft 365 groups' Exchange settings to keep (`Some`: read now, or carried over on a
+    /// full round) or to forget (`None`: the group is removed or no longer one to read).
+    #[serde(default)]
+    pub exchange_settings: BTreeMap<String, Option<ExchangeSettings>>,
     /// When the round was read (seconds since the Unix epoch).
     pub now_unix: u64,
     /// Groups the caller wants delivered again next round.
@@ -281,6 +292,7 @@ impl SourceState {
         if change.full_groups {
             self.members.clear();
             self.synced_groups.clear();
+            self.exchange_settings.clear();
             self.runs_since_full = 0;
             self.last_full_unix = Some(change.now_unix);
         } else {
@@ -296,6 +308,12 @@ impl SourceState {
             match sid {
                 Some(sid) => self.synced_groups.insert(id, sid),
                 None => self.synced_groups.remove(&id),
+            };
+        }
+        for (id, settings) in change.exchange_settings {
+            match settings {
+                Some(settings) => self.exchange_settings.insert(id, settings),
+                None => self.exchange_settings.remove(&id),
             };
         }
         self.read_again = change.read_again;
@@ -705,6 +723,33 @@ mod tests {
             memory,
             "entries the snapshot holds are skipped"
         );
+    }
+
+    #[test]
+    fn states_and_journal_entries_from_before_exchange_settings_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph-state.json");
+        let without = |value: serde_json::Value, key: &str| {
+            let mut value = value;
+            let removed = value.as_object_mut().unwrap().remove(key);
+            assert!(removed.is_some(), "{key} is written");
+            value
+        };
+        let state = state_with("g", "u");
+        let old = without(serde_json::to_value(&state).unwrap(), "exchange_settings");
+        std::fs::write(&path, old.to_string()).unwrap();
+        let change = change("g", "v");
+        let entry = serde_json::to_value(JournalEntry {
+            generation: 1,
+            change: &change,
+        })
+        .unwrap();
+        let mut old_entry = entry.clone();
+        old_entry["change"] = without(entry["change"].clone(), "exchange_settings");
+        std::fs::write(journal_path(&path), format!("{old_entry}\n")).unwrap();
+        let mut expected = state;
+        expected.apply(1, change);
+        assert_eq!(loaded(&path), expected);
     }
 
     #[test]
