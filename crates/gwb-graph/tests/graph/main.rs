@@ -8,6 +8,7 @@
 mod auth;
 mod common;
 mod conformance;
+mod exchange_settings;
 mod faults;
 mod hostile;
 mod rounds;
