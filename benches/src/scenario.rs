@@ -107,6 +107,9 @@ pub fn group_template() -> CloudGroup {
         proxy_addresses: vec![
             "SMTP:platform-engineering@contoso.com".into(),
             "smtp:platform-engineering@contoso.onmicrosoft.com".into(),
+            "smtp:platform-engineering@contoso.mail.onmicrosoft.com".into(),
+            "SPO:SPO_5a1c2e3f-9b8d-4e7a-a6c5-0d1e2f3a4b5c@SPO_0b4c1a9e-6f2d-4c8a-9e1b-2c3d4e5f6a7b"
+                .into(),
         ],
         visibility: Some("Private".into()),
         on_premises_sync_enabled: None,

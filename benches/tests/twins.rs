@@ -119,12 +119,19 @@ fn the_benchmark_group_takes_the_last_route_and_every_default() {
             ("mail", vec!["platform-engineering@contoso.com"]),
             ("mailNickname", vec!["platform-engineering"]),
             ("msDS-ExternalDirectoryObjectId", vec![anchor.as_str()]),
+            ("msExchRecipientDisplayType", vec!["1"]),
+            ("msExchRecipientTypeDetails", vec!["8796093022208"]),
             (
                 "proxyAddresses",
                 vec![
                     "SMTP:platform-engineering@contoso.com",
-                    "smtp:platform-engineering@contoso.onmicrosoft.com"
+                    "smtp:platform-engineering@contoso.onmicrosoft.com",
+                    "smtp:platform-engineering@contoso.mail.onmicrosoft.com"
                 ]
+            ),
+            (
+                "targetAddress",
+                vec!["SMTP:platform-engineering@contoso.mail.onmicrosoft.com"]
             ),
         ]
     );
