@@ -91,6 +91,12 @@ pub struct SourceReport {
     pub member_changes: u64,
     /// Groups read again by id (asked for by the last run, or a member's anchors changed).
     pub read_again: u64,
+    /// Microsoft 365 groups whose `allowExternalSenders` and `hideFromAddressLists` were read.
+    pub exchange_settings_read: u64,
+    /// Microsoft 365 groups whose settings could not be read; they keep the values read last.
+    pub exchange_settings_unread: u64,
+    /// Graph's answer to the first settings read that failed.
+    pub exchange_settings_error: Option<String>,
 }
 
 impl SourceReport {
@@ -107,6 +113,9 @@ impl SourceReport {
             users: stats.users,
             member_changes: stats.member_changes,
             read_again: stats.read_again,
+            exchange_settings_read: stats.exchange_settings_read,
+            exchange_settings_unread: stats.exchange_settings_unread,
+            exchange_settings_error: None,
         }
     }
 }
@@ -405,6 +414,22 @@ impl RunReport {
         }
         if let Some(guard) = &self.guard {
             let _ = writeln!(out, "  STOPPED BY A GUARD: {}", printable(guard));
+        }
+        if source.exchange_settings_unread > 0 {
+            let _ = writeln!(
+                out,
+                "  WARNING: allowExternalSenders/hideFromAddressLists could not be read for {} \
+                 group(s): {}; msExchRequireAuthToSendTo and msExchHideFromAddressLists keep \
+                 the values gwb read last (Exchange Online masters these two and refuses them \
+                 to some app-only tokens; nothing else in the run is affected)",
+                source.exchange_settings_unread,
+                printable(
+                    source
+                        .exchange_settings_error
+                        .as_deref()
+                        .unwrap_or("no answer")
+                )
+            );
         }
         if let Some(kept) = &self.state_kept {
             let _ = writeln!(out, "  Graph state not advanced: {kept}");
@@ -944,6 +969,33 @@ mod tests {
         );
         assert!(
             summary.contains("  - g4: Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'\n"),
+            "{summary}"
+        );
+    }
+
+    /// Settings Graph would not give are named with Graph's words, and the summary says the
+    /// attributes keep their values.
+    #[test]
+    fn unread_exchange_settings_are_a_warning_in_the_summary() {
+        let report = RunReport {
+            mode: "sync".into(),
+            source: SourceReport {
+                exchange_settings_unread: 3,
+                exchange_settings_error: Some("Graph answered HTTP 403 (ErrorAccessDenied)".into()),
+                ..SourceReport::default()
+            },
+            ..RunReport::default()
+        };
+        let summary = report.render_summary(false);
+        assert_eq!(
+            summary.lines().nth(1),
+            Some(
+                "  WARNING: allowExternalSenders/hideFromAddressLists could not be read for 3 \
+                 group(s): Graph answered HTTP 403 (ErrorAccessDenied); msExchRequireAuthToSendTo \
+                 and msExchHideFromAddressLists keep the values gwb read last (Exchange Online \
+                 masters these two and refuses them to some app-only tokens; nothing else in the \
+                 run is affected)"
+            ),
             "{summary}"
         );
     }

@@ -93,8 +93,12 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .domain_guid(&discovery)
         .await
         .context("reading the AD domain's objectGUID failed")?;
+    let mut graph_config = graph_config(graph)?;
+    // Only a forest with Exchange's schema gets the sender restriction and address-list
+    // visibility, so only then are they worth a request per group.
+    graph_config.read_exchange_settings = caps.exchange_schema;
     let mut source = Source::open(
-        graph_config(graph)?,
+        graph_config,
         settings::state_path(graph),
         gwb_graph::SourceOptions {
             ad_domain_guid: Some(ad_domain_guid),
@@ -117,6 +121,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         round.full_reason.as_ref().map(ToString::to_string),
         &round.stats,
     );
+    report.source.exchange_settings_error = round.exchange_settings_error.clone();
 
     let started = Instant::now();
     let transforming = progress.bar("transforming");
