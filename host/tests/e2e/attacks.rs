@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, plugin};
+use crate::common::{Env, misbehave, plugin};
 
 /// Runs the `gwb` binary; returns its exit code, stdout and stderr.
 fn gwb(env: &Env, args: &[&str]) -> (i32, String, String) {
@@ -15,21 +15,6 @@ fn gwb(env: &Env, args: &[&str]) -> (i32, String, String) {
         out.status.code().expect("exit code"),
         String::from_utf8(out.stdout).expect("UTF-8 stdout"),
         String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    )
-}
-
-/// One misbehave entry of the chain, named `name`, with `config` (the keys of a TOML inline
-/// table) and `limits` (a TOML inline table).
-fn misbehave(name: &str, config: &str, limits: &str) -> String {
-    format!(
-        r#"
-[[plugins]]
-name = "{name}"
-path = "{}"
-limits = {limits}
-config = {{ {config} }}
-"#,
-        plugin("misbehave").display()
     )
 }
 

@@ -285,6 +285,21 @@ fn guid_bytes(id: &str) -> [u8; 16] {
     bytes
 }
 
+/// One misbehave entry of the chain, named `name`, with `config` (the keys of a TOML inline
+/// table) and `limits` (a TOML inline table).
+pub fn misbehave(name: &str, config: &str, limits: &str) -> String {
+    format!(
+        r#"
+[[plugins]]
+name = "{name}"
+path = "{}"
+limits = {limits}
+config = {{ {config} }}
+"#,
+        plugin("misbehave").display()
+    )
+}
+
 /// The summary counts of a report.
 pub fn summary(report: &Value) -> &Value {
     &report["summary"]
