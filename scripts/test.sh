@@ -44,11 +44,12 @@ step "tests (the base 2012 R2 schema DC)"
     cargo test --workspace --locked
 )
 
-step "AD tests again on the Exchange-schema DC (msDS-ExternalDirectoryObjectId, Exchange attributes)"
+step "AD and end-to-end tests again on the Exchange-schema DC (msDS-ExternalDirectoryObjectId, Exchange attributes)"
 (
     # shellcheck disable=SC1091
     source "$work/dc-exchange/env"
     cargo test --locked -p gwb-ad --test samba
+    cargo test --locked -p gwb --test e2e
 )
 
 step "samba-tool dbcheck"
