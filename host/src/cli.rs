@@ -78,6 +78,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
 
+    /// Override [guards] max_creates for this run.
+    #[arg(long, value_name = "N")]
+    pub max_creates: Option<usize>,
+
     /// Override [guards] max_delete_percent for this run.
     #[arg(long, value_name = "PERCENT")]
     pub max_delete_percent: Option<f64>,

@@ -58,6 +58,9 @@ fn run_options(
     if let Some(n) = args.max_deletes {
         guards.max_deletes = n;
     }
+    if let Some(n) = args.max_creates {
+        guards.max_creates = n;
+    }
     if let Some(p) = args.max_delete_percent {
         guards.max_delete_percent = p;
     }

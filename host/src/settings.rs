@@ -189,6 +189,7 @@ pub fn policy(rules: &RulesFile) -> Policy {
 pub fn guards(section: &GuardsSection) -> Guards {
     Guards {
         max_deletes: section.max_deletes,
+        max_creates: section.max_creates,
         max_delete_percent: section.max_delete_percent,
         max_member_removal_percent: section.max_member_removal_percent,
         allow_empty_source: section.allow_empty_source,
@@ -261,7 +262,7 @@ mod tests {
             "[sync]\non_soft_delete = \"move\"\non_no_longer_desired = \"keep\"\n\
              holding_ou = \"OU=Removed,OU=Cloud,DC=example,DC=com\"\n\
              adopt_connect_groups = true\n\
-             [guards]\nmax_deletes = 3\nmax_delete_percent = 5\nmax_member_removal_percent = 7\n",
+             [guards]\nmax_deletes = 3\nmax_creates = 4\nmax_delete_percent = 5\nmax_member_removal_percent = 7\n",
         );
         let graph = rules.graph.as_mut().expect("graph");
         graph.ca_file = Some(dir.path().join("ca.pem"));
@@ -293,10 +294,11 @@ mod tests {
         assert_eq!(
             (
                 guards.max_deletes,
+                guards.max_creates,
                 guards.max_delete_percent,
                 guards.max_member_removal_percent
             ),
-            (3, 5.0, 7.0)
+            (3, 4, 5.0, 7.0)
         );
         assert_eq!(plugin_spec(&rules.plugins[0]).limits.fuel, Some(9));
     }

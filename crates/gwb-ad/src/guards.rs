@@ -1,5 +1,5 @@
-//! Safety guards checked on a Plan before any write: delete thresholds, member-removal
-//! thresholds, and an empty source. A tripped guard's message names the rules-file key and
+//! Safety guards checked on a Plan before any write: delete and creation thresholds,
+//! member-removal thresholds, and an empty source. A tripped guard's message names the rules-file key and
 //! the `gwb sync`/`gwb plan` option that override it.
 
 use gwb_model::limits;
@@ -11,6 +11,8 @@ use crate::plan::{GroupAction, Plan};
 pub struct Guards {
     /// Most groups one run may delete or move to the holding OU (Connect's default: 500).
     pub max_deletes: usize,
+    /// Most groups one run may create.
+    pub max_creates: usize,
     /// Most groups one run may remove, as a percentage of the owned groups; applies once a run
     /// removes at least [`Guards::percent_floor`] groups.
     pub max_delete_percent: f64,
@@ -30,6 +32,7 @@ impl Default for Guards {
     fn default() -> Self {
         Self {
             max_deletes: limits::MAX_DELETES,
+            max_creates: limits::MAX_CREATES,
             max_delete_percent: limits::MAX_DELETE_PERCENT,
             percent_floor: 10,
             max_member_removal_percent: limits::MAX_MEMBER_REMOVAL_PERCENT,
@@ -71,6 +74,18 @@ pub enum GuardError {
     TooManyDeletes {
         /// Planned removals.
         removals: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Too many groups created.
+    #[error(
+        "the plan creates {creates} groups, over the limit of {limit}; nothing was written. \
+         Review the plan (gwb plan) and the rules' scope, then raise [guards] max_creates or \
+         pass --max-creates {creates} to proceed"
+    )]
+    TooManyCreates {
+        /// Planned creations.
+        creates: usize,
         /// The limit.
         limit: usize,
     },
@@ -126,6 +141,17 @@ pub fn check(plan: &Plan, guards: &Guards) -> Result<(), GuardError> {
         return Err(GuardError::TooManyDeletes {
             removals,
             limit: guards.max_deletes,
+        });
+    }
+    let creates = plan
+        .groups
+        .values()
+        .filter(|report| report.action == GroupAction::Create)
+        .count();
+    if creates > guards.max_creates {
+        return Err(GuardError::TooManyCreates {
+            creates,
+            limit: guards.max_creates,
         });
     }
     if guards.need_owned_count(plan) && plan.owned_count > 0 {
@@ -234,6 +260,44 @@ mod tests {
             ..g
         };
         assert_eq!(check(&plan_with(501, 100_000, 1), &raised), Ok(()));
+    }
+
+    #[test]
+    fn the_creation_guard_trips_above_its_limit_and_names_the_override() {
+        let plan = |creates: usize| Plan {
+            groups: (0..creates)
+                .map(|i| {
+                    let id = format!("{i}");
+                    let report =
+                        GroupReport::new(&id, &format!("CN={i},DC=x"), GroupAction::Create);
+                    (id, report)
+                })
+                .collect(),
+            desired_count: creates,
+            full: true,
+            ..Plan::default()
+        };
+        let g = Guards::default();
+        assert_eq!(check(&plan(500), &g), Ok(()), "at the limit");
+        let err = check(&plan(501), &g).unwrap_err();
+        assert_eq!(
+            err,
+            GuardError::TooManyCreates {
+                creates: 501,
+                limit: 500
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the plan creates 501 groups, over the limit of 500; nothing was written. Review the \
+             plan (gwb plan) and the rules' scope, then raise [guards] max_creates or pass \
+             --max-creates 501 to proceed"
+        );
+        let raised = Guards {
+            max_creates: 501,
+            ..g
+        };
+        assert_eq!(check(&plan(501), &raised), Ok(()));
     }
 
     #[test]

@@ -8,6 +8,9 @@ pub const PLUGIN_TIME_MS: u64 = 50;
 pub const PLUGIN_MEMORY_MIB: u64 = 16;
 /// `[guards] max_deletes`: most groups one run may delete or move away (Connect's default).
 pub const MAX_DELETES: usize = 500;
+/// `[guards] max_creates`: most groups one run may create, so that a scope or rules mistake
+/// cannot fill AD with a whole tenant's groups in one run.
+pub const MAX_CREATES: usize = 500;
 /// `[guards] max_delete_percent`: most groups one run may remove, as a percentage of the
 /// groups gwb owns.
 pub const MAX_DELETE_PERCENT: f64 = 20.0;

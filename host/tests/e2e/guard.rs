@@ -42,3 +42,39 @@ async fn mass_delete_is_stopped_until_the_limit_is_raised() {
     let left: Vec<String> = env.groups().await.into_keys().collect();
     assert_eq!(left, vec![ids[11].clone()]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_run_that_creates_too_many_groups_is_stopped_until_the_limit_is_raised() {
+    let env = Env::new("createguard", 1, "").await;
+    let ids: Vec<String> = (0..4).map(|i| env.gid(0xc0 + i)).collect();
+    for (i, id) in ids.iter().enumerate() {
+        env.add_group(id, &format!("New {i}"), &[&env.users[0].id]);
+    }
+    env.write_rules("[guards]\nmax_creates = 3\n");
+    let (exit, report) = env.run(true).await;
+    assert_eq!(exit, Exit::GuardStopped, "{report:#}");
+    assert_eq!(
+        report["guard"],
+        "the plan creates 4 groups, over the limit of 3; nothing was written. Review the plan \
+         (gwb plan) and the rules' scope, then raise [guards] max_creates or pass --max-creates \
+         4 to proceed"
+    );
+    assert_eq!(operations(&report).len(), 4, "the report shows the plan");
+    assert!(env.groups().await.is_empty(), "nothing was created");
+
+    // The override the message names, on the command line.
+    let out = env
+        .gwb_command(&["sync", "--max-creates", "4"])
+        .output()
+        .expect("run gwb");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Vec<String> = env.groups().await.into_keys().collect();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(created, expected);
+}

@@ -136,6 +136,8 @@ pub struct SyncSection {
 pub struct GuardsSection {
     /// Most groups one run may delete or move away (Connect's default: 500).
     pub max_deletes: usize,
+    /// Most groups one run may create.
+    pub max_creates: usize,
     /// Most groups one run may remove as a percentage of the owned groups.
     pub max_delete_percent: f64,
     /// Most members one group may lose in one run, as a percentage of its members.
@@ -223,6 +225,7 @@ pub(super) struct RawSync {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGuards {
     max_deletes: Option<usize>,
+    max_creates: Option<usize>,
     max_delete_percent: Option<f64>,
     max_member_removal_percent: Option<f64>,
     #[serde(default)]
@@ -458,6 +461,7 @@ impl Context<'_> {
         let default = GuardsSection::default();
         Ok(GuardsSection {
             max_deletes: raw.max_deletes.unwrap_or(default.max_deletes),
+            max_creates: raw.max_creates.unwrap_or(default.max_creates),
             max_delete_percent: percent(
                 raw.max_delete_percent,
                 default.max_delete_percent,
@@ -478,6 +482,7 @@ impl Default for GuardsSection {
     fn default() -> Self {
         Self {
             max_deletes: limits::MAX_DELETES,
+            max_creates: limits::MAX_CREATES,
             max_delete_percent: limits::MAX_DELETE_PERCENT,
             max_member_removal_percent: limits::MAX_MEMBER_REMOVAL_PERCENT,
             allow_empty_source: false,

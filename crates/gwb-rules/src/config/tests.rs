@@ -212,6 +212,10 @@ fn connection_sections_are_read_with_defaults() {
     assert_eq!(rules.sync.on_hard_delete, RemovalChoice::Delete);
     assert_eq!(rules.guards.max_deletes, 10);
     assert_eq!(rules.guards.max_delete_percent, 20.0);
+    assert_eq!(
+        rules.guards.max_creates, 500,
+        "the default applies to a first run too"
+    );
 }
 
 #[test]
