@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use gwb_model::dn::Dn;
 use gwb_model::{CloudGroup, Member, MemberKind, Rule, TargetCapabilities, WritebackConfiguration};
-use gwb_rules::{Defaults, FaultPolicy, NamingScheme, Pipeline, PluginPrivileges, Target};
+use gwb_rules::{
+    Defaults, FaultPolicy, NamingScheme, Pipeline, PluginPrivileges, Scope, ScopeKind, Target,
+};
 
 use crate::BenchError;
 
@@ -159,6 +161,7 @@ pub fn pipeline(rules: Vec<Box<dyn Rule>>) -> Result<Pipeline, BenchError> {
             ou: DEFAULT_OU.into(),
             routing_domain: None,
         },
+        Scope::of(ScopeKind::ALL),
         vec![managed],
         Target {
             capabilities: TARGET,

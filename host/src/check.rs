@@ -62,6 +62,7 @@ pub async fn run(rules_path: &Path) -> anyhow::Result<Exit> {
         rules.plugins.len(),
         rules.managed_ous.len()
     ));
+    list.ok(scope_line(&rules));
 
     match PluginChain::load(&rules).and_then(|chain| chain.instantiate().map(|_| chain)) {
         Ok(chain) => {
@@ -245,6 +246,31 @@ async fn check_nestings(
 
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
+}
+
+/// What the rules file puts in scope, in words: the kinds, and whether each group's
+/// writebackConfiguration narrows them.
+fn scope_line(rules: &RulesFile) -> String {
+    let honoured = rules
+        .graph
+        .as_ref()
+        .is_some_and(|graph| graph.read_writeback_configuration);
+    let filters = rules.plugins.len();
+    format!(
+        "scope: [scope] kinds = {}; {}{}",
+        rules.scope.kinds_list(),
+        if honoured {
+            "each group's writebackConfiguration is honoured (isEnabled unset: on for Microsoft \
+             365 groups, off for security groups)"
+        } else {
+            "writebackConfiguration is not read, so every group of these kinds is in scope"
+        },
+        if filters == 0 {
+            ""
+        } else {
+            " unless a plugin's filter stage skips it"
+        }
+    )
 }
 
 #[cfg(test)]

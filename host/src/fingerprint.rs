@@ -1,5 +1,5 @@
 //! The fingerprint of everything that decides what a cloud group becomes in AD: gwb's own
-//! version (its defaults), the rules file's defaults, managed OUs, fault and sync policies,
+//! version (its defaults), the rules file's defaults, scope, managed OUs, fault and sync policies,
 //! each plugin's file, config, limits and privileges, and the AD schema's capabilities (the Exchange
 //! attributes, the anchor attribute). The Graph state keeps it; when it changes, the
 //! next round is full, so new rules reach every group instead of only the ones that change.
@@ -25,6 +25,7 @@ pub fn rules_fingerprint(
     };
     part(format!("gwb {}", env!("CARGO_PKG_VERSION")));
     part(format!("{:?}", rules.defaults));
+    part(format!("{:?}", rules.scope));
     part(format!("{:?}", rules.managed_ous));
     part(format!("{:?}", rules.on_plugin_fault));
     part(format!("{:?}", rules.sync));
@@ -56,7 +57,7 @@ mod tests {
 
     #[test]
     fn what_changes_a_group_changes_the_fingerprint_and_nothing_else_does() {
-        let base = "[defaults]\nou = \"OU=Cloud,DC=x\"\n";
+        let base = "[scope]\nkinds = [\"security\"]\n[defaults]\nou = \"OU=Cloud,DC=x\"\n";
         let same = fingerprint(base);
         assert_eq!(same.len(), 64);
         assert_eq!(fingerprint(base), same, "stable");
@@ -75,7 +76,9 @@ mod tests {
             "comments and guards do not change what a group becomes"
         );
         for changed in [
-            "[defaults]\nou = \"OU=Other,DC=x\"\n".to_owned(),
+            "[scope]\nkinds = [\"security\"]\n[defaults]\nou = \"OU=Other,DC=x\"\n".to_owned(),
+            "[scope]\nkinds = [\"security\", \"microsoft365\"]\n[defaults]\nou = \"OU=Cloud,DC=x\"\n"
+                .to_owned(),
             format!("{base}naming = \"object-id\"\n"),
             format!("{base}managed_ous = [\"OU=Cloud,DC=x\", \"OU=More,DC=x\"]\n"),
             format!("{base}[sync]\nadopt_connect_groups = true\n"),

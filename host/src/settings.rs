@@ -142,12 +142,13 @@ pub fn plugin_spec(entry: &PluginEntry) -> PluginSpec {
     }
 }
 
-/// The rule pipeline of one worker: the rules file's defaults, managed OUs, each plugin's
+/// The rule pipeline of one worker: the rules file's defaults, scope, managed OUs, each plugin's
 /// privileges and fault policy, around `chain` (one instance of every plugin, in order) and
 /// what gwb knows of the `target` directory.
 pub fn pipeline(rules: &RulesFile, target: Target, chain: Vec<Box<dyn Rule>>) -> Pipeline {
     Pipeline::new(
         rules.defaults.clone(),
+        rules.scope.clone(),
         rules.managed_ous.clone(),
         target,
         chain,
@@ -219,6 +220,7 @@ mod tests {
         std::fs::write(dir.join("secret"), "s3cret\n").expect("secret file");
         let text = format!(
             "[defaults]\nou = \"OU=Cloud,DC=example,DC=com\"\n\
+             [scope]\nkinds = [\"security\"]\n\
              [[plugins]]\nname = \"p\"\npath = \"p.wasm\"\n\
              [graph]\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_secret = {{ file = \"secret\" }}\n\
              [ad]\nurl = \"ldaps://dc1.example.com\"\nbind_dn = \"CN=svc,DC=example,DC=com\"\n\

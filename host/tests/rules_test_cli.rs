@@ -192,6 +192,8 @@ fn rules_test_misbehave(config: &str, limits: &str) -> Output {
             r#"
 [defaults]
 ou = "OU=Cloud,DC=example,DC=com"
+[scope]
+kinds = ["security"]
 [[plugins]]
 name = "bad"
 path = "{}"

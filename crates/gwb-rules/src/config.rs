@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::defaults::{Defaults, NamingScheme};
 use crate::privileges::Privileges;
+use crate::scope::{Scope, ScopeKind};
 use crate::validate::canonical_name;
 
 mod sections;
@@ -70,6 +71,8 @@ pub struct RulesFile {
     pub path: PathBuf,
     /// The built-in defaults' settings.
     pub defaults: Defaults,
+    /// `[scope]`: the kinds of cloud group written back.
+    pub scope: Scope,
     /// Every OU gwb may write into (the default OU is always one of them).
     pub managed_ous: Vec<Dn>,
     /// The plugin chain, in order.
@@ -127,6 +130,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     defaults: RawDefaults,
+    scope: Option<RawScope>,
     #[serde(default)]
     runtime: RawRuntime,
     #[serde(default)]
@@ -148,6 +152,12 @@ struct RawDefaults {
     #[serde(default)]
     managed_ous: Vec<Spanned<String>>,
     routing_domain: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    kinds: Spanned<Vec<ScopeKind>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -239,6 +249,8 @@ impl RulesFile {
             })
             .transpose()?;
 
+        let scope = scope(raw.scope, path, &at)?;
+
         let mut plugins: Vec<PluginEntry> = Vec::new();
         for spanned in &raw.plugins {
             let entry = plugin_entry(spanned, base, &managed_ous, &at)?;
@@ -270,6 +282,7 @@ impl RulesFile {
                 ou: raw.defaults.ou.into_inner(),
                 routing_domain,
             },
+            scope,
             managed_ous,
             plugins,
             on_plugin_fault: raw.runtime.on_plugin_fault,
@@ -281,6 +294,36 @@ impl RulesFile {
         })
     }
 }
+
+/// `[scope]`, which every rules file must have: which kinds of cloud group are written back is
+/// the admin's decision, not a default's.
+fn scope(
+    raw: Option<RawScope>,
+    path: &Path,
+    at: &impl Fn(usize) -> String,
+) -> Result<Scope, ConfigError> {
+    let Some(raw) = raw else {
+        return Err(ConfigError::Invalid {
+            location: format!("{}:1", path.display()),
+            message: "the rules file does not say which cloud groups to write back: it has \
+                      no [scope] table"
+                .into(),
+            hint: SCOPE_HINT.into(),
+        });
+    };
+    if raw.kinds.get_ref().is_empty() {
+        return Err(ConfigError::Invalid {
+            location: at(raw.kinds.span().start),
+            message: "[scope] kinds is empty: no cloud group would be written back".into(),
+            hint: SCOPE_HINT.into(),
+        });
+    }
+    Ok(Scope::of(raw.kinds.into_inner()))
+}
+
+const SCOPE_HINT: &str = "add [scope] kinds = [...] naming one or more of \"microsoft365\" \
+                          (Entra Connect's group writeback), \"security\" (Cloud Sync's), \
+                          \"mail-enabled-security\"; filter plugins narrow it further";
 
 fn plugin_entry(
     spanned: &Spanned<RawPlugin>,

@@ -9,9 +9,11 @@ pub mod config;
 pub mod defaults;
 pub mod pipeline;
 pub mod privileges;
+pub mod scope;
 pub mod validate;
 
 pub use config::{ConfigError, FaultPolicy, PluginEntry, RulesFile};
 pub use defaults::{Defaults, NamingScheme, Proposal};
 pub use pipeline::{Aborted, Outcome, Pipeline, PluginPrivileges, Rejection, Target};
 pub use privileges::Privileges;
+pub use scope::{Scope, ScopeKind};

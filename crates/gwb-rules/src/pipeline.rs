@@ -1,5 +1,6 @@
 //! Runs one cloud group through the defaults and the organization's rules, in the order
-//! eligibility → filter → defaults' proposal → naming → mapping, validating each answer.
+//! eligibility → scope → filter → defaults' proposal → naming → mapping, validating each
+//! answer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,10 +15,13 @@ use serde::Serialize;
 use crate::config::FaultPolicy;
 use crate::defaults::{Defaults, Proposal};
 use crate::privileges::{Privileges, UNRESTRICTED};
+use crate::scope::Scope;
 use crate::validate;
 
 /// Who produced an outcome: the built-in defaults, or a plugin by name.
 pub const BY_DEFAULTS: &str = "defaults";
+/// Who skipped a group whose kind `[scope] kinds` does not name.
+pub const BY_SCOPE: &str = "scope";
 
 /// What became of one cloud group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,7 +44,7 @@ pub enum Outcome {
 pub enum Rejection {
     /// Deliberately not written back.
     Skipped {
-        /// `defaults` or the plugin that skipped it.
+        /// `defaults`, `scope` or the plugin that skipped it.
         by: String,
         /// Why, in words for the report.
         reason: String,
@@ -83,6 +87,7 @@ pub type PluginPrivileges = BTreeMap<String, Privileges>;
 /// The transform path for one worker thread: defaults plus warm rule instances.
 pub struct Pipeline {
     defaults: Defaults,
+    scope: Scope,
     managed_ous: Vec<Dn>,
     target: Target,
     rules: Vec<Box<dyn Rule>>,
@@ -91,10 +96,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline with these defaults, managed OUs (every target OU must lie within one),
-    /// target, rules in order with their privileges, and fault policy.
+    /// A pipeline with these defaults, scope, managed OUs (every target OU must lie within
+    /// one), target, rules in order with their privileges, and fault policy.
     pub fn new(
         defaults: Defaults,
+        scope: Scope,
         managed_ous: Vec<Dn>,
         target: Target,
         rules: Vec<Box<dyn Rule>>,
@@ -103,6 +109,7 @@ impl Pipeline {
     ) -> Self {
         Self {
             defaults,
+            scope,
             managed_ous,
             target,
             rules,
@@ -156,6 +163,12 @@ impl Pipeline {
         if let Err(reason) = self.defaults.eligibility(group) {
             return Err(Rejection::Skipped {
                 by: BY_DEFAULTS.into(),
+                reason,
+            });
+        }
+        if let Err(reason) = self.scope.admits(group) {
+            return Err(Rejection::Skipped {
+                by: BY_SCOPE.into(),
                 reason,
             });
         }

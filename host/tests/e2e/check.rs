@@ -27,6 +27,9 @@ async fn check_says_what_works_and_what_does_not() {
             "ok    rules file {}: 0 plugin(s), 1 managed OU(s)",
             env.rules_path().display()
         ),
+        "ok    scope: [scope] kinds = [\"microsoft365\", \"security\", \"mail-enabled-security\"]; \
+         writebackConfiguration is not read, so every group of these kinds is in scope"
+            .to_owned(),
         format!(
             "ok    graph: signed in and read groups at {}",
             env.emulator.base_url()

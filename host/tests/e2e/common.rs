@@ -126,8 +126,14 @@ impl Env {
         format!("{}-4000-8000-{n:012x}", self.tag)
     }
 
-    /// Writes the rules file; `extra` is appended (e.g. a [guards] table).
+    /// Writes the rules file; `extra` is appended (e.g. a [guards] table). Its scope is every
+    /// kind of group, unless `extra` has a `[scope]` table of its own.
     pub fn write_rules(&self, extra: &str) {
+        let scope = if extra.contains("[scope]") {
+            ""
+        } else {
+            "[scope]\nkinds = [\"microsoft365\", \"security\", \"mail-enabled-security\"]\n"
+        };
         std::fs::write(self.dir.path().join("secret"), APP_SECRET).expect("secret");
         let text = format!(
             r#"
@@ -135,6 +141,7 @@ impl Env {
 ou = "{cloud}"
 managed_ous = ["{cloud}"]
 
+{scope}
 [runtime]
 cache_dir = "cache"
 

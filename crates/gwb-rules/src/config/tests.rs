@@ -8,8 +8,75 @@ fn write_plugin(dir: &Path) -> PathBuf {
     plugin
 }
 
+/// Parses `text` as `DIR/org.toml`. Every rules file needs a `[scope]`: a text without one
+/// gets one appended after its last line (so the lines the tests expect hold), except in the
+/// tests of `[scope]` itself, which call [`RulesFile::parse`] directly.
 fn parse_in(dir: &Path, text: &str) -> Result<RulesFile, ConfigError> {
-    RulesFile::parse(&dir.join("org.toml"), text)
+    let text = if text.contains("[scope]") {
+        text.to_owned()
+    } else {
+        format!("{text}\n[scope]\nkinds = [\"microsoft365\", \"security\"]\n")
+    };
+    RulesFile::parse(&dir.join("org.toml"), &text)
+}
+
+#[test]
+fn the_scope_is_a_deliberate_choice() {
+    let path = Path::new("DIR/org.toml");
+    let head = "[defaults]\nou = \"OU=Cloud,DC=example,DC=com\"\n";
+    let err = RulesFile::parse(path, head)
+        .expect_err("no [scope]")
+        .to_string();
+    assert_eq!(
+        err,
+        "DIR/org.toml:1: the rules file does not say which cloud groups to write back: it has \
+         no [scope] table\n  hint: add [scope] kinds = [...] naming one or more of \
+         \"microsoft365\" (Entra Connect's group writeback), \"security\" (Cloud Sync's), \
+         \"mail-enabled-security\"; filter plugins narrow it further"
+    );
+    let err = RulesFile::parse(path, &format!("{head}[scope]\nkinds = []\n"))
+        .expect_err("empty")
+        .to_string();
+    assert!(
+        err.starts_with(
+            "DIR/org.toml:4: [scope] kinds is empty: no cloud group would be written back\n  \
+             hint: add [scope] kinds"
+        ),
+        "{err}"
+    );
+    let err = RulesFile::parse(
+        path,
+        &format!("{head}[scope]\nkinds = [\"distribution\"]\n"),
+    )
+    .expect_err("distribution lists are never written back")
+    .to_string();
+    assert!(
+        err.starts_with("DIR/org.toml:4: unknown variant `distribution`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`mail-enabled-security`"),
+        "lists the kinds: {err}"
+    );
+    let err = RulesFile::parse(
+        path,
+        &format!("{head}[scope]\nkinds = [\"security\"]\nall = true\n"),
+    )
+    .expect_err("unknown key")
+    .to_string();
+    assert!(
+        err.starts_with("DIR/org.toml:5: unknown field `all`"),
+        "{err}"
+    );
+    let rules = RulesFile::parse(
+        path,
+        &format!("{head}[scope]\nkinds = [\"security\", \"microsoft365\", \"security\"]\n"),
+    )
+    .expect("valid");
+    assert_eq!(
+        rules.scope,
+        Scope::of([ScopeKind::Microsoft365, ScopeKind::Security])
+    );
 }
 
 #[test]

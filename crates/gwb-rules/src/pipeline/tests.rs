@@ -4,6 +4,7 @@ use gwb_model::{AttributeEdit, Member, MemberKind, Stages};
 
 use super::*;
 use crate::defaults::NamingScheme;
+use crate::scope::ScopeKind;
 
 /// A rule scripted per stage; records the order in which stages ran.
 struct Scripted {
@@ -83,6 +84,7 @@ fn pipeline_with(
             ou: OU.into(),
             routing_domain: None,
         },
+        Scope::of(ScopeKind::ALL),
         vec![Dn::parse("DC=example,DC=com").expect("dn")],
         target,
         rules,
@@ -198,6 +200,40 @@ fn defaults_skip_before_any_plugin_runs() {
         "{outcome:?}"
     );
     assert!(log.lock().expect("log").is_empty());
+}
+
+#[test]
+fn a_kind_out_of_scope_is_skipped_by_the_scope_before_any_plugin_runs() {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut a = Scripted::new("a", &log);
+    a.stages = all_stages();
+    let mut pipeline = pipeline(vec![Box::new(a)], FaultPolicy::SkipGroup);
+    pipeline.scope = Scope::of([ScopeKind::Microsoft365]);
+    let outcome = pipeline.transform(group()).expect("no abort");
+    assert_eq!(
+        outcome,
+        Outcome::Rejected(Rejection::Skipped {
+            by: BY_SCOPE.into(),
+            reason: "out of scope: a security group, and [scope] kinds = [\"microsoft365\"]".into()
+        })
+    );
+    assert!(log.lock().expect("log").is_empty());
+    let mut m365 = group();
+    m365.group_types = vec!["Unified".into()];
+    m365.mail_enabled = Some(true);
+    m365.security_enabled = Some(false);
+    assert!(matches!(
+        pipeline.transform(m365).expect("no abort"),
+        Outcome::Write { .. }
+    ));
+    assert_eq!(
+        *log.lock().expect("log"),
+        [
+            "a:filter",
+            "a:naming(cn=Finance_555555555555)",
+            "a:mapping(ou=OU=Cloud,DC=example,DC=com)"
+        ]
+    );
 }
 
 #[test]
