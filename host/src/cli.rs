@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use gwb_rules::{NamingScheme, ScopeKind};
 
 /// Writes cloud groups from Microsoft Entra ID back into Active Directory, with an
 /// organization's own rules running as sandboxed WebAssembly plugins.
@@ -43,6 +44,9 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Writes a commented rules file (the --rules path, never overwritten) for one tenant and
+    /// one forest: connection, managed OUs, naming, scope, guards.
+    Init(Box<InitArgs>),
     /// Read Graph, transform, reconcile with AD, check the guards and apply the changes.
     Sync(RunArgs),
     /// The same path as sync without writing: prints the plan as LDIF on stdout (applicable
@@ -57,6 +61,107 @@ pub enum Command {
     /// Work with the rules file and its plugins.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+/// Options of `gwb init`. Secrets are never given on the command line: only the environment
+/// variable or file gwb reads them from at run time.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Entra tenant (directory) id.
+    #[arg(long, value_name = "ID")]
+    pub tenant_id: String,
+
+    /// The app registration's application (client) id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+
+    /// The environment variable holding the app's client secret.
+    #[arg(long, value_name = "VAR", group = "graph_credential")]
+    pub client_secret_env: Option<String>,
+
+    /// A file holding the app's client secret (readable by gwb's user only).
+    #[arg(long, value_name = "FILE", group = "graph_credential")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The app's certificate (PEM), instead of a secret; needs --certificate-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        group = "graph_credential",
+        requires = "certificate_key"
+    )]
+    pub certificate: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "certificate")]
+    pub certificate_key: Option<PathBuf>,
+
+    /// The token authority (sovereign clouds; default https://login.microsoftonline.com).
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+
+    /// The Graph endpoint (sovereign clouds; default https://graph.microsoft.com).
+    #[arg(long, value_name = "URL")]
+    pub graph_endpoint: Option<String>,
+
+    /// Where the Graph delta state is kept (default: `state` beside the rules file).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// The domain controller, e.g. ldaps://dc1.example.com.
+    #[arg(long, value_name = "URL")]
+    pub ad_url: String,
+
+    /// The DN gwb binds as.
+    #[arg(long, value_name = "DN")]
+    pub bind_dn: String,
+
+    /// The environment variable holding the bind password.
+    #[arg(long, value_name = "VAR", group = "ad_password")]
+    pub password_env: Option<String>,
+
+    /// A file holding the bind password (readable by gwb's user only).
+    #[arg(long, value_name = "FILE", group = "ad_password")]
+    pub password_file: Option<PathBuf>,
+
+    /// CA certificates (PEM) to verify the DC against, instead of the system roots.
+    #[arg(long, value_name = "FILE")]
+    pub ad_ca_file: Option<PathBuf>,
+
+    /// The OU groups go to by default; a managed OU.
+    #[arg(long, value_name = "DN")]
+    pub ou: String,
+
+    /// A further OU gwb may write into (repeatable).
+    #[arg(long, value_name = "DN")]
+    pub managed_ou: Vec<String>,
+
+    /// How the cn is built: display-name (Cloud Sync) or object-id (Entra Connect).
+    #[arg(long, value_name = "SCHEME", default_value = "display-name", value_parser = naming_scheme)]
+    pub naming: NamingScheme,
+
+    /// The kinds of cloud group written back, comma-separated: microsoft365, security,
+    /// mail-enabled-security. No default: the choice is yours.
+    #[arg(long, value_name = "KINDS", required = true, value_delimiter = ',', value_parser = scope_kind)]
+    pub scope: Vec<ScopeKind>,
+}
+
+fn naming_scheme(text: &str) -> Result<NamingScheme, String> {
+    match text {
+        "display-name" => Ok(NamingScheme::DisplayName),
+        "object-id" => Ok(NamingScheme::ObjectId),
+        _ => Err("expected display-name or object-id".into()),
+    }
+}
+
+fn scope_kind(text: &str) -> Result<ScopeKind, String> {
+    ScopeKind::ALL
+        .into_iter()
+        .find(|kind| kind.key() == text)
+        .ok_or_else(|| {
+            let keys: Vec<&str> = ScopeKind::ALL.into_iter().map(ScopeKind::key).collect();
+            format!("expected one of {}", keys.join(", "))
+        })
 }
 
 /// Options of `gwb sync` and `gwb plan`.

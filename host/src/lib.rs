@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod exit;
 pub mod fingerprint;
+pub mod init;
 pub mod lock;
 pub mod logging;
 pub mod plugins;
