@@ -11,6 +11,7 @@ pub mod exit;
 pub mod fingerprint;
 pub mod lock;
 pub mod logging;
+pub mod on_demand;
 pub mod plugins;
 pub mod progress;
 pub mod report;

@@ -12,6 +12,7 @@ mod first_sync;
 mod foreign;
 mod guard;
 mod lock;
+mod on_demand;
 mod plugin_chain;
 mod scope;
 mod state_binding;
