@@ -268,3 +268,55 @@ async fn a_crafted_id_is_refused_before_any_request() {
     }
     assert!(emu.requests().is_empty(), "{:#?}", emu.requests());
 }
+
+#[tokio::test]
+async fn writeback_and_exchange_settings_are_read_as_a_round_reads_them() {
+    const TEAM: &str = "7ea70000-0000-4000-8000-000000000004";
+    let emu = setup().await;
+    emu.tenant(|t| {
+        t.create_group(json!({"id": TEAM, "displayName": "Team", "mailNickname": "team",
+            "mail": "team@gwb.test", "mailEnabled": true, "securityEnabled": false,
+            "groupTypes": ["Unified"], "allowExternalSenders": true,
+            "writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": "universalDistributionGroup"}}))
+            .unwrap();
+        t.add_member(TEAM, "u1").unwrap();
+    });
+    let (dir, path) = state_dir();
+    let mut config = config(&emu);
+    config.read_writeback_configuration = true;
+    config.read_exchange_settings = true;
+    let mut source = Source::open(config, &path, Default::default()).unwrap();
+    commit_round(&mut source).await;
+    let before = files(dir.path());
+    // Exchange changes these without a directory change; on demand reads them now.
+    emu.tenant(|t| {
+        t.update_group(TEAM, json!({"hideFromAddressLists": true}))
+            .unwrap()
+    });
+    let round = source
+        .read_groups_now(&[TEAM.to_owned(), SALES.to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(ids(&round.groups), [SALES, TEAM]);
+    let team = group(&round.groups, TEAM);
+    assert_eq!(team.allow_external_senders, Some(true));
+    assert_eq!(team.hide_from_address_lists, Some(true));
+    let writeback = team.writeback.as_ref().unwrap();
+    assert_eq!(writeback.is_enabled, Some(true));
+    assert_eq!(
+        writeback.on_premises_group_type.as_deref(),
+        Some("universalDistributionGroup")
+    );
+    assert_eq!(round.stats.exchange_settings_read, 1);
+    assert_eq!(round.exchange_settings_error, None);
+    assert_eq!(member_ids(team), ["u1"]);
+    // The writeback configuration came by id from beta, for these two groups only.
+    let beta: Vec<String> = emu
+        .requests()
+        .into_iter()
+        .map(|r| r.path_and_query)
+        .filter(|p| p.starts_with("/beta/groups?") && p.contains("$filter="))
+        .collect();
+    assert_eq!(beta.len(), 1, "{beta:?}");
+    assert_eq!(files(dir.path()), before);
+}
