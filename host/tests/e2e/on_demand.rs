@@ -267,3 +267,49 @@ async fn unknown_and_crafted_ids_are_refused_clearly_and_nothing_is_written() {
         env.emulator.requests()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_gone_out_of_scope_shows_why_and_what_happens_to_its_ad_group() {
+    let env = Env::new("on-demand-scope", 1, "").await;
+    let (team, other) = (env.gid(1), env.gid(2));
+    env.add_group(&team, "Team", &[&env.users[0].id]);
+    env.add_group(&other, "Other", &[&env.users[0].id]);
+    assert_eq!(env.run(true).await.0, Exit::Success);
+    let before = env.groups().await;
+    let team_dn = format!("CN=Team_000000000001,{}", env.cloud_ou);
+    // It becomes a distribution list, which is never written back; so does the other group.
+    for id in [&team, &other] {
+        env.emulator
+            .tenant(|t| t.update_group(id, json!({"securityEnabled": false, "mailEnabled": true})))
+            .expect("update");
+    }
+    let (code, ldif, stderr) = gwb(&env, &["plan", "--group", &team]);
+    assert_eq!(code, 0, "{stderr}");
+    let guid = &before[&team].object_guid;
+    let steps = format!(
+        "read      Graph: \"Team\" ({team}), distribution list, 1 member\n\
+         scope     out of scope: an Exchange Online distribution list (mail-enabled, not \
+         security, not Microsoft 365): these are never written back (by defaults)\n\
+         match     AD: {team_dn} (gwb's, objectGUID {guid})\n\
+         action    delete (no longer in scope)\n\n"
+    );
+    assert!(stderr.starts_with(&steps), "{stderr}");
+    assert_eq!(
+        ldif.replace("\n ", ""),
+        format!("version: 1\n\ndn: {team_dn}\nchangetype: delete\n")
+    );
+    assert_eq!(env.groups().await, before);
+
+    // A sync removes that group alone, as a plain run would; the other stays until then.
+    let (code, stdout, stderr) = gwb(&env, &["sync", "--group", &team]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "action    delete (no longer in scope)\nresult    done: delete {team_dn}\n"
+        )),
+        "{stdout}"
+    );
+    let after = env.groups().await;
+    assert!(!after.contains_key(&team), "{after:?}");
+    assert_eq!(after[&other], before[&other]);
+}
