@@ -313,3 +313,50 @@ async fn a_group_gone_out_of_scope_shows_why_and_what_happens_to_its_ad_group() 
     assert!(!after.contains_key(&team), "{after:?}");
     assert_eq!(after[&other], before[&other]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nested_group_synced_from_ad_is_found_by_the_sid_its_member_item_carries() {
+    let env = Env::new("on-demand-nested", 1, "").await;
+    // A group made in AD and synced to the cloud: its cloud copy carries its SID.
+    let ad_dn = format!("CN=AD Sales,OU=Users,{}", env.root);
+    let sam = format!("adsales{}", std::process::id());
+    env.ldapmodify(&format!(
+        "dn: {ad_dn}\nchangetype: add\nobjectClass: group\nsAMAccountName: {sam}\n\n"
+    ));
+    let found = env
+        .dc
+        .ldapsearch(&["-s", "base", "-b", &ad_dn, "objectSid"]);
+    let b64 = found
+        .lines()
+        .find_map(|l| l.strip_prefix("objectSid:: "))
+        .expect("objectSid");
+    let sid =
+        gwb_ad::sid::sid_to_string(&gwb_ad::sid::from_base64(b64).expect("base64")).expect("SID");
+    let (team, synced) = (env.gid(1), env.gid(2));
+    env.emulator.tenant(|t| {
+        t.create_group(
+            json!({"id": synced, "displayName": "AD Sales", "securityEnabled": true,
+            "mailEnabled": false, "groupTypes": [], "onPremisesSyncEnabled": true,
+            "onPremisesSecurityIdentifier": sid}),
+        )
+        .expect("synced group")
+    });
+    env.add_group(&team, "Team", &[&env.users[0].id]);
+    assert_eq!(env.run(true).await.0, Exit::Success);
+    let state = state_files(&env);
+
+    env.emulator
+        .tenant(|t| t.add_member(&team, &synced))
+        .expect("nest");
+    let (code, stdout, stderr) = gwb(&env, &["sync", "--group", &team]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("action    update (0 attribute changes, +1/-0 members)\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        in_ad(&env, &team).await.1,
+        sorted(&[&ad_dn, &env.users[0].dn])
+    );
+    assert_eq!(state_files(&env), state);
+}
