@@ -206,7 +206,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             // must still read them, and every other group's, from where the state stands.
             report.state_kept = Some(
                 "provision on demand (--group) leaves the Graph state as it was; the next run \
-                 reads these groups' changes again and finds them applied"
+                 reads these groups' changes again, with every other group's"
                     .into(),
             );
         } else if applied.is_success() {

@@ -152,7 +152,7 @@ async fn one_group_on_demand_changes_only_it_and_leaves_the_state_alone() {
          gwb sync: provision on demand: 1 group(s), 0 removal(s), 2 user(s) from Graph in \
          3 request(s), 0 retried\n\
          \x20 Graph state not advanced: provision on demand (--group) leaves the Graph state as \
-         it was; the next run reads these groups' changes again and finds them applied\n\
+         it was; the next run reads these groups' changes again, with every other group's\n\
          \x20 created 0, updated 1, renamed/moved 0, deleted 0,"
     );
     assert!(stdout.starts_with(&steps), "{stdout}");
