@@ -168,8 +168,14 @@ fn scope_kind(text: &str) -> Result<ScopeKind, String> {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Read every group from Graph (a full round) instead of the changes since the last run.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "group")]
     pub full: bool,
+
+    /// Provision on demand: read only this group (its object id; repeatable) from Graph now,
+    /// run it through the rules, and apply (sync) or show (plan) it, printing each step. No
+    /// other group is read or changed, and the Graph delta state is left as it was.
+    #[arg(long, value_name = "ID")]
+    pub group: Vec<String>,
 
     /// Write a JSON report with every operation and reason to FILE.
     #[arg(long, value_name = "FILE")]

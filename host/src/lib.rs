@@ -12,6 +12,7 @@ pub mod fingerprint;
 pub mod init;
 pub mod lock;
 pub mod logging;
+pub mod on_demand;
 pub mod plugins;
 pub mod progress;
 pub mod report;

@@ -75,6 +75,7 @@ fn run_options(
     Ok(RunOptions {
         apply,
         force_full: args.full,
+        groups: args.group.clone(),
         guards,
         report: args.report.clone(),
         ldif: args.ldif.clone(),

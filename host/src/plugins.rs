@@ -10,6 +10,17 @@ use gwb_wasm::{Plugin, Runtime};
 
 use crate::settings;
 
+/// The plugins of a chain that implement each stage, in chain order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StagePlugins {
+    /// Filter.
+    pub filter: Vec<String>,
+    /// Naming.
+    pub naming: Vec<String>,
+    /// Mapping.
+    pub mapping: Vec<String>,
+}
+
 /// The compiled plugins of one rules file, ready to be instantiated per worker thread.
 pub struct PluginChain {
     /// Each plugin with its name in the rules file, in chain order.
@@ -52,6 +63,25 @@ impl PluginChain {
                 format!("{} {} ({})", info.name, info.version, stages.join(", "))
             })
             .collect()
+    }
+
+    /// The plugins (by their names in the rules file, in chain order) that implement each
+    /// stage.
+    pub fn stage_plugins(&self) -> StagePlugins {
+        let mut stages = StagePlugins::default();
+        for (name, plugin) in &self.plugins {
+            let implements = plugin.info().stages;
+            for (on, list) in [
+                (implements.filter, &mut stages.filter),
+                (implements.naming, &mut stages.naming),
+                (implements.mapping, &mut stages.mapping),
+            ] {
+                if on {
+                    list.push(name.clone());
+                }
+            }
+        }
+        stages
     }
 
     /// The SHA-256 of each plugin's file, in chain order.

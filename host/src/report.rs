@@ -73,6 +73,8 @@ pub struct Timings {
 pub struct SourceReport {
     /// A full round (every group) rather than delta.
     pub full: bool,
+    /// Provision on demand (`--group`): only the named groups, read now, the state untouched.
+    pub on_demand: bool,
     /// Why the round was full.
     pub full_reason: Option<String>,
     /// HTTP requests, retries, pages, groups, deletes, users, member changes, resyncs.
@@ -104,6 +106,7 @@ impl SourceReport {
     pub fn new(full: bool, full_reason: Option<String>, stats: &RoundStats) -> Self {
         Self {
             full,
+            on_demand: false,
             full_reason,
             requests: stats.requests,
             retries: stats.retries,
@@ -402,6 +405,7 @@ impl RunReport {
         let round = match (&source.full, &source.full_reason) {
             (true, Some(reason)) => format!("full round ({reason})"),
             (true, None) => "full round".to_owned(),
+            (false, _) if source.on_demand => "provision on demand".to_owned(),
             (false, _) => "incremental round".to_owned(),
         };
         let _ = writeln!(

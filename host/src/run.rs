@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use gwb_ad::{Directory, Discovery, Guards, OwnerMark, Plan, ReconcileInput, guards, reconcile};
-use gwb_graph::{Round, RoundOptions, Source};
+use gwb_ad::{
+    CurrentGroup, Directory, Discovery, Guards, OwnerMark, Plan, ReconcileInput, guards, reconcile,
+};
+use gwb_graph::{Round, RoundOptions, Source, SourceError};
 use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
 use gwb_rules::config::GuardsSection;
 use gwb_rules::{Rejection, RulesFile};
@@ -15,6 +17,7 @@ use gwb_rules::{Rejection, RulesFile};
 use crate::exit::Exit;
 use crate::fingerprint::rules_fingerprint;
 use crate::lock::RunLock;
+use crate::on_demand::Steps;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
 use crate::report::{RunReport, SourceReport};
@@ -28,6 +31,10 @@ pub struct RunOptions {
     pub apply: bool,
     /// Read every group from Graph instead of the changes since the last run.
     pub force_full: bool,
+    /// Provision on demand (`--group`): read only these groups from Graph now, whatever the
+    /// delta state holds, print each one's steps, and leave the state as it was. Empty for a
+    /// normal run.
+    pub groups: Vec<String>,
     /// The guards, after command-line overrides.
     pub guards: GuardsSection,
     /// Where to write the JSON report.
@@ -108,10 +115,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     .context("cannot open the Graph source")?;
     let started = Instant::now();
     let reading = progress.spinner("reading Microsoft Graph");
-    let mut round = source
-        .read_round(RoundOptions {
-            force_full: options.force_full,
-        })
+    let mut round = read(&source, options)
         .await
         .context("reading Microsoft Graph failed; nothing was written")?;
     reading.finish_and_clear();
@@ -122,6 +126,9 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         &round.stats,
     );
     report.source.exchange_settings_error = round.exchange_settings_error.clone();
+    report.source.on_demand = !options.groups.is_empty();
+    // Provision on demand tells each group's way through the run, Cloud Sync style.
+    let mut steps = report.source.on_demand.then(|| Steps::read(&round.groups));
 
     let started = Instant::now();
     let transforming = progress.bar("transforming");
@@ -140,9 +147,12 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         Ok(transformed) => transformed,
         Err(aborted) => {
             report.aborted = Some(aborted.message.clone());
-            return finish(&report, options, Exit::Error);
+            return finish(&report, options, steps.as_ref(), Exit::Error);
         }
     };
+    if let Some(steps) = &mut steps {
+        steps.rules(&transformed, &chain.stage_plugins());
+    }
     let verdicts = Verdicts::of(&transformed.notes);
     report.add_rule_notes(transformed.notes);
     let desired = transformed.desired;
@@ -150,7 +160,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     let started = Instant::now();
     let comparing = progress.spinner("reading and comparing Active Directory");
     let guards = settings::guards(&options.guards);
-    let plan = plan_changes(
+    let (plan, current) = plan_changes(
         &mut directory,
         &discovery,
         rules,
@@ -163,10 +173,13 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     comparing.finish_and_clear();
     report.timings.compare = started.elapsed().as_secs_f64();
     report.add_plan(&plan);
+    if let Some(steps) = &mut steps {
+        steps.reconciled(&plan, &current, &OwnerMark::for_tenant(&graph.tenant_id));
+    }
 
     if let Err(tripped) = guards::check(&plan, &guards) {
         report.guard = Some(tripped.to_string());
-        return finish(&report, options, Exit::GuardStopped);
+        return finish(&report, options, steps.as_ref(), Exit::GuardStopped);
     }
 
     let started = Instant::now();
@@ -185,7 +198,18 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
             .context("applying the plan failed")?;
         applying.finish_and_clear();
         report.add_apply(&applied);
-        if applied.is_success() {
+        if let Some(steps) = &mut steps {
+            steps.applied(&applied);
+        }
+        if report.source.on_demand {
+            // Its groups' changes are not all there is since the last run: the next round
+            // must still read them, and every other group's, from where the state stands.
+            report.state_kept = Some(
+                "provision on demand (--group) leaves the Graph state as it was; the next run \
+                 reads these groups' changes again, with every other group's"
+                    .into(),
+            );
+        } else if applied.is_success() {
             // Groups the rules failed on or reconcile had to skip are not forgotten: the
             // next run reads them again, changed or not.
             let mut checkpoint = round.checkpoint;
@@ -206,11 +230,25 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     } else {
         Exit::Success
     };
-    finish(&report, options, exit)
+    finish(&report, options, steps.as_ref(), exit)
+}
+
+/// The read step: the delta round, or with `--group` the named groups read now.
+async fn read(source: &Source, options: &RunOptions) -> Result<Round, SourceError> {
+    if options.groups.is_empty() {
+        source
+            .read_round(RoundOptions {
+                force_full: options.force_full,
+            })
+            .await
+    } else {
+        source.read_groups_now(&options.groups).await
+    }
 }
 
 /// Reads what AD holds for this round (every owned group on a full round, only the round's
-/// groups on an incremental one), resolves members and target names, and reconciles.
+/// groups on an incremental one), resolves members and target names, and reconciles; returns
+/// the plan and the groups read.
 async fn plan_changes(
     directory: &mut Directory,
     discovery: &Discovery,
@@ -219,7 +257,7 @@ async fn plan_changes(
     round: &Round,
     verdicts: &Verdicts,
     guards: &Guards,
-) -> anyhow::Result<Plan> {
+) -> anyhow::Result<(Plan, Vec<CurrentGroup>)> {
     let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
     let policy = settings::policy(rules);
     let caps = discovery.capabilities;
@@ -280,7 +318,7 @@ async fn plan_changes(
             .await
             .context("counting the groups gwb owns failed")?;
     }
-    Ok(plan)
+    Ok((plan, current))
 }
 
 /// The ids of the round's groups the rules skipped, and of those they failed on.
@@ -307,9 +345,16 @@ impl Verdicts {
     }
 }
 
-/// Prints the summary (stderr for plan, whose stdout is the LDIF) and writes the report.
-fn finish(report: &RunReport, options: &RunOptions, exit: Exit) -> anyhow::Result<Exit> {
-    let summary = report.render_summary(options.detail);
+/// Prints the on-demand steps, if any, and the summary (stderr for plan, whose stdout is the
+/// LDIF) and writes the report.
+fn finish(
+    report: &RunReport,
+    options: &RunOptions,
+    steps: Option<&Steps>,
+    exit: Exit,
+) -> anyhow::Result<Exit> {
+    let steps = steps.map(Steps::render).unwrap_or_default();
+    let summary = steps + &report.render_summary(options.detail);
     if options.apply {
         print!("{summary}");
     } else {

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::error::GraphError;
 use crate::http::{GraphClient, RequestStats};
-use crate::wire::WireError;
+use crate::wire::{WireError, is_object_id};
 
 /// The properties read.
 const SELECT: &str = "allowExternalSenders,hideFromAddressLists";
@@ -133,7 +133,7 @@ pub(crate) async fn read(
             continue;
         }
         // Ids come from the server: only a GUID goes into a URL path.
-        if !is_guid(&group.id) {
+        if !is_object_id(&group.id) {
             reads.missed(format!(
                 "group id {:?} is not a GUID, so gwb puts it in no URL",
                 group.id
@@ -201,15 +201,6 @@ fn parse(url: &str, id: &str, body: &Value) -> Result<ExchangeSettings, GraphErr
     })
 }
 
-/// True for a GUID in its 8-4-4-4-12 hex form (how Graph writes object ids).
-fn is_guid(id: &str) -> bool {
-    id.len() == 36
-        && id.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,8 +211,8 @@ mod tests {
 
     #[test]
     fn only_guids_go_into_a_url() {
-        assert!(is_guid(ID));
-        assert!(is_guid("02BD9FD6-8F93-4758-87C3-1FB73740A315"));
+        assert!(is_object_id(ID));
+        assert!(is_object_id("02BD9FD6-8F93-4758-87C3-1FB73740A315"));
         for id in [
             "g2",
             "02bd9fd6-8f93-4758-87c3-1fb73740a31",
@@ -231,7 +222,7 @@ mod tests {
             "../../users?$top=999#00000000000000000",
             "02bd9fd6-8f93-4758-87c3-1fb73740a3é",
         ] {
-            assert!(!is_guid(id), "{id}");
+            assert!(!is_object_id(id), "{id}");
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! [`Source`] reads one round (full or incremental) of groups, members and user anchors and
 //! hands it over; the caller commits the round's [`Checkpoint`] only after it has used the
-//! data, so a crash means reading again, never skipping changes.
+//! data, so a crash means reading again, never skipping changes. [`Source::read_groups_now`]
+//! reads named groups now, for provisioning on demand, without using or changing the state.
 //!
 //! ```no_run
 //! use gwb_graph::{Credential, GraphConfig, RoundOptions, SecretSource, Source, SourceOptions};

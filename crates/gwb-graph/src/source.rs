@@ -18,6 +18,8 @@ use crate::exchange_settings;
 use crate::http::{GraphClient, RequestStats};
 use crate::state::{self, SourceState, StateBinding, StateChange, StateError};
 
+mod on_demand;
+
 /// Group properties read on every round (`members` tracks direct membership).
 const GROUP_PROPERTIES: &str = "displayName,description,mail,mailNickname,mailEnabled,\
 securityEnabled,groupTypes,proxyAddresses,visibility,onPremisesSyncEnabled,\
@@ -173,6 +175,8 @@ pub struct Checkpoint {
     change: StateChange,
     /// The generation of the state this round started from.
     base_generation: u64,
+    /// True for an on-demand read ([`Source::read_groups_now`]), which is never committed.
+    on_demand: bool,
 }
 
 impl Checkpoint {
@@ -224,6 +228,32 @@ pub enum SourceError {
     /// The state could not be read or written.
     #[error(transparent)]
     State(#[from] StateError),
+    /// A group id asked for on demand is not an object id.
+    #[error(
+        "{id:?} is not a group object id: Entra object ids are GUIDs such as \
+         02bd9fd6-8f93-4758-87c3-1fb73740a315 (the group's \"Object ID\" in the Entra admin \
+         center); nothing was read"
+    )]
+    NotAnObjectId {
+        /// The id as given.
+        id: String,
+    },
+    /// Groups asked for on demand that Graph does not have (never created, or deleted).
+    #[error(
+        "group {} not found in the tenant (Graph has no live group with that object id; a \
+         deleted group is only under deletedItems); nothing was written",
+        ids.join(", ")
+    )]
+    GroupsNotFound {
+        /// The ids, sorted.
+        ids: Vec<String>,
+    },
+    /// An on-demand read's checkpoint was passed to [`Source::commit`].
+    #[error(
+        "an on-demand read is never committed: it read only the named groups, and saving it \
+         would make the next round skip the other groups' changes"
+    )]
+    OnDemandCommit,
 }
 
 /// The Graph source: reads rounds and keeps the state that makes the next one incremental.
@@ -422,12 +452,16 @@ impl Source {
             checkpoint: Checkpoint {
                 change,
                 base_generation: self.generation,
+                on_demand: false,
             },
         })
     }
 
     /// Saves a round's state crash-safely; the next round continues from it.
     pub async fn commit(&mut self, checkpoint: Checkpoint) -> Result<(), SourceError> {
+        if checkpoint.on_demand {
+            return Err(SourceError::OnDemandCommit);
+        }
         if checkpoint.base_generation != self.generation {
             return Err(StateError::Stale.into());
         }
@@ -732,30 +766,46 @@ impl Source {
     ) -> Result<Vec<CloudGroup>, GraphError> {
         let mut groups = Vec::new();
         for first in urls {
-            let mut chain = Chain::new(first, MAX_PAGES_PER_CHAIN);
-            loop {
-                let url = chain.url();
-                let body = self.client.get_json(url, requests).await?;
-                stats.pages += 1;
+            self.list(first, requests, stats, |url, body| {
                 let item_error = |source| GraphError::Item {
                     url: url.to_owned(),
                     source,
                 };
-                for item in crate::wire::parse_groups_document(&body).map_err(item_error)? {
+                for item in crate::wire::parse_groups_document(body).map_err(item_error)? {
                     if let crate::wire::GroupItem::Group { group, .. } = item.map_err(item_error)? {
                         groups.push(group);
                     }
                 }
-                match body.get("@odata.nextLink").and_then(Value::as_str) {
-                    Some(next) => {
-                        self.client.check_link(next)?;
-                        chain.advance(next.to_owned())?;
-                    }
-                    None => break,
-                }
-            }
+                Ok(())
+            })
+            .await?;
         }
         Ok(groups)
+    }
+
+    /// GETs `first` and every `@odata.nextLink` after it (a plain listing, which ends without
+    /// a deltaLink), handing each page's URL and body to `page`.
+    async fn list(
+        &self,
+        first: String,
+        requests: &mut RequestStats,
+        stats: &mut RoundStats,
+        mut page: impl FnMut(&str, &Value) -> Result<(), GraphError>,
+    ) -> Result<(), GraphError> {
+        let mut chain = Chain::new(first, MAX_PAGES_PER_CHAIN);
+        loop {
+            let url = chain.url();
+            let body = self.client.get_json(url, requests).await?;
+            stats.pages += 1;
+            page(url, &body)?;
+            match body.get("@odata.nextLink").and_then(Value::as_str) {
+                Some(next) => {
+                    self.client.check_link(next)?;
+                    chain.advance(next.to_owned())?;
+                }
+                None => return Ok(()),
+            }
+        }
     }
 
     /// The first URL of a full groups round.

@@ -146,6 +146,54 @@ pub fn parse_member_list(doc: &Value) -> Result<Vec<Result<Member, WireError>>, 
         .collect())
 }
 
+/// One item of a group's member list (`/groups/{id}/members` with `$select`): the member and
+/// what its item carries about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberObject {
+    /// The member's id and kind (from `@odata.type`).
+    pub member: Member,
+    /// A user member's on-premises anchors.
+    pub user: Option<UserAnchor>,
+    /// A group member's on-premises SID, when Graph says it is synced from AD
+    /// ([`CloudGroup::synced_sid`]).
+    pub synced_sid: Option<String>,
+}
+
+/// Parses one item of a group's member list: a user gives its anchors and a group its synced
+/// SID, the same data a round gets from `users/delta` and the nested group's delta item.
+pub fn parse_member_object(item: &Value) -> Result<MemberObject, WireError> {
+    let (member, _) = parse_member(item)?;
+    let mut object = MemberObject {
+        member,
+        user: None,
+        synced_sid: None,
+    };
+    match object.member.kind {
+        MemberKind::User => {
+            if let UserItem::User(anchor) = parse_user_item(item)? {
+                object.user = Some(anchor);
+            }
+        }
+        MemberKind::Group => {
+            if let GroupItem::Group { group, .. } = parse_group_item(item)? {
+                object.synced_sid = group.synced_sid().map(str::to_owned);
+            }
+        }
+        _ => {}
+    }
+    Ok(object)
+}
+
+/// True for an object id in Graph's form, a GUID written 8-4-4-4-12 in hex: the only ids gwb
+/// puts into a URL path.
+pub fn is_object_id(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// Applies the properties present in a group object onto `group` and collects its member
 /// changes; absent properties keep their value, `null` clears them.
 pub fn apply_group_object(

@@ -222,6 +222,7 @@ ca_file = "{ca}"
             &RunOptions {
                 apply,
                 force_full,
+                groups: Vec::new(),
                 guards: rules.guards.clone(),
                 report: Some(report.clone()),
                 ldif: (!apply).then_some(ldif),

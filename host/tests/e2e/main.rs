@@ -14,6 +14,7 @@ mod group_kinds;
 mod guard;
 mod init;
 mod lock;
+mod on_demand;
 mod plugin_chain;
 mod scope;
 mod state_binding;

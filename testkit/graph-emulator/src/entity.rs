@@ -44,7 +44,7 @@ pub(crate) fn group(
 }
 
 /// The `$select` list without blanks, comma-separated.
-fn select_list(select: &str) -> String {
+pub(crate) fn select_list(select: &str) -> String {
     select
         .split(',')
         .map(str::trim)

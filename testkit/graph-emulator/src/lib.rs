@@ -3,7 +3,8 @@
 //! It serves the token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client secret or signed
 //! JWT assertion) and the read endpoints gwb uses (`/v1.0/groups/delta`, `/v1.0/users/delta`,
 //! `/beta/groups?$select=id,writebackConfiguration`, and `/v1.0/groups/{id}`, the only one that
-//! serves Microsoft 365 groups' `allowExternalSenders` and `hideFromAddressLists`) with opaque
+//! serves Microsoft 365 groups' `allowExternalSenders` and `hideFromAddressLists`, and
+//! `/v1.0/groups/{id}/members`, a group's direct members now) with opaque
 //! skip and delta tokens, paging, `members@delta`, `@removed`, and injectable faults, over http
 //! or (with [`EmulatorConfig::tls`]) https. Tests change the tenant between rounds through
 //! [`Emulator::tenant`].
@@ -19,6 +20,7 @@ mod delta;
 mod entity;
 mod faults;
 mod generate;
+mod members;
 mod paging;
 mod server;
 mod tenant;

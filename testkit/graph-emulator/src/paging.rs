@@ -18,8 +18,8 @@ const KEEP_ROUNDS: usize = 8;
 pub(crate) struct Snapshot {
     /// The path links point at, e.g. `/v1.0/groups/delta`.
     pub path: String,
-    /// The `@odata.context` collection name (`groups`, `users`).
-    pub context: &'static str,
+    /// The `@odata.context` collection name (`groups`, `users`, `directoryObjects(id,…)`).
+    pub context: String,
     /// Every item of the round, in order.
     pub items: Vec<Value>,
     /// Items per page.

@@ -26,6 +26,7 @@ use crate::auth::{self, Bearer, Tokens};
 use crate::delta::{self, Resource, Selection};
 use crate::entity;
 use crate::faults::{self, Fault, FaultRule};
+use crate::members;
 use crate::paging::{self, DeltaState, Rounds, Snapshot};
 use crate::tenant::Tenant;
 
@@ -400,6 +401,14 @@ async fn route(
                     &query,
                     request_id,
                 ),
+                (version, [id, "members"]) if resource == Resource::Groups => members_page(
+                    &mut state,
+                    &shared.base_url,
+                    version,
+                    id,
+                    &query,
+                    request_id,
+                ),
                 (version, [id]) if resource == Resource::Groups => match entity::group(
                     &state.tenant,
                     &shared.base_url,
@@ -510,7 +519,7 @@ fn delta_page(
     });
     let (round, snapshot) = state.rounds.start(Snapshot {
         path,
-        context: resource.segment(),
+        context: resource.segment().into(),
         items,
         page_size: state.config.page_size,
         delta_token: Some(delta_token),
@@ -528,14 +537,7 @@ fn groups_page(
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     if let Some(skip) = query.get("$skiptoken") {
-        return match paging::parse_skip_token(skip)
-            .and_then(|(round, page)| state.rounds.get(round).map(|snap| (round, snap, page)))
-        {
-            Some((round, snapshot, page)) if page < snapshot.pages() => {
-                render_page(base_url, round, &snapshot, page, request_id)
-            }
-            _ => graph_error(400, "Request_BadRequest", "Invalid skip token.", request_id),
-        };
+        return listing_page(state, base_url, skip, request_id);
     }
     let selection = Selection::parse(query.get("$select").map(String::as_str));
     let wanted: Option<Vec<String>> = query.get("$filter").map(|f| filter_ids(f));
@@ -548,12 +550,57 @@ fn groups_page(
         .collect();
     let (round, snapshot) = state.rounds.start(Snapshot {
         path: if beta { "/beta/groups" } else { "/v1.0/groups" }.into(),
-        context: "groups",
+        context: "groups".into(),
         items,
         page_size: state.config.page_size,
         delta_token: None,
     });
     render_page(base_url, round, &snapshot, 0, request_id)
+}
+
+/// Serves one page of `/{version}/groups/{id}/members`: the group's direct members as
+/// directoryObjects (see [`members::items`]), paged with `@odata.nextLink`; 404
+/// `Request_ResourceNotFound` for a group the tenant does not have (or has deleted).
+fn members_page(
+    state: &mut State,
+    base_url: &str,
+    version: &str,
+    id: &str,
+    query: &BTreeMap<String, String>,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    if let Some(skip) = query.get("$skiptoken") {
+        return listing_page(state, base_url, skip, request_id);
+    }
+    let select = query.get("$select").map(String::as_str);
+    let Some(items) = members::items(&state.tenant, id, select) else {
+        return resource_not_found(id, request_id);
+    };
+    let (round, snapshot) = state.rounds.start(Snapshot {
+        path: format!("/{version}/groups/{id}/members"),
+        context: members::context(select),
+        items,
+        page_size: state.config.page_size,
+        delta_token: None,
+    });
+    render_page(base_url, round, &snapshot, 0, request_id)
+}
+
+/// A later page of a plain listing (groups, members) by its `$skiptoken`.
+fn listing_page(
+    state: &State,
+    base_url: &str,
+    skip: &str,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    match paging::parse_skip_token(skip)
+        .and_then(|(round, page)| state.rounds.get(round).map(|snap| (round, snap, page)))
+    {
+        Some((round, snapshot, page)) if page < snapshot.pages() => {
+            render_page(base_url, round, &snapshot, page, request_id)
+        }
+        _ => graph_error(400, "Request_BadRequest", "Invalid skip token.", request_id),
+    }
 }
 
 /// The string literals of `id in ('a','b')` (or `id eq 'a'`), with OData's `''` read as a quote

@@ -360,4 +360,58 @@ async fn emulator_pages_have_the_shapes_of_the_fixtures() {
         &parse_users_document(&users).unwrap()[..],
         [Ok(UserItem::User(_)), Ok(UserItem::User(_))]
     ));
+
+    // A group's members: the fixture's keys, `directoryObjects` in the context (with the
+    // selection), items with the fixture's keys plus `@odata.type`, which Graph sends for
+    // every derived type and the docs example left out.
+    let fixture = body("group-members.json");
+    let members = client
+        .get_json(
+            &format!("{}/v1.0/groups/g1/members?$select=id,mail", emu.base_url()),
+            &mut stats,
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(&members), keys(&fixture));
+    assert_eq!(
+        members["@odata.context"],
+        format!(
+            "{}/v1.0/$metadata#directoryObjects(id,mail)",
+            emu.base_url()
+        )
+    );
+    let mut expected = keys(&fixture["value"][0]);
+    expected.insert(0, "@odata.type".into());
+    assert_eq!(keys(&members["value"][0]), expected);
+    assert_eq!(
+        parse_member_list(&members).unwrap(),
+        vec![Ok(user("u1")), Ok(user("u2"))]
+    );
+    let unselected = client
+        .get_json(
+            &format!("{}/v1.0/groups/g1/members", emu.base_url()),
+            &mut stats,
+        )
+        .await
+        .unwrap();
+    assert!(
+        unselected["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1.0/$metadata#directoryObjects")
+    );
+    assert_eq!(unselected["value"][0]["onPremisesSamAccountName"], "user1");
+    // An unknown group: Graph's 404.
+    let err = client
+        .get_json(
+            &format!("{}/v1.0/groups/nobody/members", emu.base_url()),
+            &mut stats,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, gwb_graph::GraphError::Status { status: 404, code, .. }
+            if code == "Request_ResourceNotFound"),
+        "{err}"
+    );
 }

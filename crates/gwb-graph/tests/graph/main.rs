@@ -11,6 +11,7 @@ mod conformance;
 mod exchange_settings;
 mod faults;
 mod hostile;
+mod on_demand;
 mod rounds;
 mod state;
 mod synced_groups;
