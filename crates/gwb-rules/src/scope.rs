@@ -76,13 +76,11 @@ impl Scope {
         match ScopeKind::of(group.kind()) {
             Some(kind) if self.kinds.contains(&kind) => Ok(()),
             Some(kind) => Err(format!(
-                "out of scope: a {} group, and [scope] kinds = {}",
+                "a {} group, and [scope] kinds = {} does not name that kind",
                 kind.key(),
                 self.kinds_list()
             )),
-            None => {
-                Err("out of scope: an Exchange Online distribution list, never written back".into())
-            }
+            None => Err("an Exchange Online distribution list, never written back".into()),
         }
     }
 
@@ -124,13 +122,16 @@ mod tests {
         assert_eq!(scope.admits(&m365), Ok(()));
         assert_eq!(
             scope.admits(&security),
-            Err("out of scope: a security group, and [scope] kinds = [\"microsoft365\"]".into())
+            Err(
+                "a security group, and [scope] kinds = [\"microsoft365\"] does not name that kind"
+                    .into()
+            )
         );
         assert_eq!(
             scope.admits(&mail_security),
             Err(
-                "out of scope: a mail-enabled-security group, and [scope] kinds = \
-                 [\"microsoft365\"]"
+                "a mail-enabled-security group, and [scope] kinds = [\"microsoft365\"] does \
+                 not name that kind"
                     .into()
             )
         );
@@ -141,7 +142,7 @@ mod tests {
         let distribution = group(false, false, true);
         assert_eq!(
             all.admits(&distribution),
-            Err("out of scope: an Exchange Online distribution list, never written back".into())
+            Err("an Exchange Online distribution list, never written back".into())
         );
     }
 }

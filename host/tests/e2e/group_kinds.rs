@@ -46,7 +46,7 @@ async fn only_the_kinds_named_are_written_and_changing_them_reaches_every_group(
             "display_name": "Kinds Security",
             "result": "skipped",
             "by": "scope",
-            "reason": "out of scope: a security group, and [scope] kinds = [\"microsoft365\"]",
+            "reason": "a security group, and [scope] kinds = [\"microsoft365\"] does not name that kind",
         })]
     );
 

@@ -214,7 +214,9 @@ fn a_kind_out_of_scope_is_skipped_by_the_scope_before_any_plugin_runs() {
         outcome,
         Outcome::Rejected(Rejection::Skipped {
             by: BY_SCOPE.into(),
-            reason: "out of scope: a security group, and [scope] kinds = [\"microsoft365\"]".into()
+            reason:
+                "a security group, and [scope] kinds = [\"microsoft365\"] does not name that kind"
+                    .into()
         })
     );
     assert!(log.lock().expect("log").is_empty());
