@@ -1,4 +1,7 @@
-//! Host bindings generated from `wit/rules.wit`, the same file the plugin SDK loads.
+//! Host bindings generated from the newest released contract folder, `wit/gwb-rules@1.0.0`, the
+//! folder the plugin SDK loads too. Plugins built against an older 1.x minor are served by these
+//! bindings (see `wit/README.md`); [`crate::contract`] refuses every other version before
+//! anything of the plugin is instantiated.
 
 #![allow(missing_docs)]
 
@@ -9,7 +12,7 @@ pub struct GroupHandle;
 pub struct ProposalHandle;
 
 wasmtime::component::bindgen!({
-    path: "../../wit",
+    path: "../../wit/gwb-rules@1.0.0",
     world: "rule-plugin",
     with: {
         "gwb:rules/types.cloud-group": GroupHandle,

@@ -41,14 +41,16 @@ pub enum WasmError {
         /// wasmtime's explanation.
         cause: String,
     },
-    /// The component does not fit the gwb:rules contract (wrong exports or imports).
-    #[error("plugin {name}: {} is not a gwb rule plugin: {cause}; a plugin must export gwb:rules/plugin@1.x and import only gwb:rules/log and WASI (build it with gwb-plugin-sdk)", path.display())]
+    /// The component does not fit a gwb:rules contract this gwb serves (its version, exports or
+    /// imports); found from its type, before anything of it is instantiated.
+    #[error("plugin {name}: {} is not a gwb rule plugin this gwb can run: {cause}", path.display())]
     NotAPlugin {
         /// The plugin's name.
         name: String,
         /// The file.
         path: PathBuf,
-        /// What does not match.
+        /// What does not match, what the component exports and imports, what this gwb runs and
+        /// how to rebuild the plugin.
         cause: String,
     },
     /// Instantiating, `describe` or `configure` trapped or hit a limit.

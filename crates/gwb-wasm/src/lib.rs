@@ -25,6 +25,7 @@
 
 mod bindings;
 mod cache;
+mod contract;
 mod error;
 mod fault;
 mod host;

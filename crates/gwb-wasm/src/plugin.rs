@@ -1,4 +1,5 @@
-//! Loading a plugin: read, pin check, compile (cached), link, describe and a first configure.
+//! Loading a plugin: read, pin check, compile (cached), contract check, link, describe and a first
+//! configure.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use wasmtime::component::Component;
 use crate::WasmError;
 use crate::bindings::{RulePluginPre, WitPluginInfo};
 use crate::cache::{Cache, CacheStatus};
+use crate::contract::Shape;
 use crate::instance::{self, Live};
 use crate::log_budget::LogBudget;
 use crate::runtime::Kit;
@@ -170,16 +172,20 @@ pub(crate) fn load(
             CacheStatus::Disabled,
         ),
     };
-    let not_a_plugin = |e: wasmtime::Error| WasmError::NotAPlugin {
+    let not_a_plugin = |cause: String| WasmError::NotAPlugin {
         name: name.clone(),
         path: path.clone(),
-        cause: format!("{e:#}"),
+        cause,
     };
+    // The contract version, exports and imports are checked from the component's type, before
+    // anything of it is linked or instantiated.
+    let shape = Shape::of(&kit.engine, &component);
+    shape.check().map_err(not_a_plugin)?;
     let pre = kit
         .linker
         .instantiate_pre(&component)
         .and_then(RulePluginPre::new)
-        .map_err(not_a_plugin)?;
+        .map_err(|e| not_a_plugin(shape.mismatch(&e)))?;
     let mut shared = Shared {
         spec: spec.clone(),
         kit,

@@ -62,8 +62,10 @@ impl Runtime {
     }
 
     /// Loads a plugin: reads the file, checks the SHA-256 pin, compiles it (or takes it from the
-    /// cache), checks it implements `gwb:rules/plugin@1.x`, calls `describe`, and calls
-    /// `configure` once so a bad config is reported now rather than on the first group.
+    /// cache), checks from its type that it exports `gwb:rules/plugin` of a contract version this
+    /// gwb serves and imports nothing else than the contract and WASI 0.2 (before anything of it
+    /// is instantiated), calls `describe`, and calls `configure` once so a bad config is
+    /// reported now rather than on the first group.
     pub fn load(&self, spec: &PluginSpec) -> Result<Plugin, WasmError> {
         let kit = if spec.limits.fuel.is_some() {
             self.fueled_kit()?

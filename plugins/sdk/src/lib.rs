@@ -20,7 +20,7 @@
 //! gwb_plugin_sdk::export_plugin!(SkipEmpty);
 //! ```
 //!
-//! The bindings come from `wit/rules.wit`, the same file the host loads.
+//! The bindings come from `wit/gwb-rules@1.0.0`, the released contract folder the host loads too.
 
 pub mod config;
 mod group;
@@ -35,7 +35,7 @@ pub mod __private;
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/gwb-rules@1.0.0",
         world: "rule-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_rule_plugin",

@@ -128,11 +128,17 @@ fn a_garbage_file_is_a_clear_compile_error() {
 fn a_component_that_is_not_a_plugin_is_refused() {
     let error = RUNTIME.load(&spec("not_a_plugin", "{}")).err().unwrap();
     assert!(matches!(error, WasmError::NotAPlugin { .. }), "{error}");
+    let message = error.to_string();
     assert!(
-        error
-            .to_string()
-            .contains("must export gwb:rules/plugin@1.x"),
-        "{error}"
+        message.contains(
+            "not_a_plugin.wasm is not a gwb rule plugin this gwb can run: it exports no \
+             gwb:rules/plugin interface. It exports nothing;"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("Rebuild it against wit/gwb-rules@1.0.0 (world rule-plugin)"),
+        "{message}"
     );
 }
 

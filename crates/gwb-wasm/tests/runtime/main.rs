@@ -7,6 +7,7 @@
 
 mod blocking;
 mod cache;
+mod contract;
 mod determinism;
 mod examples;
 mod loading;
