@@ -211,7 +211,7 @@ impl Directory {
 
 /// A GUID's text form from its 16 bytes as AD stores them (the first three fields little
 /// endian); `None` for any other length.
-fn guid_text(bytes: &[u8]) -> Option<String> {
+pub(crate) fn guid_text(bytes: &[u8]) -> Option<String> {
     let b: &[u8; 16] = bytes.try_into().ok()?;
     let hex = |range: &[u8]| range.iter().map(|x| format!("{x:02x}")).collect::<String>();
     Some(format!(
