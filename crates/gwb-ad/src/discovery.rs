@@ -111,11 +111,8 @@ impl Directory {
             .chain(EXCHANGE_ATTRIBUTES)
             .collect();
         let filter = format!(
-            "(&(objectClass=attributeSchema)(|{}))",
-            wanted
-                .iter()
-                .map(|a| format!("(lDAPDisplayName={})", escape_filter_value(a)))
-                .collect::<String>()
+            "(&(objectClass=attributeSchema){})",
+            any_display_name(&wanted)
         );
         let found = self
             .search(
@@ -207,6 +204,15 @@ impl Directory {
         }
         Ok(names)
     }
+}
+
+/// The filter matching the schema objects named `names`: `(|(lDAPDisplayName=…)…)`.
+pub(crate) fn any_display_name(names: &[&str]) -> String {
+    let terms: String = names
+        .iter()
+        .map(|n| format!("(lDAPDisplayName={})", escape_filter_value(n)))
+        .collect();
+    format!("(|{terms})")
 }
 
 /// A GUID's text form from its 16 bytes as AD stores them (the first three fields little

@@ -9,7 +9,7 @@ use ldap3::{LdapError, Scope, SearchEntry, SearchOptions};
 
 use crate::delegation::{SchemaGuids, SchemaObject};
 use crate::directory::{first_bytes, text_values};
-use crate::discovery::guid_text;
+use crate::discovery::{any_display_name, guid_text};
 use crate::escape::escape_filter_value;
 use crate::security::Dacl;
 use crate::sid::{sid_from_string, sid_to_string};
@@ -166,13 +166,7 @@ impl Directory {
         discovery: &Discovery,
         names: &[&str],
     ) -> Result<SchemaGuids, AdError> {
-        let filter = format!(
-            "(|{})",
-            names
-                .iter()
-                .map(|n| format!("(lDAPDisplayName={})", escape_filter_value(n)))
-                .collect::<String>()
-        );
+        let filter = any_display_name(names);
         let entries = self
             .search(
                 &discovery.schema_naming_context,

@@ -69,31 +69,6 @@ fn dsacl_set(ou: &str, trustee: &str, aces: &[&String]) {
     );
 }
 
-/// Applies `ldif` with ldapmodify bound as `dn`; returns whether it succeeded and its stderr.
-fn ldapmodify_as(env: &Env, dn: &str, password_file: &Path, ldif: &str) -> (bool, String) {
-    use std::io::Write as _;
-    let mut child = Command::new("ldapmodify")
-        .args(["-x", "-H", &env.dc.url, "-D", dn, "-y"])
-        .arg(password_file)
-        .env("LDAPTLS_CACERT", &env.dc.ca_file)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("ldapmodify missing: apt-get install ldap-utils");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(ldif.as_bytes())
-        .expect("write LDIF");
-    let out = child.wait_with_output().expect("wait for ldapmodify");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     let env = Env::new("delegation", 2, "").await;
@@ -186,7 +161,7 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     let group = &env.groups().await[&team];
     assert_eq!(group.dn, created);
     assert_eq!(group.attributes.first("description"), Some("Team A (e2e)"));
-    assert_eq!(group.members, [u0.dn.clone()]);
+    assert_eq!(group.members, std::slice::from_ref(&u0.dn));
     // gwb check now asks AD itself, on that group.
     let (code, out) = gwb(&env, &["check"]);
     assert_eq!(code, 0, "{out}");
@@ -227,13 +202,17 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     assert_eq!(env.groups().await[&team].dn, renamed);
 
     // An attribute gwb does not write is refused, even on a group the account created.
-    let (ok, stderr) = ldapmodify_as(
-        &env,
+    let refused = env.dc.ldapmodify_as(
         &svc,
         &password_file,
         &format!("dn: {renamed}\nchangetype: modify\nreplace: info\ninfo: not gwb's\n-\n"),
     );
-    assert!(!ok && stderr.contains("Insufficient access"), "{stderr}");
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("Insufficient access")),
+        "{refused:?}"
+    );
 
     // Move: the default OU becomes the second managed OU.
     env.rewrite_rules(&[("ou = ", format!("ou = \"{second}\""))]);
@@ -252,8 +231,7 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
 
     // Outside the managed OUs the account may create nothing.
     for parent in [format!("OU=Users,{}", env.root), env.dc.base_dn.clone()] {
-        let (ok, stderr) = ldapmodify_as(
-            &env,
+        let refused = env.dc.ldapmodify_as(
             &svc,
             &password_file,
             &format!(
@@ -262,8 +240,10 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
             ),
         );
         assert!(
-            !ok && stderr.contains("Insufficient access"),
-            "{parent}: {stderr}"
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("Insufficient access")),
+            "{parent}: {refused:?}"
         );
     }
 }
