@@ -151,10 +151,34 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
         }
     }
 
-    // Create, as the delegated account.
+    // Create, as the delegated account: a security group, and a Microsoft 365 group whose
+    // Exchange attributes (with the Exchange schema) are written and later changed.
     let team = env.gid(1);
     let (u0, u1) = (&env.users[0], &env.users[1]);
     env.add_group(&team, "Team A", &[&u0.id]);
+    let m365 = env.gid(2);
+    let proxies = |extra: &[&str]| {
+        let mut list = vec![
+            "SMTP:crew@contoso.com".to_owned(),
+            "smtp:crew@contoso.mail.onmicrosoft.com".to_owned(),
+        ];
+        list.extend(extra.iter().map(|p| (*p).to_owned()));
+        list
+    };
+    env.emulator
+        .tenant(|t| {
+            t.create_group(json!({
+                "id": m365,
+                "displayName": "Crew",
+                "mailEnabled": true,
+                "securityEnabled": false,
+                "groupTypes": ["Unified"],
+                "mailNickname": "crew",
+                "mail": "crew@contoso.com",
+                "proxyAddresses": proxies(&[]),
+            }))
+        })
+        .expect("create Microsoft 365 group");
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
     let created = format!("CN=Team A_000000000001,{cloud}");
@@ -162,14 +186,34 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     assert_eq!(group.dn, created);
     assert_eq!(group.attributes.first("description"), Some("Team A (e2e)"));
     assert_eq!(group.members, std::slice::from_ref(&u0.dn));
-    // gwb check now asks AD itself, on that group.
+    let crew = format!("CN=Crew_000000000002,{cloud}");
+    let exchange_values = |attribute: &str| {
+        let out = env.dc.ldapsearch(&["-s", "base", "-b", &crew, attribute]);
+        let prefix = format!("{attribute}: ");
+        let mut values: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix).map(str::to_owned))
+            .collect();
+        values.sort();
+        values
+    };
+    if env.dc.is_exchange() {
+        assert_eq!(
+            exchange_values("targetAddress"),
+            ["SMTP:crew@contoso.mail.onmicrosoft.com"]
+        );
+    }
+    // gwb check now asks AD itself, on a group there.
     let (code, out) = gwb(&env, &["check"]);
     assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains(&format!(
+    let checked_on = |dn: &str| {
+        format!(
             "ok    ad: may write the {attributes} attributes gwb writes on groups in {cloud} \
-             (checked on {created})\n"
-        )),
+             (checked on {dn})\n"
+        )
+    };
+    assert!(
+        out.contains(&checked_on(&created)) || out.contains(&checked_on(&crew)),
         "{out}"
     );
 
@@ -178,6 +222,11 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
         t.update_group(&team, json!({"description": "changed in the cloud"}))
             .expect("update");
         t.add_member(&team, &u1.id).expect("add member");
+        t.update_group(
+            &m365,
+            json!({"proxyAddresses": proxies(&["smtp:team@contoso.com"])}),
+        )
+        .expect("new address");
     });
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
@@ -191,6 +240,16 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     let mut expected = vec![u0.dn.clone(), u1.dn.clone()];
     expected.sort();
     assert_eq!(members, expected);
+    if env.dc.is_exchange() {
+        assert_eq!(
+            exchange_values("proxyAddresses"),
+            [
+                "SMTP:crew@contoso.com",
+                "smtp:crew@contoso.mail.onmicrosoft.com",
+                "smtp:team@contoso.com"
+            ]
+        );
+    }
 
     // Rename: a new displayName is a new cn.
     env.emulator
@@ -218,13 +277,15 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     env.rewrite_rules(&[("ou = ", format!("ou = \"{second}\""))]);
     let (exit, report) = env.run_full(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
-    let moved = format!("CN=Team B_000000000001,{second}");
-    assert_eq!(env.groups().await[&team].dn, moved);
+    let groups = env.groups().await;
+    assert_eq!(groups[&team].dn, format!("CN=Team B_000000000001,{second}"));
+    assert_eq!(groups[&m365].dn, format!("CN=Crew_000000000002,{second}"));
 
     // Delete: the group is gone from the tenant.
-    env.emulator
-        .tenant(|t| t.hard_delete_group(&team))
-        .expect("hard delete");
+    env.emulator.tenant(|t| {
+        t.hard_delete_group(&team).expect("hard delete");
+        t.hard_delete_group(&m365).expect("hard delete");
+    });
     let (exit, report) = env.run(true).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
     assert!(env.groups().await.is_empty(), "{report:#}");
