@@ -123,9 +123,10 @@ impl Rights {
         }
         let ou_dacl = match directory.dacl(ou).await {
             Ok(Some(dacl)) => dacl,
-            Ok(None) | Err(_) => {
+            result => {
+                let why = result.err().map_or_else(String::new, |e| format!(": {e}"));
                 list.fail(
-                    format!("ad: cannot read the permissions (nTSecurityDescriptor) of {ou}"),
+                    format!("ad: cannot read the permissions (nTSecurityDescriptor) of {ou}{why}"),
                     "the bind account needs Read Permissions on the OU (Authenticated Users \
                      have it by default)",
                 );
