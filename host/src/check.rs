@@ -2,7 +2,7 @@
 //! Graph and AD reachability, that the managed OUs are safe (no AD system container or
 //! naming context head) and the rights on them, the schema — and says what is fine and what
 //! is not, with a hint for each problem. A gwb group that AD nests into a protected group is
-//! a warning.
+//! a warning. The rights checked are the ones `gwb delegation` prints ([`rights`]).
 
 use std::fmt::Display;
 use std::path::Path;
@@ -16,6 +16,8 @@ use gwb_rules::RulesFile;
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
 use crate::settings::{ad_config, ad_section, graph_config, graph_section};
+
+mod rights;
 
 /// Collects the lines of the check.
 #[derive(Default)]
@@ -189,25 +191,49 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
         },
         None => None,
     };
+    let rights = match &discovery {
+        Some(discovery) => {
+            rights::Rights::load(rules, &mut directory, discovery, &section.bind_dn, list).await
+        }
+        None => None,
+    };
     for ou in &rules.managed_ous {
         let dn = ou.to_string();
         if let Some(unsafe_ou) = system.as_ref().and_then(|s| s.check(ou)) {
             list.fail(format!("ad: {}", unsafe_ou.problem()), &unsafe_ou.advice());
             continue;
         }
-        match directory.child_classes_allowed(&dn).await {
-            Ok(None) => list.fail(
-                format!("ad: managed OU {dn} does not exist"),
-                "create it, or set [sync] create_missing_ous = true and give gwb the right to create OUs",
-            ),
-            Ok(Some(classes)) if classes.iter().any(|c| c.eq_ignore_ascii_case("group")) => {
-                list.ok(format!("ad: may create groups in {dn}"));
+        let classes = match directory.child_classes_allowed(&dn).await {
+            Ok(Some(classes)) => classes,
+            Ok(None) => {
+                list.fail(
+                    format!("ad: managed OU {dn} does not exist"),
+                    "create it, or set [sync] create_missing_ous = true and give gwb the right to create OUs",
+                );
+                continue;
             }
-            Ok(Some(_)) => list.fail(
+            Err(error) => {
+                list.fail(
+                    format!("ad: cannot read {dn}: {error}"),
+                    "check the bind account's read rights",
+                );
+                continue;
+            }
+        };
+        if classes.iter().any(|c| c.eq_ignore_ascii_case("group")) {
+            list.ok(format!("ad: may create groups in {dn}"));
+        } else {
+            let hint = rights.as_ref().map_or_else(
+                || "grant the bind account Create Child and Delete Child of group objects on this OU (gwb delegation prints how)".to_owned(),
+                |r| r.create_hint(&dn),
+            );
+            list.fail(
                 format!("ad: {} may not create groups in {dn}", section.bind_dn),
-                "delegate \"Create, delete and manage groups\" on this OU to the bind account",
-            ),
-            Err(error) => list.fail(format!("ad: cannot read {dn}: {error}"), "check the bind account's read rights"),
+                &hint,
+            );
+        }
+        if let Some(rights) = &rights {
+            rights.check_ou(&mut directory, &dn, &classes, list).await;
         }
     }
     if let Some(discovery) = &discovery {

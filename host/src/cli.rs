@@ -55,6 +55,9 @@ pub enum Command {
     /// Checks the rules file, plugins and pins, credentials, reachability of Graph and AD,
     /// rights on the managed OUs and the schema, and says what is fine and what is not.
     Check,
+    /// Prints the least rights gwb needs on each managed OU, for the bind account or
+    /// --account, as dsacls commands, PowerShell and SDDL.
+    Delegation(DelegationArgs),
     /// Shows or resets the Graph delta state.
     #[command(subcommand)]
     State(StateCommand),
@@ -204,6 +207,29 @@ pub struct RunArgs {
     /// Allow a run whose source has no groups while AD holds groups gwb owns.
     #[arg(long)]
     pub allow_empty_source: bool,
+}
+
+/// Options of `gwb delegation`.
+#[derive(Debug, Args)]
+pub struct DelegationArgs {
+    /// The account to delegate to: its DN or DOMAIN\name (default: [ad] bind_dn).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+
+    /// Print only this form (default: all three, each under its heading).
+    #[arg(long, value_enum)]
+    pub format: Option<DelegationFormat>,
+}
+
+/// A form of `gwb delegation`'s rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DelegationFormat {
+    /// dsacls commands, by lDAPDisplayName.
+    Dsacls,
+    /// PowerShell ActiveDirectoryAccessRules, by schemaIDGUID.
+    Powershell,
+    /// SDDL ACEs per OU, by schemaIDGUID and SID.
+    Sddl,
 }
 
 /// `gwb state …`

@@ -7,6 +7,7 @@
 pub mod author_loop;
 pub mod check;
 pub mod cli;
+pub mod delegation;
 pub mod exit;
 pub mod fingerprint;
 pub mod init;

@@ -29,6 +29,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Sync(args) => run(cli, args, true),
         Command::Plan(args) => run(cli, args, false),
         Command::Check => block_on(gwb::check::run(rules_path(cli)?)),
+        Command::Delegation(args) => block_on(gwb::delegation::run(&load(cli)?, args)),
         Command::State(command) => gwb::state::run(&load(cli)?, command),
     }
 }

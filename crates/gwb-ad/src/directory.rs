@@ -173,7 +173,7 @@ impl Directory {
 
     /// Runs `call` with retries: transient failures back off and retry, a dropped connection
     /// is reopened first.
-    async fn retrying<T, F, Fut>(
+    pub(crate) async fn retrying<T, F, Fut>(
         &mut self,
         operation: &'static str,
         dn: &str,

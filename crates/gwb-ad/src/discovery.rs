@@ -111,11 +111,8 @@ impl Directory {
             .chain(EXCHANGE_ATTRIBUTES)
             .collect();
         let filter = format!(
-            "(&(objectClass=attributeSchema)(|{}))",
-            wanted
-                .iter()
-                .map(|a| format!("(lDAPDisplayName={})", escape_filter_value(a)))
-                .collect::<String>()
+            "(&(objectClass=attributeSchema){})",
+            any_display_name(&wanted)
         );
         let found = self
             .search(
@@ -209,9 +206,18 @@ impl Directory {
     }
 }
 
+/// The filter matching the schema objects named `names`: `(|(lDAPDisplayName=…)…)`.
+pub(crate) fn any_display_name(names: &[&str]) -> String {
+    let terms: String = names
+        .iter()
+        .map(|n| format!("(lDAPDisplayName={})", escape_filter_value(n)))
+        .collect();
+    format!("(|{terms})")
+}
+
 /// A GUID's text form from its 16 bytes as AD stores them (the first three fields little
 /// endian); `None` for any other length.
-fn guid_text(bytes: &[u8]) -> Option<String> {
+pub(crate) fn guid_text(bytes: &[u8]) -> Option<String> {
     let b: &[u8; 16] = bytes.try_into().ok()?;
     let hex = |range: &[u8]| range.iter().map(|x| format!("{x:02x}")).collect::<String>();
     Some(format!(

@@ -12,6 +12,7 @@
 pub mod applied;
 mod apply;
 mod config;
+pub mod delegation;
 mod directory;
 mod discovery;
 mod error;
@@ -26,6 +27,7 @@ mod read;
 pub mod reconcile;
 mod rights;
 mod scope;
+pub mod security;
 pub mod sid;
 
 pub use apply::{ApplyReport, OperationReport, Outcome};
@@ -44,4 +46,5 @@ pub use plan::{
 pub use probe::Occupants;
 pub use read::{AnchorSources, CurrentGroup, MEMBER_RANGE};
 pub use reconcile::{Policy, ReconcileInput, RemovalAction, reconcile};
+pub use rights::Account;
 pub use scope::{ProtectedNesting, SystemObjects, UnsafeOu, UnsafeScope};

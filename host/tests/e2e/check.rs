@@ -37,6 +37,14 @@ async fn check_says_what_works_and_what_does_not() {
         "ok    ad: bound to ldaps://".to_owned(),
         "ok    ad: domain DC=gwb,DC=test (functional level".to_owned(),
         format!("ok    ad: may create groups in {}", env.cloud_ou),
+        format!("ok    ad: may delete groups in {}", env.cloud_ou),
+        format!("ok    ad: may rename and move groups in {}", env.cloud_ou),
+        format!(
+            "ok    ad: may write the {} attributes gwb writes on groups in {} (no gwb group in \
+             it yet: checked on what the OU passes on to new groups)",
+            if env.dc.is_exchange() { 17 } else { 8 },
+            env.cloud_ou
+        ),
         "ok    ad: no gwb group is a member of a protected group".to_owned(),
     ];
     assert_eq!(lines.len(), expected_starts.len(), "{out}");
@@ -80,39 +88,8 @@ async fn check_says_what_works_and_what_does_not() {
 async fn check_says_when_the_bind_account_may_not_create_groups() {
     let env = Env::new("rights", 0, "").await;
     // A plain domain user: may bind and read, but holds no rights on the managed OU.
-    let password = "Plain-User-Pw-1!";
-    let dn = format!("CN=Plain Reader,{}", env.root);
-    let quoted: Vec<u8> = format!("\"{password}\"")
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    env.ldapmodify(&format!(
-        "dn: {dn}\nchangetype: add\nobjectClass: user\nsAMAccountName: plain{:05}\n\
-         unicodePwd:: {}\nuserAccountControl: 512\n",
-        std::process::id() % 100_000,
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, quoted)
-    ));
-    let password_file = env.dir.path().join("plain-password");
-    std::fs::write(&password_file, password).expect("password file");
-    let rules = std::fs::read_to_string(env.rules_path()).expect("rules");
-    assert!(
-        rules.contains("\nbind_dn = ") && rules.contains("\npassword = "),
-        "{rules}"
-    );
-    let rules: String = rules
-        .lines()
-        .map(|line| {
-            if line.starts_with("bind_dn = ") {
-                format!("bind_dn = \"{dn}\"")
-            } else if line.starts_with("password = ") {
-                format!("password = {{ file = \"{}\" }}", password_file.display())
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(env.rules_path(), rules).expect("rules");
+    let (dn, sam, password_file) = env.add_account("Plain Reader");
+    env.bind_as(&dn, &password_file);
 
     let (code, out) = check(&env);
     assert_eq!(code, 1, "{out}");
@@ -121,12 +98,31 @@ async fn check_says_when_the_bind_account_may_not_create_groups() {
             .any(|l| l.starts_with("ok    ad: bound to ") && l.ends_with(&format!(" as {dn}"))),
         "binds as the plain user: {out}"
     );
-    let fail = format!("FAIL  ad: {dn} may not create groups in {}", env.cloud_ou);
-    assert!(
-        line_after(&out, &fail)
-            .is_some_and(|hint| hint.contains("delegate \"Create, delete and manage groups\"")),
-        "{out}"
+    // Each missing right is named, with the dsacls line that grants it.
+    let ou = &env.cloud_ou;
+    let grant = format!("      dsacls \"{ou}\" /I:T /G \"GWB\\{sam}:CCDC;group\"");
+    let more = "      (gwb delegation prints every right gwb needs, also as PowerShell and SDDL)";
+    for fail in [
+        format!("FAIL  ad: {dn} may not create groups in {ou}"),
+        format!("FAIL  ad: {dn} may not delete groups in {ou} (Delete Child of group objects)"),
+    ] {
+        let expected = format!("{fail}\n      hint: grant it:\n{grant}\n{more}\n");
+        assert!(out.contains(&expected), "{expected}\nnot in:\n{out}");
+    }
+    let rdn =
+        |name: &str| format!("      dsacls \"{ou}\" /I:S /G \"GWB\\{sam}:RPWP;{name};group\"");
+    let expected = format!(
+        "FAIL  ad: {dn} may not rename or move groups in {ou} (Write Property of cn, name on \
+         groups)\n      hint: grant it:\n{}\n{}\n{more}\n",
+        rdn("cn"),
+        rdn("name")
     );
+    assert!(out.contains(&expected), "{expected}\nnot in:\n{out}");
+    let written = format!(
+        "FAIL  ad: {dn} may not write adminDescription, description, displayName, \
+         extensionName, groupType, "
+    );
+    assert!(out.contains(&written), "{out}");
 }
 
 /// The line of `out` after the line `line` (its hint); panics when `out` has no such line.

@@ -280,6 +280,66 @@ ca_file = "{ca}"
     pub fn ldapmodify(&self, ldif: &str) {
         self.dc.ldapmodify(ldif);
     }
+
+    /// Adds a plain domain user `CN=<cn>,<root>` with a password: it may bind and read, and
+    /// holds no rights on the managed OUs. Returns its DN, its sAMAccountName and the file
+    /// holding its password.
+    pub fn add_account(&self, cn: &str) -> (String, String, PathBuf) {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let password = "Plain-User-Pw-1!";
+        let dn = format!("CN={cn},{}", self.root);
+        let sam = format!(
+            "acct{:05}{}",
+            std::process::id() % 100_000,
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let quoted: Vec<u8> = format!("\"{password}\"")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        self.ldapmodify(&format!(
+            "dn: {dn}\nchangetype: add\nobjectClass: user\nsAMAccountName: {sam}\n\
+             unicodePwd:: {}\nuserAccountControl: 512\n",
+            STANDARD.encode(quoted)
+        ));
+        let password_file = self.dir.path().join(format!("{sam}-password"));
+        std::fs::write(&password_file, password).expect("password file");
+        (dn, sam, password_file)
+    }
+
+    /// Rewrites the rules file's lines that start with one of the `(prefix, line)` keys by
+    /// that line, e.g. `("bind_dn = ", "bind_dn = \"CN=…\"")`; panics when a prefix matches no
+    /// line.
+    pub fn rewrite_rules(&self, lines: &[(&str, String)]) {
+        let rules = std::fs::read_to_string(self.rules_path()).expect("rules");
+        for (prefix, _) in lines {
+            assert!(
+                rules.lines().any(|l| l.starts_with(prefix)),
+                "no line starts with {prefix:?} in:\n{rules}"
+            );
+        }
+        let rules: Vec<String> = rules
+            .lines()
+            .map(|line| {
+                lines
+                    .iter()
+                    .find(|(prefix, _)| line.starts_with(prefix))
+                    .map_or_else(|| line.to_owned(), |(_, new)| new.clone())
+            })
+            .collect();
+        std::fs::write(self.rules_path(), rules.join("\n")).expect("rules");
+    }
+
+    /// Rewrites the rules file so that gwb binds as `dn` with the password in `password_file`.
+    pub fn bind_as(&self, dn: &str, password_file: &std::path::Path) {
+        self.rewrite_rules(&[
+            ("bind_dn = ", format!("bind_dn = \"{dn}\"")),
+            (
+                "password = ",
+                format!("password = {{ file = \"{}\" }}", password_file.display()),
+            ),
+        ]);
+    }
 }
 
 /// The 16 bytes of a GUID string, used as the user's mS-DS-ConsistencyGuid in AD and (in

@@ -7,6 +7,7 @@ mod attacks;
 mod changes;
 mod check;
 mod crash;
+mod delegation;
 mod exchange;
 mod first_sync;
 mod foreign;

@@ -59,9 +59,17 @@ impl TestDc {
     /// Applies `ldif` with `ldapmodify` as the administrator, the way an admin changes AD
     /// behind gwb's back. Panics with ldapmodify's message when it fails.
     pub fn ldapmodify(&self, ldif: &str) {
+        if let Err(message) = self.ldapmodify_as(&self.bind_dn, &self.password_file, ldif) {
+            panic!("ldapmodify failed: {message}");
+        }
+    }
+
+    /// Applies `ldif` with `ldapmodify` bound as `dn` with the password in `password_file`;
+    /// `Err` holds ldapmodify's message (e.g. `Insufficient access (50)`).
+    pub fn ldapmodify_as(&self, dn: &str, password_file: &Path, ldif: &str) -> Result<(), String> {
         let mut child = Command::new("ldapmodify")
-            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-y"])
-            .arg(&self.password_file)
+            .args(["-x", "-H", &self.url, "-D", dn, "-y"])
+            .arg(password_file)
             .env("LDAPTLS_CACERT", &self.ca_file)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -75,11 +83,11 @@ impl TestDc {
             .write_all(ldif.as_bytes())
             .expect("write LDIF to ldapmodify");
         let out = child.wait_with_output().expect("wait for ldapmodify");
-        assert!(
-            out.status.success(),
-            "ldapmodify failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     }
 
     /// Runs `ldapsearch` as the administrator with `args` after the connection options

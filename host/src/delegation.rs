@@ -1,0 +1,250 @@
+//! `gwb delegation`: prints the least rights gwb needs on each managed OU for an account (the
+//! bind account unless told otherwise), as dsacls commands, PowerShell and SDDL, computed from
+//! the rules file and the directory's schema ([`gwb_ad::delegation`]). `gwb check` verifies
+//! the same rights through [`Needs`].
+
+use anyhow::Context;
+use gwb_ad::delegation::{
+    Ace, GROUP_CLASS, OU_CLASS, SchemaGuids, required_aces, written_attributes,
+};
+use gwb_ad::{Account, Directory, Discovery};
+use gwb_rules::RulesFile;
+
+use crate::cli::{DelegationArgs, DelegationFormat};
+use crate::exit::Exit;
+use crate::settings::{ad_config, ad_section};
+
+/// What gwb needs in AD for a rules file.
+#[derive(Debug, Clone)]
+pub struct Needs {
+    /// The attributes gwb writes on its groups.
+    pub attributes: Vec<String>,
+    /// The ACEs that grant exactly that, per managed OU.
+    pub aces: Vec<Ace>,
+    /// The schema objects they name.
+    pub schema: SchemaGuids,
+    /// The plugins whose `[[plugins]]` entry does not restrict `attributes`: what they write
+    /// is not covered.
+    pub unrestricted_plugins: Vec<String>,
+}
+
+impl Needs {
+    /// Computes the rights for `rules` on the directory `discovery` describes, reading the
+    /// schemaIDGUIDs of what they name.
+    pub async fn compute(
+        rules: &RulesFile,
+        directory: &mut Directory,
+        discovery: &Discovery,
+    ) -> anyhow::Result<Needs> {
+        let plugin_attributes: Vec<String> = rules
+            .plugins
+            .iter()
+            .filter_map(|p| p.privileges.attributes.as_ref())
+            .flatten()
+            .cloned()
+            .collect();
+        let sam = rules
+            .plugins
+            .iter()
+            .any(|p| p.privileges.may_set_sam_account_name);
+        let attributes = written_attributes(discovery.capabilities, sam, &plugin_attributes);
+        let names: Vec<&str> = attributes
+            .iter()
+            .map(String::as_str)
+            .chain([GROUP_CLASS, OU_CLASS])
+            .collect();
+        let schema = directory
+            .schema_guids(discovery, &names)
+            .await
+            .context("cannot read the schemaIDGUIDs the rights are granted by")?;
+        let aces = required_aces(
+            &rules.managed_ous,
+            &attributes,
+            rules.sync.create_missing_ous,
+            &schema,
+        )
+        .map_err(|missing| {
+            let plugins: Vec<String> = rules
+                .plugins
+                .iter()
+                .filter(|p| {
+                    p.privileges
+                        .attributes
+                        .iter()
+                        .flatten()
+                        .any(|a| a.eq_ignore_ascii_case(&missing.0))
+                })
+                .map(|p| format!("`{}` ({})", p.name, p.location))
+                .collect();
+            if plugins.is_empty() {
+                anyhow::anyhow!("{missing}")
+            } else {
+                anyhow::anyhow!("{missing}; it is named by plugin {}", plugins.join(", "))
+            }
+        })?;
+        let unrestricted_plugins = rules
+            .plugins
+            .iter()
+            .filter(|p| p.privileges.attributes.is_none())
+            .map(|p| p.name.clone())
+            .collect();
+        Ok(Needs {
+            attributes,
+            aces,
+            schema,
+            unrestricted_plugins,
+        })
+    }
+}
+
+/// The warning for plugins that may write any attribute.
+pub fn unrestricted_warning(plugin: &str) -> String {
+    format!(
+        "plugin `{plugin}` has no `attributes` in its [[plugins]] entry: it may write any \
+         attribute that is not protected, and these rights do not cover what it writes (such \
+         writes fail with insufficient access); list the attributes it writes in its \
+         `attributes` and run gwb delegation again"
+    )
+}
+
+/// Connects, computes the rights for the account and prints them.
+pub async fn run(rules: &RulesFile, args: &DelegationArgs) -> anyhow::Result<Exit> {
+    let section = ad_section(rules)?;
+    let mut directory = Directory::connect(&ad_config(section)?).await?;
+    let discovery = directory.discover().await?;
+    // Never a right on AD's own places: the same refusal as a run's.
+    directory
+        .refuse_unsafe_scope(&discovery, &rules.managed_ous)
+        .await?;
+    let name = args.account.as_deref().unwrap_or(&section.bind_dn);
+    let account = directory
+        .account(&discovery, name)
+        .await
+        .with_context(|| format!("the account to delegate to, {name}"))?;
+    let needs = Needs::compute(rules, &mut directory, &discovery).await?;
+    let mut missing = Vec::new();
+    for ou in &rules.managed_ous {
+        let dn = ou.to_string();
+        if directory.child_classes_allowed(&dn).await?.is_none() {
+            missing.push(dn);
+        }
+    }
+    print!(
+        "{}",
+        render(
+            &account,
+            &needs,
+            rules.sync.create_missing_ous,
+            &missing,
+            args.format
+        )
+    );
+    Ok(Exit::Success)
+}
+
+/// The whole output: the header, then the forms `format` asks for (all three when `None`).
+pub fn render(
+    account: &Account,
+    needs: &Needs,
+    create_ous: bool,
+    missing_ous: &[String],
+    format: Option<DelegationFormat>,
+) -> String {
+    let mut out = header(account, needs, create_ous, missing_ous);
+    let wanted = |f: DelegationFormat| format.is_none_or(|x| x == f);
+    if wanted(DelegationFormat::Dsacls) {
+        out += "\n## dsacls (cmd.exe on a domain-joined machine, as a domain administrator)\n";
+        for ace in &needs.aces {
+            out += &ace.dsacls(&account.logon_name);
+            out.push('\n');
+        }
+    }
+    if wanted(DelegationFormat::Powershell) {
+        out += "\n## PowerShell (with the ActiveDirectory module, as a domain administrator)\n";
+        out += "Import-Module ActiveDirectory\n";
+        out += &format!(
+            "$account = [System.Security.Principal.SecurityIdentifier]'{}'\n",
+            account.sid
+        );
+        for (ou, aces) in per_ou(&needs.aces) {
+            let quoted = ou.replace('\'', "''");
+            out += &format!(
+                "$acl = (Get-ADObject -Identity '{quoted}' -Properties nTSecurityDescriptor).nTSecurityDescriptor\n"
+            );
+            for ace in aces {
+                out += &ace.powershell();
+                out.push('\n');
+            }
+            out += &format!(
+                "Set-ADObject -Identity '{quoted}' -Replace @{{nTSecurityDescriptor = $acl}}\n"
+            );
+        }
+    }
+    if wanted(DelegationFormat::Sddl) {
+        out += "\n## SDDL: the ACEs to add to each OU's DACL (e.g. samba-tool dsacl set \
+                --objectdn=<OU> --sddl=<ACE>)\n";
+        for (ou, aces) in per_ou(&needs.aces) {
+            out += ou;
+            out.push('\n');
+            for ace in aces {
+                out += &format!("  {}\n", ace.sddl(&account.sid));
+            }
+        }
+    }
+    out
+}
+
+/// The comment lines that say what the rights are, for whom, and what they do not cover.
+fn header(account: &Account, needs: &Needs, create_ous: bool, missing_ous: &[String]) -> String {
+    let mut out = format!(
+        "# gwb delegation for {} ({}, {})\n\
+         # The least rights gwb needs, on its managed OUs only (inherited by their sub-OUs);\n\
+         # nothing on the domain root, AdminSDHolder or anywhere else:\n\
+         # - on each managed OU: create and delete groups{};\n\
+         # - on the groups below it: read and write these {} attributes and no other:\n\
+         #   {}\n\
+         #   (cn and name: renames and moves; extensionName: gwb's mark and record).\n",
+        account.dn,
+        account.logon_name,
+        account.sid,
+        if create_ous {
+            ", create OUs ([sync] create_missing_ous)"
+        } else {
+            ""
+        },
+        needs.attributes.len(),
+        needs.attributes.join(", "),
+    );
+    let mut warn = |text: String| out += &format!("# WARNING: {text}\n");
+    for plugin in &needs.unrestricted_plugins {
+        warn(unrestricted_warning(plugin));
+    }
+    if account.protected {
+        warn(format!(
+            "{} is a protected account (adminCount=1); give gwb a dedicated unprivileged \
+             service account and delegate these rights to it",
+            account.dn
+        ));
+    }
+    for ou in missing_ous {
+        warn(format!(
+            "{ou} does not exist; create it before granting these rights"
+        ));
+    }
+    out
+}
+
+/// The ACEs grouped by OU, in their order.
+fn per_ou(aces: &[Ace]) -> Vec<(&str, Vec<&Ace>)> {
+    let mut groups: Vec<(&str, Vec<&Ace>)> = Vec::new();
+    for ace in aces {
+        match groups.last_mut() {
+            Some((ou, list)) if *ou == ace.ou => list.push(ace),
+            _ => groups.push((&ace.ou, vec![ace])),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests;
