@@ -13,6 +13,7 @@ pub mod applied;
 mod apply;
 mod config;
 mod directory;
+pub mod disable;
 mod discovery;
 mod error;
 pub mod escape;
