@@ -7,6 +7,8 @@
 pub mod author_loop;
 pub mod check;
 pub mod cli;
+pub mod disable;
+pub mod disabled;
 pub mod exit;
 pub mod fingerprint;
 pub mod lock;
