@@ -7,6 +7,7 @@ mod attacks;
 mod changes;
 mod check;
 mod crash;
+mod disable;
 mod exchange;
 mod first_sync;
 mod foreign;
