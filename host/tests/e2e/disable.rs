@@ -538,6 +538,16 @@ async fn release_leaves_ordinary_groups_with_their_members_and_sync_refuses() {
         "the released groups carry no anchor"
     );
     world.sync_refuses("release");
+
+    // Turned on again, gwb does not take the released groups back: each stands where gwb would
+    // write its group anew, a conflict, and stays as it is.
+    let (code, stdout, stderr) = world.gwb(&["state", "reset"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (exit, report) = world.env.run(true).await;
+    assert_eq!(exit, Exit::Success, "{report:#}");
+    assert_eq!(report["summary"]["conflicts"], 2, "{report:#}");
+    assert_eq!(report["summary"]["created"], 0, "{report:#}");
+    assert_eq!(world.entries(), after, "nothing was written");
 }
 
 #[tokio::test(flavor = "multi_thread")]
