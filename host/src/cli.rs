@@ -127,11 +127,11 @@ pub struct DisableArgs {
     pub report: Option<PathBuf>,
 
     /// --plan only: write the LDIF of --delete to FILE instead of stdout.
-    #[arg(long, value_name = "FILE", requires = "plan")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "release", "keep"])]
     pub delete_ldif: Option<PathBuf>,
 
     /// --plan only: write the LDIF of --release to FILE instead of stdout.
-    #[arg(long, value_name = "FILE", requires = "plan")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "release", "keep"])]
     pub release_ldif: Option<PathBuf>,
 
     /// Override [guards] max_deletes for this run.

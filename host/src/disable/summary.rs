@@ -253,3 +253,56 @@ impl DisableReport {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gwb_ad::{OperationReport, Outcome, Removal};
+
+    use super::*;
+
+    /// A delete the directory refused counts as failed, not deleted, and gets its line; the
+    /// groups after it still count as done.
+    #[test]
+    fn a_refused_operation_is_counted_and_named() {
+        let delete = |id: &str| Operation::Delete {
+            object_id: id.into(),
+            dn: format!("CN={id},DC=x"),
+            removal: Removal::NoLongerDesired,
+        };
+        let operations = [delete("a"), delete("b"), delete("c")];
+        let outcome = |op: &Operation, outcome| OperationReport {
+            operation: op.summary(),
+            object_id: op.object_id().map(str::to_owned),
+            outcome,
+        };
+        let applied = ApplyReport {
+            operations: vec![
+                outcome(&operations[0], Outcome::Done),
+                outcome(
+                    &operations[1],
+                    Outcome::Failed("insufficient access".into()),
+                ),
+                outcome(
+                    &operations[2],
+                    Outcome::AlreadyDone("the group is already gone".into()),
+                ),
+            ],
+        };
+        let mut report = DisableReport {
+            mode: "delete".into(),
+            summary: Summary {
+                owned: 3,
+                ..Summary::default()
+            },
+            ..DisableReport::default()
+        };
+        report.add_apply(&operations, &applied);
+        assert_eq!((report.summary.deleted, report.summary.failed), (2, 1));
+        assert_eq!(
+            report.render_summary(false),
+            "gwb disable --delete: 3 group(s) gwb owns in the managed OUs\n  deleted 2, released \
+             0, kept 0, protected skipped 0, failed 1\n  time: AD connect 0.00 s, AD read 0.00 s, \
+             apply 0.00 s\n  - FAILED delete CN=b,DC=x: insufficient access\n"
+        );
+    }
+}

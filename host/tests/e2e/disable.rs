@@ -167,6 +167,15 @@ impl World {
             assert_eq!(stderr, expected, "{command}");
             assert_eq!(stdout, "", "{command}");
         }
+        let (code, stdout, stderr) = self.gwb(&["state", "show"]);
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(
+            stdout.ends_with(&format!(
+                "writeback is turned off: `gwb disable --{mode}` on {DATE}; `gwb state reset` \
+                 turns it on again\n"
+            )),
+            "{stdout}"
+        );
         let saved: Value =
             serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("JSON");
         assert_eq!(
@@ -554,12 +563,57 @@ async fn release_leaves_ordinary_groups_with_their_members_and_sync_refuses() {
 async fn keep_changes_nothing_and_sync_refuses() {
     let world = World::new("disable-keep").await;
     world.refused_without_preview("keep");
+    // Exactly one mode, and the LDIF files only with --plan.
+    for args in [
+        &["disable"][..],
+        &["disable", "--delete", "--keep"],
+        &["disable", "--keep", "--delete-ldif", "x.ldif"],
+    ] {
+        let (code, stdout, stderr) = world.gwb(args);
+        assert_eq!(code, Some(2), "{args:?}: {stdout}{stderr}");
+    }
+    // The LDIF files hold exactly what --plan prints without them.
+    let (code, printed, stderr) = world.gwb(&["disable", "--plan"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (delete, release) = (
+        world.env.dir.path().join("delete.ldif"),
+        world.env.dir.path().join("release.ldif"),
+    );
+    let (code, stdout, stderr) = world.gwb(&[
+        "disable",
+        "--plan",
+        "--delete-ldif",
+        delete.to_str().expect("UTF-8 path"),
+        "--release-ldif",
+        release.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let table = stdout
+        .strip_suffix(&format!(
+            "\n# the LDIF of gwb disable --delete is in {}\n\n# the LDIF of gwb disable \
+             --release is in {}\n",
+            delete.display(),
+            release.display()
+        ))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let read = |path: &PathBuf| std::fs::read_to_string(path).expect("LDIF file");
+    assert_eq!(
+        printed,
+        format!(
+            "{table}\n# the LDIF of gwb disable --delete:\n{}\n# the LDIF of gwb disable \
+             --release:\n{}",
+            read(&delete),
+            read(&release)
+        )
+    );
     let before = world.plan().await;
     let (stdout, report) = world.disable_ok(Mode::Keep, Exit::Success).await;
     assert_eq!(
         without_time(&stdout),
         turned_off(&world, "keep", "deleted 0, released 0, kept 2", "")
     );
+    assert_eq!(report["operations"], serde_json::json!([]));
+    assert_eq!(report["summary"]["kept"], 2);
     assert_eq!(world.entries(), before, "every entry, uSNChanged included");
     world.sync_refuses("keep");
 }
