@@ -300,3 +300,34 @@ fn finish(
     }
     Ok(Finished { exit, stdout })
 }
+
+#[cfg(test)]
+mod tests {
+    use gwb_ad::GuardError;
+
+    use super::*;
+
+    #[test]
+    fn a_tripped_delete_guard_names_its_key_and_option_in_disables_words() {
+        assert_eq!(
+            guard_message(&GuardError::TooManyDeletes {
+                removals: 600,
+                limit: 500
+            }),
+            "gwb disable --delete deletes 600 groups, over the limit of 500; nothing was written. \
+             Read `gwb disable --plan`, then raise [guards] max_deletes or pass --max-deletes 600 \
+             to proceed"
+        );
+        assert_eq!(
+            guard_message(&GuardError::TooManyDeletesPercent {
+                removals: 12,
+                owned: 12,
+                percent: 100.0,
+                limit: 20.0
+            }),
+            "gwb disable --delete deletes 12 of 12 owned groups (100.0 %), over the limit of 20 %; \
+             nothing was written. Read `gwb disable --plan`, then raise [guards] \
+             max_delete_percent or pass --max-delete-percent 100 to proceed"
+        );
+    }
+}
