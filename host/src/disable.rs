@@ -138,24 +138,7 @@ pub async fn run(
     let seen = Preview::of(&owned, &owner, now);
 
     let Some(preview) = preview else {
-        // --plan: show, save the preview, write nothing else.
-        let mut stdout = report.render_plan();
-        for (what, plan, path) in [
-            (
-                "--delete",
-                disable::delete_plan(&owned),
-                &options.delete_ldif,
-            ),
-            (
-                "--release",
-                disable::release_plan(&owned, &owner),
-                &options.release_ldif,
-            ),
-        ] {
-            stdout += &ldif_section(what, &plan, path.as_deref())?;
-        }
-        seen.save(state_dir)?;
-        return finish(report, options, Exit::Success, stdout);
+        return show_plan(report, &owned, &owner, &seen, options, state_dir);
     };
 
     refuse_stale(&preview, &seen, state_dir, mode, options.detail)?;
@@ -205,6 +188,35 @@ pub async fn run(
     };
     let stdout = report.render_summary(options.detail);
     finish(report, options, exit, stdout)
+}
+
+/// `--plan`: the preview for people with the LDIF of `--delete` and `--release`, and the
+/// preview record `seen` saved for the modes; nothing is written to AD.
+fn show_plan(
+    report: DisableReport,
+    owned: &[gwb_ad::CurrentGroup],
+    owner: &OwnerMark,
+    seen: &Preview,
+    options: &DisableOptions,
+    state_dir: &std::path::Path,
+) -> anyhow::Result<Finished> {
+    let mut stdout = report.render_plan();
+    for (what, plan, path) in [
+        (
+            "--delete",
+            disable::delete_plan(owned),
+            &options.delete_ldif,
+        ),
+        (
+            "--release",
+            disable::release_plan(owned, owner),
+            &options.release_ldif,
+        ),
+    ] {
+        stdout += &ldif_section(what, &plan, path.as_deref())?;
+    }
+    seen.save(state_dir)?;
+    finish(report, options, Exit::Success, stdout)
 }
 
 /// Fails, naming each group (at most [`crate::report::GROUP_LINES`] unless `detail`), when the
