@@ -167,6 +167,15 @@ impl World {
             assert_eq!(stderr, expected, "{command}");
             assert_eq!(stdout, "", "{command}");
         }
+        let (code, stdout, stderr) = self.gwb(&["check"]);
+        assert_eq!(code, Some(1), "{stdout}{stderr}");
+        assert!(
+            stdout.contains(&format!(
+                "\nFAIL  writeback is turned off: `gwb disable --{mode}` on {DATE}\n      hint: gwb \
+                 sync and gwb plan refuse to run; `gwb state reset` turns writeback on again\n"
+            )),
+            "{stdout}"
+        );
         let (code, stdout, stderr) = self.gwb(&["state", "show"]);
         assert_eq!(code, Some(0), "{stdout}{stderr}");
         assert!(
