@@ -13,6 +13,7 @@ use gwb_model::clock::system_clock;
 use gwb_model::printable::printable_lines;
 use gwb_rules::RulesFile;
 
+use crate::disabled::Disabled;
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
 use crate::settings::{ad_config, ad_section, graph_config, graph_section};
@@ -42,6 +43,24 @@ impl Checklist {
         self.failures += 1;
         println!("FAIL  {}", printable_lines(&what.to_string(), "      "));
         println!("      hint: {}", printable_lines(hint, "      "));
+    }
+}
+
+/// Writeback turned off by `gwb disable` stops every sync: a failure, saying how to turn it on.
+fn check_disabled(rules: &RulesFile, list: &mut Checklist) {
+    let Some(graph) = &rules.graph else {
+        return;
+    };
+    match Disabled::load(&graph.state_dir) {
+        Ok(None) => {}
+        Ok(Some(disabled)) => list.fail(
+            format!("writeback is turned off: {}", disabled.describe()),
+            "gwb sync and gwb plan refuse to run; `gwb state reset` turns writeback on again",
+        ),
+        Err(error) => list.fail(
+            format!("{error:#}"),
+            "gwb sync and gwb plan refuse to run until this is resolved",
+        ),
     }
 }
 
@@ -78,6 +97,7 @@ pub async fn run(rules_path: &Path) -> anyhow::Result<Exit> {
         ),
     }
 
+    check_disabled(&rules, &mut list);
     check_graph(&rules, &mut list).await;
     check_ad(&rules, &mut list).await;
 

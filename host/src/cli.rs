@@ -58,7 +58,12 @@ pub enum Command {
     /// Prints the least rights gwb needs on each managed OU, for the bind account or
     /// --account, as dsacls commands, PowerShell and SDDL.
     Delegation(DelegationArgs),
-    /// Shows or resets the Graph delta state.
+    /// Turns writeback off, preview first: `--plan` shows what each mode does to every group
+    /// gwb owns, then exactly one of `--delete`, `--release` or `--keep` runs it. No Graph
+    /// access; afterwards sync and plan refuse to run until `gwb state reset`.
+    Disable(DisableArgs),
+    /// Shows or resets the Graph delta state (reset also turns writeback on again after
+    /// `gwb disable`).
     #[command(subcommand)]
     State(StateCommand),
     /// Work with the rules file and its plugins.
@@ -232,12 +237,56 @@ pub enum DelegationFormat {
     Sddl,
 }
 
+/// Options of `gwb disable`: exactly one mode.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["plan", "delete", "release", "keep"])))]
+pub struct DisableArgs {
+    /// Show what each mode does to every group gwb owns, with the LDIF of --delete and
+    /// --release, and save the preview the modes require. Writes nothing to AD.
+    #[arg(long)]
+    pub plan: bool,
+
+    /// Delete every group gwb owns (protected ones stay), through the delete guards.
+    #[arg(long)]
+    pub delete: bool,
+
+    /// Remove gwb's mark, record and Group_ anchors from every group gwb owns, leaving them
+    /// as ordinary AD groups with their members (see the README about Entra Connect).
+    #[arg(long)]
+    pub release: bool,
+
+    /// Leave AD as it is and stop writing back.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Write a JSON report with every group, operation and outcome to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// --plan only: write the LDIF of --delete to FILE instead of stdout.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "release", "keep"])]
+    pub delete_ldif: Option<PathBuf>,
+
+    /// --plan only: write the LDIF of --release to FILE instead of stdout.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["delete", "release", "keep"])]
+    pub release_ldif: Option<PathBuf>,
+
+    /// Override [guards] max_deletes for this run.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+
+    /// Override [guards] max_delete_percent for this run.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_delete_percent: Option<f64>,
+}
+
 /// `gwb state …`
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// Prints what the saved Graph state holds.
     Show,
-    /// Deletes the saved Graph state: the next run is a full round.
+    /// Deletes the saved Graph state (the next run is a full round) and any record that
+    /// `gwb disable` turned writeback off, which turns it on again.
     Reset,
 }
 

@@ -8,6 +8,8 @@ pub mod author_loop;
 pub mod check;
 pub mod cli;
 pub mod delegation;
+pub mod disable;
+pub mod disabled;
 pub mod exit;
 pub mod fingerprint;
 pub mod init;

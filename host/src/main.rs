@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gwb::cli::{Cli, Command, RulesCommand, RunArgs};
+use gwb::cli::{Cli, Command, DisableArgs, RulesCommand, RunArgs};
 use gwb::exit::Exit;
 use gwb::run::RunOptions;
 use gwb_model::printable::printable_lines;
@@ -31,7 +31,41 @@ fn dispatch(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Check => block_on(gwb::check::run(rules_path(cli)?)),
         Command::Delegation(args) => block_on(gwb::delegation::run(&load(cli)?, args)),
         Command::State(command) => gwb::state::run(&load(cli)?, command),
+        Command::Disable(args) => disable(cli, args),
     }
+}
+
+fn disable(cli: &Cli, args: &DisableArgs) -> anyhow::Result<Exit> {
+    use gwb::disable::{DisableOptions, Mode};
+    let rules = load(cli)?;
+    let mut guards = rules.guards.clone();
+    if let Some(n) = args.max_deletes {
+        guards.max_deletes = n;
+    }
+    if let Some(p) = args.max_delete_percent {
+        guards.max_delete_percent = p;
+    }
+    let mode = match (args.plan, args.delete, args.release) {
+        (true, _, _) => Mode::Plan,
+        (_, true, _) => Mode::Delete,
+        (_, _, true) => Mode::Release,
+        _ => Mode::Keep,
+    };
+    let options = DisableOptions {
+        mode,
+        guards,
+        report: args.report.clone(),
+        delete_ldif: args.delete_ldif.clone(),
+        release_ldif: args.release_ldif.clone(),
+        detail: cli.verbose > 0,
+    };
+    let finished = block_on(gwb::disable::run(
+        &rules,
+        &options,
+        gwb_model::clock::system_clock,
+    ))?;
+    print!("{}", finished.stdout);
+    Ok(finished.exit)
 }
 
 fn rules_path(cli: &Cli) -> anyhow::Result<&std::path::Path> {
@@ -85,9 +119,7 @@ fn run_options(
     })
 }
 
-fn block_on<F: std::future::Future<Output = anyhow::Result<Exit>>>(
-    future: F,
-) -> anyhow::Result<Exit> {
+fn block_on<T, F: std::future::Future<Output = anyhow::Result<T>>>(future: F) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

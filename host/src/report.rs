@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use gwb_ad::{ApplyReport, ChangeKind, GroupAction, Operation, Outcome as ApplyOutcome, Plan};
+use anyhow::Context;
+
+use gwb_ad::{
+    ApplyReport, ChangeKind, GroupAction, Operation, OperationReport, Outcome as ApplyOutcome, Plan,
+};
 use gwb_graph::RoundStats;
 use serde::Serialize;
 
@@ -177,6 +181,56 @@ pub struct OperationEntry {
     pub detail: Option<String>,
 }
 
+impl OperationEntry {
+    /// A planned operation, not (yet) applied.
+    pub fn planned(op: &Operation) -> Self {
+        Self {
+            operation: op.summary(),
+            object_id: op.object_id().map(str::to_owned),
+            outcome: None,
+            detail: None,
+        }
+    }
+
+    /// An applied operation with its outcome.
+    pub fn applied(op: &OperationReport) -> Self {
+        let (outcome, detail) = match &op.outcome {
+            ApplyOutcome::Done => ("done", None),
+            ApplyOutcome::AlreadyDone(why) => ("already-done", Some(why.clone())),
+            ApplyOutcome::Skipped(why) => ("skipped", Some(why.clone())),
+            ApplyOutcome::Failed(why) => ("failed", Some(why.clone())),
+        };
+        Self {
+            operation: op.operation.clone(),
+            object_id: op.object_id.clone(),
+            outcome: Some(outcome.into()),
+            detail,
+        }
+    }
+
+    /// True when the operation was refused or not attempted.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome.as_deref(), Some("failed" | "skipped"))
+    }
+
+    /// The summary line of a failed or skipped operation: `FAILED <operation>: <why>`.
+    pub fn failure_line(&self) -> String {
+        format!(
+            "{} {}: {}",
+            self.outcome.as_deref().unwrap_or_default().to_uppercase(),
+            self.operation,
+            self.detail.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+/// Writes `report` as pretty JSON to `path` (`--report FILE`).
+pub fn write_json(path: &std::path::Path, report: &impl Serialize) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(report)?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write the report to {}", path.display()))
+}
+
 /// A group the run creates with a `mailNickname` or gives one. On-premises Exchange shows it in
 /// the address book only once `Update-Recipient` has stamped its own attributes on it
 /// (Microsoft's "Configure Microsoft 365 Groups with on-premises Exchange hybrid"); gwb
@@ -326,12 +380,7 @@ impl RunReport {
         self.operations = plan
             .operations
             .iter()
-            .map(|op| OperationEntry {
-                operation: op.summary(),
-                object_id: op.object_id().map(str::to_owned),
-                outcome: None,
-                detail: None,
-            })
+            .map(OperationEntry::planned)
             .collect();
     }
 
@@ -359,20 +408,7 @@ impl RunReport {
         self.operations = applied
             .operations
             .iter()
-            .map(|op| {
-                let (outcome, detail) = match &op.outcome {
-                    ApplyOutcome::Done => ("done", None),
-                    ApplyOutcome::AlreadyDone(why) => ("already-done", Some(why.clone())),
-                    ApplyOutcome::Skipped(why) => ("skipped", Some(why.clone())),
-                    ApplyOutcome::Failed(why) => ("failed", Some(why.clone())),
-                };
-                OperationEntry {
-                    operation: op.operation.clone(),
-                    object_id: op.object_id.clone(),
-                    outcome: Some(outcome.into()),
-                    detail,
-                }
-            })
+            .map(OperationEntry::applied)
             .collect();
         self.summary.apply_failures = applied.failures().count();
         // Only the groups whose write went through need Update-Recipient.
@@ -560,15 +596,8 @@ impl RunReport {
         let operations = self
             .operations
             .iter()
-            .filter(|o| matches!(o.outcome.as_deref(), Some("failed" | "skipped")))
-            .map(|op| {
-                format!(
-                    "{} {}: {}",
-                    op.outcome.as_deref().unwrap_or_default().to_uppercase(),
-                    op.operation,
-                    op.detail.as_deref().unwrap_or_default()
-                )
-            })
+            .filter(|o| o.failed())
+            .map(OperationEntry::failure_line)
             .collect();
         let directory_warnings = self
             .directory_warnings
@@ -617,7 +646,7 @@ pub const GROUP_LINES: usize = 20;
 /// Writes at most `limit` of `lines` as `  - …` and counts the rest. The lines carry cloud and
 /// plugin text, so control characters are shown as escapes and a line break only continues
 /// the line, indented.
-fn write_capped(out: &mut String, lines: Vec<String>, limit: usize, what: &str) {
+pub fn write_capped(out: &mut String, lines: Vec<String>, limit: usize, what: &str) {
     let total = lines.len();
     for line in lines.into_iter().take(limit) {
         let _ = writeln!(out, "  - {}", printable_lines(&line, "    "));

@@ -11,7 +11,7 @@ use gwb_ad::{
 };
 use gwb_graph::{Round, RoundOptions, Source, SourceError};
 use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
-use gwb_rules::config::GuardsSection;
+use gwb_rules::config::{AdSection, GuardsSection};
 use gwb_rules::{Rejection, RulesFile};
 
 use crate::exit::Exit;
@@ -59,6 +59,8 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .apply
         .then(|| RunLock::acquire(&graph.state_dir))
         .transpose()?;
+    // Writeback turned off by `gwb disable` stays off until it is turned on again.
+    crate::disabled::refuse_if_disabled(&graph.state_dir)?;
     // Plugins first: a bad plugin or pin should fail before any network traffic.
     let chain = PluginChain::load(rules)?;
     let progress = Progress::new(options.progress);
@@ -71,15 +73,8 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     // unreachable DC should fail before a long Graph read.
     let started = Instant::now();
     let connecting = progress.spinner("connecting to Active Directory");
-    let mut directory = Directory::connect(&ad_config(ad)?)
-        .await
-        .with_context(|| format!("cannot connect to {}", ad.url))?;
-    let discovery = directory.discover().await.context("AD discovery failed")?;
-    // Never among AD's own objects; a gwb group nested into a protected group is a warning.
-    directory
-        .refuse_unsafe_scope(&discovery, &rules.managed_ous)
-        .await
-        .context("gwb refuses to run, nothing was read or written")?;
+    let (mut directory, discovery) = open_directory(rules, ad).await?;
+    // A gwb group nested into a protected group is a warning.
     report.directory_warnings = directory
         .protected_nestings(
             &discovery,
@@ -246,6 +241,23 @@ async fn read(source: &Source, options: &RunOptions) -> Result<Round, SourceErro
     }
 }
 
+/// Connects to AD, reads its rootDSE and schema, and refuses managed OUs among AD's own
+/// objects, before anything is read from the managed OUs or written.
+pub(crate) async fn open_directory(
+    rules: &RulesFile,
+    ad: &AdSection,
+) -> anyhow::Result<(Directory, Discovery)> {
+    let mut directory = Directory::connect(&ad_config(ad)?)
+        .await
+        .with_context(|| format!("cannot connect to {}", ad.url))?;
+    let discovery = directory.discover().await.context("AD discovery failed")?;
+    directory
+        .refuse_unsafe_scope(&discovery, &rules.managed_ous)
+        .await
+        .context("gwb refuses to run, nothing was read or written")?;
+    Ok((directory, discovery))
+}
+
 /// Reads what AD holds for this round (every owned group on a full round, only the round's
 /// groups on an incremental one), resolves members and target names, and reconciles; returns
 /// the plan and the groups read.
@@ -361,9 +373,7 @@ fn finish(
         eprint!("{summary}");
     }
     if let Some(path) = &options.report {
-        let json = serde_json::to_string_pretty(report)?;
-        std::fs::write(path, json + "\n")
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        crate::report::write_json(path, report)?;
     }
     Ok(exit)
 }

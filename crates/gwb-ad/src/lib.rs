@@ -14,6 +14,7 @@ mod apply;
 mod config;
 pub mod delegation;
 mod directory;
+pub mod disable;
 mod discovery;
 mod error;
 pub mod escape;

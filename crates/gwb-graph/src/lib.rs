@@ -46,6 +46,7 @@ pub use source::{
     Checkpoint, FullReason, Round, RoundOptions, RoundStats, Source, SourceError, SourceOptions,
 };
 pub use state::{
-    StateBinding, StateError, create_state_dir, open_state_file, remove as remove_state,
+    StateBinding, StateError, create_state_dir, open_state_file, read_state_file,
+    remove as remove_state, remove_state_file, write_state_file,
 };
 pub use summary::StateSummary;

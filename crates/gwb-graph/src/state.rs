@@ -431,8 +431,8 @@ pub fn open_state_file(path: &Path, options: &mut OpenOptions) -> Result<File, S
     Ok(file)
 }
 
-/// Reads a state file; a missing one is `None`.
-fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
+/// Reads a state file (never through a symbolic link); a missing one is `None`.
+pub fn read_state_file(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
     let mut file = match open_state_file(path, OpenOptions::new().read(true)) {
         Ok(file) => file,
         Err(StateError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -461,7 +461,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
             );
         }
     }
-    let Some(bytes) = read_if_present(path)? else {
+    let Some(bytes) = read_state_file(path)? else {
         return Ok(None);
     };
     let mut state: SourceState =
@@ -479,7 +479,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
     let mut journal_bytes = 0;
     // The file the state's generation comes from, named if it is at its limit.
     let mut generation_from = path;
-    if let Some(bytes) = read_if_present(&journal)? {
+    if let Some(bytes) = read_state_file(&journal)? {
         // Only newline-terminated entries count: a torn last one never committed.
         for line in bytes.split_inclusive(|b| *b == b'\n') {
             if !line.ends_with(b"\n") {
@@ -544,8 +544,19 @@ pub(crate) fn append(path: &Path, valid_bytes: u64, line: &[u8]) -> Result<u64, 
 /// removes the journal it supersedes; returns the snapshot's size. A crash leaves either the
 /// old or the new snapshot, never a torn one.
 pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, StateError> {
-    let io = io_error(path);
     let bytes = serde_json::to_vec(state).map_err(|e| corrupt(path, e.to_string()))?;
+    write_state_file(path, &bytes)?;
+    if remove_if_present(&journal_path(path))? {
+        sync_dir(path)?;
+    }
+    Ok(bytes.len() as u64)
+}
+
+/// Writes `bytes` as the state file at `path` crash-safely (temporary file, fsync, rename,
+/// fsync the directory), creating the state directory (0700) if needed: a crash leaves either
+/// the old or the new file, never a torn one. The file is mode 0600.
+pub fn write_state_file(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let io = io_error(path);
     create_state_dir(&parent_dir(path))?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(".tmp");
@@ -555,15 +566,21 @@ pub(crate) fn save_snapshot(path: &Path, state: &SourceState) -> Result<u64, Sta
     remove_if_present(&tmp)?;
     {
         let mut file = open_state_file(&tmp, OpenOptions::new().write(true).create_new(true))?;
-        file.write_all(&bytes).map_err(&io)?;
+        file.write_all(bytes).map_err(&io)?;
         file.sync_all().map_err(&io)?;
     }
     std::fs::rename(&tmp, path).map_err(&io)?;
-    sync_dir(path)?;
-    if remove_if_present(&journal_path(path))? {
+    sync_dir(path)
+}
+
+/// Removes the state file at `path` (never following a link) and makes the removal durable;
+/// true when it existed.
+pub fn remove_state_file(path: &Path) -> Result<bool, StateError> {
+    let removed = remove_if_present(path)?;
+    if removed {
         sync_dir(path)?;
     }
-    Ok(bytes.len() as u64)
+    Ok(removed)
 }
 
 /// Removes the saved state at `path` (the snapshot and its journal), so the next round is

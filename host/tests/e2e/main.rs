@@ -8,6 +8,7 @@ mod changes;
 mod check;
 mod crash;
 mod delegation;
+mod disable;
 mod exchange;
 mod first_sync;
 mod foreign;
