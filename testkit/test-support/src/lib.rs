@@ -169,8 +169,19 @@ fn member_change(group: &str, change: &str, member: &str) -> String {
 /// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.
 /// Panics, saying what to run, when it has not been built.
 pub fn built_plugin(name: &str) -> PathBuf {
+    built("wasm32-wasip2/release", name)
+}
+
+/// The Python plugin `name` (its folder under plugins/python/examples or plugins/python/test)
+/// as scripts/build-plugins.sh built it. Panics, saying what to run, when it has not been built.
+pub fn built_python_plugin(name: &str) -> PathBuf {
+    built("python", name)
+}
+
+fn built(dir: &str, name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../plugins/target/wasm32-wasip2/release")
+        .join("../../plugins/target")
+        .join(dir)
         .join(format!("{name}.wasm"));
     assert!(
         path.is_file(),
