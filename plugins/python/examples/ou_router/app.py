@@ -2,14 +2,16 @@
 regex, or by an extension attribute, with a default OU. Same config and answers as the Rust
 `plugins/examples/ou-router`, so one rules file's `[plugins.config]` works with either.
 
-Regexes: Rust's `regex` and Python's `re` are different dialects. Both find a match anywhere
-(`search`, Rust's `is_match`) and agree on the common core (literals, `^`, classes, `|`,
-groups, `*?`-style repetition, `(?i)` at the start, `\\d \\w \\s \\b`, Unicode-aware). They
-differ on: lookaround and backreferences (Python only; Rust refuses them, and so does this
-plugin, so a config valid here is valid there); `$` (Python also matches before a final line
-break: write `\\z`-free patterns and avoid `$` on names that may end with one); `\\p{..}` classes,
-`(?<name>..)` before Python 3.11 and flags in mid-pattern (Rust only; Python refuses them,
-naming the route). Keep route regexes to that common core.
+Regexes: Rust's `regex` and Python's `re` are different dialects. Both look for a match
+anywhere in the displayName and agree on the common core: literals, `^`, `|`, groups, classes,
+repetition, `(?i)` at the very start, and Unicode-aware `\\d \\w \\s \\b`. Outside it:
+- lookaround and backreferences exist only in Python; Rust refuses them, and so does this
+  plugin, so a config one router loads the other loads too;
+- `$` in Python also matches just before a final line break, in Rust only at the very end;
+- `\\p{...}` classes and flags in mid-pattern (`a(?i)b`) exist only in Rust; Python refuses
+  them when loading, naming the route;
+- named groups: write `(?P<name>...)`, which both accept.
+Keep route regexes to the common core (rules/contoso.toml's `^(ENG|DEV|OPS)-` is).
 """
 
 import re
