@@ -3,9 +3,11 @@
 //! one, and a Python plugin's exceptions reach the author as words and a traceback, per group.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use test_support::{built_plugin, built_python_plugin, graph_docs_fixtures};
+use test_support::{
+    bad_and_good_groups, built_plugin, built_python_plugin, graph_docs_fixtures, rules_test,
+};
 
 /// One compile cache for every run of this test binary (and the next ones): a Python
 /// component is 18 MB and takes Cranelift 10-20 s to compile, so it is compiled once.
@@ -44,14 +46,7 @@ limits = {limits}
 }
 
 fn gwb(rules: &Path, groups: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gwb"))
-        .arg("--rules")
-        .arg(rules)
-        .args(["rules", "test", "--groups"])
-        .arg(groups)
-        .args(extra)
-        .output()
-        .expect("run gwb")
+    rules_test(env!("CARGO_BIN_EXE_gwb"), rules, groups, extra)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -300,15 +295,7 @@ fn the_python_ou_router_answers_byte_for_byte_as_the_rust_one() {
 /// py_misbehave configured with `config` (a `[plugins.config]` body) and `memory_mib`.
 fn py_misbehave(config: &str, memory_mib: u32) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
-    let groups = dir.path().join("groups.json");
-    std::fs::write(
-        &groups,
-        r#"{"value": [
-  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
-  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
-]}"#,
-    )
-    .expect("groups");
+    let groups = bad_and_good_groups(dir.path());
     // The default time budget (50 ms): Python plugins must work within it, rebuilds included.
     let limits = format!("{{ memory_mib = {memory_mib} }}");
     let rules = rules(
@@ -322,9 +309,11 @@ fn py_misbehave(config: &str, memory_mib: u32) -> Output {
 
 const BAD: &str = "\"Bad group\" (00000000-0000-4000-8000-00000000000b)";
 
-/// Asserts the run finished (exit 4), "Bad group" failed and "Good group" was written by the
-/// same plugin afterwards; returns the first item's text.
-fn bad_group_failed(out: &Output) -> String {
+/// Runs py_misbehave in `mode` for "Bad group" and asserts the run finished (exit 4), "Bad
+/// group" failed and "Good group" was written by the same plugin afterwards; returns the first
+/// item's text and the run's stderr.
+fn bad_group_failed(mode: &str) -> (String, String) {
+    let out = py_misbehave(&format!("mode = \"{mode}\"\nonly = \"Bad group\""), 16);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}{}", text(&out.stderr));
     let (first, second) = stdout.split_once("[2] ").expect("two items");
@@ -339,17 +328,25 @@ fn bad_group_failed(out: &Output) -> String {
         stdout.ends_with("2 item(s): 1 written, 0 skipped, 1 failed, 0 removed, 0 invalid\n"),
         "{stdout}"
     );
-    first.to_owned()
+    (first.to_owned(), text(&out.stderr))
+}
+
+/// Asserts an error-level log line of the run contains `text` and is tagged with the plugin and
+/// "Bad group", and that no frame of the SDK's own code reaches the log.
+fn assert_logged_for_bad_group(stderr: &str, text: &str) {
+    assert!(
+        stderr.lines().any(|l| l.contains("ERROR")
+            && l.contains(text)
+            && l.contains("\"under-test\"")
+            && l.contains("\"00000000-0000-4000-8000-00000000000b\"")),
+        "{text}: {stderr}"
+    );
+    assert!(!stderr.contains("gwb_plugin/plugin.py"), "{stderr}");
 }
 
 #[test]
 fn an_uncaught_python_exception_names_the_group_and_exception_and_logs_the_traceback() {
-    let out = py_misbehave(
-        r#"mode = "raise"
-only = "Bad group""#,
-        16,
-    );
-    let first = bad_group_failed(&out);
+    let (first, stderr) = bad_group_failed("raise");
     assert!(
         first.contains(&format!(
             "    failed: plugin under-test (py-misbehave 0.1.0, {}) naming stage on group {BAD}: \
@@ -362,33 +359,18 @@ only = "Bad group""#,
     assert!(!first.contains("reached unreachable code"), "{first}");
     // The traceback, through the log (one line, its line breaks escaped), tagged with the
     // group; it starts in the author's code, not in the SDK.
-    let stderr = text(&out.stderr);
     assert!(
         stderr.contains(
             r#"Traceback (most recent call last):\n  File "/0/app.py", line 38, in naming\n  File "/0/app.py", line 17, in _cost_center\nKeyError: 'bad group'"#
         ),
         "{stderr}"
     );
-    let line = stderr
-        .lines()
-        .find(|l| l.contains("Traceback"))
-        .unwrap_or_default();
-    assert!(
-        line.contains("\"under-test\"")
-            && line.contains("\"00000000-0000-4000-8000-00000000000b\""),
-        "tagged with the plugin and the group: {stderr}"
-    );
-    assert!(!stderr.contains("gwb_plugin/plugin.py"), "{stderr}");
+    assert_logged_for_bad_group(&stderr, "Traceback (most recent call last):");
 }
 
 #[test]
 fn a_wrong_return_type_is_named_not_a_bare_trap() {
-    let out = py_misbehave(
-        r#"mode = "wrong-return"
-only = "Bad group""#,
-        16,
-    );
-    let first = bad_group_failed(&out);
+    let (first, stderr) = bad_group_failed("wrong-return");
     assert!(
         first.contains(&format!(
             "naming stage on group {BAD}: panicked: uncaught Python exception in the naming \
@@ -397,16 +379,16 @@ only = "Bad group""#,
         )),
         "{first}"
     );
+    // Logged too; the check is the SDK's, so no frame of the SDK is shown.
+    assert_logged_for_bad_group(
+        &stderr,
+        "TypeError: the naming stage returned 'OU=Somewhere'; expected NamingDecision",
+    );
 }
 
 #[test]
 fn a_python_rule_error_is_that_groups_rule_error() {
-    let out = py_misbehave(
-        r#"mode = "rule-error"
-only = "Bad group""#,
-        16,
-    );
-    let first = bad_group_failed(&out);
+    let (first, stderr) = bad_group_failed("rule-error");
     assert_eq!(
         first,
         format!(
@@ -416,9 +398,8 @@ only = "Bad group""#,
         )
     );
     assert!(
-        !text(&out.stderr).contains("Traceback"),
-        "an expected error is no crash: {}",
-        text(&out.stderr)
+        !stderr.contains("Traceback"),
+        "an expected error is no crash: {stderr}"
     );
 }
 

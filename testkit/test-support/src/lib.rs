@@ -191,6 +191,35 @@ fn built(dir: &str, name: &str) -> PathBuf {
     path
 }
 
+/// Runs `gwb --rules <rules> rules test --groups <groups> <extra...>` with the gwb binary at
+/// `gwb` (an integration test's `env!("CARGO_BIN_EXE_gwb")`) and returns what it did.
+pub fn rules_test(gwb: &str, rules: &Path, groups: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(gwb)
+        .arg("--rules")
+        .arg(rules)
+        .args(["rules", "test", "--groups"])
+        .arg(groups)
+        .args(extra)
+        .output()
+        .expect("run gwb")
+}
+
+/// Writes `groups.json` into `dir`: a Graph groups response with two security groups, "Bad
+/// group" (id ending in `b`) and "Good group" (id ending in `c`), for tests where a plugin
+/// misbehaves only for the first and the second shows the run went on. Returns its path.
+pub fn bad_and_good_groups(dir: &Path) -> PathBuf {
+    let path = dir.join("groups.json");
+    std::fs::write(
+        &path,
+        r#"{"value": [
+  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
+  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
+]}"#,
+    )
+    .expect("write groups.json");
+    path
+}
+
 /// The folder of Microsoft Graph documentation response fixtures vendored in this repository
 /// (`testkit/fixtures/graph-docs`, with its licence and `SOURCE.md`).
 pub fn graph_docs_fixtures() -> PathBuf {
