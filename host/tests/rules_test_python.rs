@@ -3,7 +3,7 @@
 //! one, and a Python plugin's exceptions reach the author as words and a traceback, per group.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::sync::{Mutex, PoisonError};
 
 use test_support::{
@@ -458,4 +458,55 @@ fn a_python_plugin_needs_13_mib_of_memory() {
     );
     let out = py_misbehave(r#"mode = "none""#, 13);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// `plugins/python/build.py --check-imports` on `path`.
+fn check_imports(path: &Path) -> Output {
+    Command::new("python3")
+        .arg(repo().join("plugins/python/build.py"))
+        .arg("--check-imports")
+        .arg(path)
+        .output()
+        .expect("run python3 plugins/python/build.py")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn the_build_refuses_a_component_importing_what_gwb_does_not_link() {
+    // The built plugins pass.
+    let out = check_imports(&built_python_plugin("ou_router"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imports, all linked by gwb"));
+    // A component header and an import section with three instance imports, one allowed.
+    let names = [
+        "gwb:rules/log@1.0.0",
+        "wasi:http/outgoing-handler@0.2.0",
+        "wasi:cli/environment@0.3.0",
+    ];
+    let mut section = vec![u8::try_from(names.len()).expect("few")];
+    for name in names {
+        section.push(0x00);
+        section.push(u8::try_from(name.len()).expect("short name"));
+        section.extend_from_slice(name.as_bytes());
+        section.extend_from_slice(&[0x05, 0x00]);
+    }
+    let mut wasm = b"\0asm\x0d\x00\x01\x00\x0a".to_vec();
+    wasm.push(u8::try_from(section.len()).expect("short section"));
+    wasm.extend_from_slice(&section);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("http.wasm");
+    std::fs::write(&path, wasm).expect("component");
+    let out = check_imports(&path);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the component imports wasi:http/outgoing-handler@0.2.0, \
+             wasi:cli/environment@0.3.0, which gwb does not provide"
+        ),
+        "{stderr}"
+    );
 }

@@ -2,6 +2,7 @@
 """Builds gwb rule plugins written in Python into WebAssembly components.
 
     python3 plugins/python/build.py [PLUGIN_DIR ...]
+    python3 plugins/python/build.py --check-imports COMPONENT.wasm ...
 
 A plugin is a folder with an `app.py` that defines `Plugin = gwb_plugin.export(MyPlugin)`.
 Without arguments every folder in plugins/python/examples and plugins/python/test is built.
@@ -127,6 +128,22 @@ def refused_imports(names: List[str]) -> List[str]:
     return [n for n in names if not allowed(n)]
 
 
+def check_imports(path: Path) -> List[str]:
+    """The component's imports; fails naming any that gwb does not link."""
+    try:
+        names = component_imports(path.read_bytes())
+    except (OSError, ValueError, IndexError, UnicodeDecodeError) as e:
+        fail(f"{path}: cannot read its imports: {e}")
+    refused = refused_imports(names)
+    if refused:
+        fail(
+            f"{path}: the component imports {', '.join(refused)}, which gwb does not provide "
+            "(a plugin may import only gwb:rules/types, gwb:rules/log and WASI 0.2); "
+            "remove the Python module that needs it"
+        )
+    return names
+
+
 def build(exe: str, plugin: Path) -> None:
     if not (plugin / "app.py").is_file():
         fail(f"{plugin} has no app.py (a plugin folder holds app.py defining Plugin = export(...))")
@@ -141,20 +158,12 @@ def build(exe: str, plugin: Path) -> None:
         sys.stderr.write(result.stdout + result.stderr)
         fail(f"componentize-py could not build {plugin} (its output is above)")
     seconds = time.monotonic() - started
-    data = out.read_bytes()
     try:
-        names = component_imports(data)
-    except (ValueError, IndexError, UnicodeDecodeError) as e:
+        names = check_imports(out)
+    except SystemExit:
         out.unlink()
-        fail(f"{out}: cannot read its imports: {e}")
-    refused = refused_imports(names)
-    if refused:
-        out.unlink()
-        fail(
-            f"{plugin}: the component imports {', '.join(refused)}, which gwb does not provide "
-            "(a plugin may import only gwb:rules/types, gwb:rules/log and WASI 0.2); "
-            "remove the Python module that needs it"
-        )
+        raise
+    data = out.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     print(
         f"{out.relative_to(REPO)}: {len(data) / 1e6:.1f} MB in {seconds:.0f} s, "
@@ -163,6 +172,10 @@ def build(exe: str, plugin: Path) -> None:
 
 
 def main(args: List[str]) -> None:
+    if args[:1] == ["--check-imports"]:
+        for path in args[1:]:
+            print(f"{path}: {len(check_imports(Path(path)))} imports, all linked by gwb")
+        return
     exe = componentize_py()
     OUT.mkdir(parents=True, exist_ok=True)
     bindings = OUT / "bindings"
