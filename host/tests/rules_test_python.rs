@@ -321,19 +321,23 @@ fn py_misbehave(config: &str, memory_mib: u32) -> Output {
 
 const BAD: &str = "\"Bad group\" (00000000-0000-4000-8000-00000000000b)";
 
-/// Runs py_misbehave in `mode` for "Bad group" and asserts the run finished (exit 4), "Bad
-/// group" failed and "Good group" was written by the same plugin afterwards; returns the first
-/// item's text and the run's stderr.
-fn bad_group_failed(mode: &str) -> (String, String) {
-    let out = py_misbehave(&format!("mode = \"{mode}\"\nonly = \"Bad group\""), 16);
+/// Runs py_misbehave with `mode` in `stage` for "Bad group" and asserts the run finished
+/// (exit 4), "Bad group" failed and "Good group" was written by the same plugin afterwards, with
+/// what its stages answer; returns the first item's text and the run's stderr.
+fn bad_group_failed(stage: &str, mode: &str) -> (String, String) {
+    let out = py_misbehave(
+        &format!("mode = \"{mode}\"\nstage = \"{stage}\"\nonly = \"Bad group\""),
+        16,
+    );
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}{}", text(&out.stderr));
     let (first, second) = stdout.split_once("[2] ").expect("two items");
+    let good = "00000000-0000-4000-8000-00000000000c";
     assert!(
-        second.starts_with(
-            "00000000-0000-4000-8000-00000000000c \"Good group\"\n    write CN=ok \
-             00000000-0000-4000-8000-00000000000c,OU=Cloud Groups,OU=Groups,DC=contoso,DC=com\n"
-        ),
+        second.starts_with(&format!(
+            "{good} \"Good group\"\n    write CN=ok {good},OU=Cloud Groups,OU=Groups,DC=contoso,DC=com\n"
+        )) && second.contains(&format!("\n      description: ok {good}\n"))
+            && second.contains("\n      info: from python\n"),
         "the run goes on with the next group: {stdout}"
     );
     assert!(
@@ -358,61 +362,69 @@ fn assert_logged_for_bad_group(stderr: &str, text: &str) {
 
 #[test]
 fn an_uncaught_python_exception_names_the_group_and_exception_and_logs_the_traceback() {
-    let (first, stderr) = bad_group_failed("raise");
-    assert!(
-        first.contains(&format!(
-            "    failed: plugin under-test (py-misbehave 0.1.0, {}) naming stage on group {BAD}: \
-             panicked: uncaught Python exception in the naming stage: KeyError: 'bad group' \
-             (traceback in the log)\n",
-            built_python_plugin("py_misbehave").display()
-        )),
-        "{first}"
-    );
-    assert!(!first.contains("reached unreachable code"), "{first}");
-    // The traceback, through the log (one line, its line breaks escaped), tagged with the
-    // group; it starts in the author's code, not in the SDK.
-    assert!(
-        stderr.contains(
-            r#"Traceback (most recent call last):\n  File "/0/app.py", line 38, in naming\n  File "/0/app.py", line 17, in _cost_center\nKeyError: 'bad group'"#
-        ),
-        "{stderr}"
-    );
-    assert_logged_for_bad_group(&stderr, "Traceback (most recent call last):");
+    for (stage, line) in [("filter", 66), ("naming", 70), ("mapping", 74)] {
+        let (first, stderr) = bad_group_failed(stage, "raise");
+        assert!(
+            first.contains(&format!(
+                "    failed: plugin under-test (py-misbehave 0.1.0, {}) {stage} stage on group \
+                 {BAD}: panicked: uncaught Python exception in the {stage} stage: KeyError: \
+                 'bad group' (traceback in the log)\n",
+                built_python_plugin("py_misbehave").display()
+            )),
+            "{first}"
+        );
+        assert!(!first.contains("reached unreachable code"), "{first}");
+        // The traceback, through the log (one line, its line breaks escaped), tagged with the
+        // group; it starts in the author's code, not in the SDK.
+        assert!(
+            stderr.contains(&format!(
+                r#"Traceback (most recent call last):\n  File "/0/app.py", line {line}, in {stage}\n  File "/0/app.py", line 58, in misbehave\n  File "/0/app.py", line 34, in _cost_center\nKeyError: 'bad group'"#
+            )),
+            "{stderr}"
+        );
+        assert_logged_for_bad_group(&stderr, "Traceback (most recent call last):");
+    }
 }
 
 #[test]
 fn a_wrong_return_type_is_named_not_a_bare_trap() {
-    let (first, stderr) = bad_group_failed("wrong-return");
-    assert!(
-        first.contains(&format!(
-            "naming stage on group {BAD}: panicked: uncaught Python exception in the naming \
-             stage: TypeError: the naming stage returned 'OU=Somewhere'; expected \
-             NamingDecision (traceback in the log)\n"
-        )),
-        "{first}"
-    );
-    // Logged too; the check is the SDK's, so no frame of the SDK is shown.
-    assert_logged_for_bad_group(
-        &stderr,
-        "TypeError: the naming stage returned 'OU=Somewhere'; expected NamingDecision",
-    );
+    for (stage, expected) in [
+        ("filter", "write() or skip(reason)"),
+        ("naming", "a NamingDecision such as keep(parent_dn=...)"),
+        ("mapping", "a list of replace(), add() or remove() edits"),
+    ] {
+        let (first, stderr) = bad_group_failed(stage, "wrong-return");
+        let message =
+            format!("TypeError: the {stage} stage returned 'OU=Somewhere'; expected {expected}");
+        assert!(
+            first.contains(&format!(
+                "{stage} stage on group {BAD}: panicked: uncaught Python exception in the \
+                 {stage} stage: {message} (traceback in the log)\n"
+            )),
+            "{first}"
+        );
+        // Logged too; the check is the SDK's, so no frame of the SDK is shown.
+        assert_logged_for_bad_group(&stderr, &message);
+    }
 }
 
 #[test]
 fn a_python_rule_error_is_that_groups_rule_error() {
-    let (first, stderr) = bad_group_failed("rule-error");
-    assert_eq!(
-        first,
-        format!(
-            "[1] 00000000-0000-4000-8000-00000000000b \"Bad group\"\n    failed: plugin `under-test` \
-             (naming stage) returned an error for group {BAD}: no cost center is known for \
-             group {BAD}\n"
-        )
-    );
-    assert!(
-        !stderr.contains("Traceback"),
-        "an expected error is no crash: {stderr}"
-    );
+    for stage in ["filter", "naming", "mapping"] {
+        let (first, stderr) = bad_group_failed(stage, "rule-error");
+        assert_eq!(
+            first,
+            format!(
+                "[1] 00000000-0000-4000-8000-00000000000b \"Bad group\"\n    failed: plugin \
+                 `under-test` ({stage} stage) returned an error for group {BAD}: no cost center \
+                 is known for group {BAD}\n"
+            )
+        );
+        assert!(
+            !stderr.contains("Traceback"),
+            "an expected error is no crash: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -62,17 +62,12 @@ class RulePlugin:
         return []
 
 
-def _boundary(stage: str, call: Callable[[], T], returns: Tuple[type, ...]) -> T:
+def _boundary(stage: str, call: Callable[[], T]) -> T:
     """Runs one export call: RuleError becomes the WIT rule-error; anything else (a wrong return
     type included) is logged with its traceback and re-raised as a fault the host explains with
     the last error-level log line."""
     try:
-        result = call()
-        if returns and not isinstance(result, returns):
-            raise TypeError(
-                f"{stage} returned {result!r}; expected {' or '.join(t.__name__ for t in returns)}"
-            )
-        return result
+        return call()
     except RuleError as e:
         raise Err(types.RuleError(message=e.message)) from None
     except Err:
@@ -94,16 +89,25 @@ def _boundary(stage: str, call: Callable[[], T], returns: Tuple[type, ...]) -> T
         raise
 
 
+def _checked(stage: str, value: T, kinds: Tuple[type, ...], expected: str) -> T:
+    """`value` if it is one of `kinds`, else a TypeError saying what the stage should return."""
+    if not isinstance(value, kinds):
+        raise TypeError(f"the {stage} stage returned {value!r}; expected {expected}")
+    return value
+
+
 _FILTER = (types.FilterDecision_Write, types.FilterDecision_Skip)
 _NAMING = (types.NamingDecision,)
+_EDITS = (types.AttributeEdit_Replace, types.AttributeEdit_Add, types.AttributeEdit_Remove)
 
 
 def _edits(edits: object) -> List[types.AttributeEdit]:
-    kinds = (types.AttributeEdit_Replace, types.AttributeEdit_Add, types.AttributeEdit_Remove)
-    if not isinstance(edits, list) or not all(isinstance(e, kinds) for e in edits):
-        raise TypeError(f"the mapping stage returned {edits!r}; expected a list of replace(), "
-                        "add() or remove() edits")
-    return edits
+    """The mapping stage's answer if it is a list of edits, else a TypeError."""
+    expected = "a list of replace(), add() or remove() edits"
+    _checked("mapping", edits, (list,), expected)
+    for edit in edits:  # type: ignore[attr-defined]
+        _checked("mapping", edit, _EDITS, expected)
+    return edits  # type: ignore[return-value]
 
 
 def export(cls: Type[RulePlugin]) -> type:
@@ -138,23 +142,34 @@ def export(cls: Type[RulePlugin]) -> type:
             return PluginInfo(name=cls.NAME, version=cls.VERSION, stages=cls.STAGES)
 
         def configure(self, config: str) -> None:
-            _boundary("configure", lambda: configure_new(config), ())
+            _boundary("configure", lambda: configure_new(config))
 
         def filter(self, group: types.CloudGroup) -> types.FilterDecision:
-            return _boundary("the filter stage", lambda: current().filter(group), _FILTER)
+            return _boundary(
+                "the filter stage",
+                lambda: _checked(
+                    "filter", current().filter(group), _FILTER, "write() or skip(reason)"
+                ),
+            )
 
         def naming(
             self, group: types.CloudGroup, proposal: types.Proposal
         ) -> types.NamingDecision:
             return _boundary(
-                "the naming stage", lambda: current().naming(group, proposal), _NAMING
+                "the naming stage",
+                lambda: _checked(
+                    "naming",
+                    current().naming(group, proposal),
+                    _NAMING,
+                    "a NamingDecision such as keep(parent_dn=...)",
+                ),
             )
 
         def mapping(
             self, group: types.CloudGroup, proposal: types.Proposal
         ) -> List[types.AttributeEdit]:
             return _boundary(
-                "the mapping stage", lambda: _edits(current().mapping(group, proposal)), ()
+                "the mapping stage", lambda: _edits(current().mapping(group, proposal))
             )
 
     Plugin.__qualname__ = Plugin.__name__ = "Plugin"
