@@ -177,12 +177,18 @@ def main(args: List[str]) -> None:
             print(f"{path}: {len(check_imports(Path(path)))} imports, all linked by gwb")
         return
     exe = componentize_py()
+    if not (REPO / WIT).exists():
+        fail(f"the WIT contract {REPO / WIT} is missing (the WIT constant in build.py names it)")
     OUT.mkdir(parents=True, exist_ok=True)
     bindings = OUT / "bindings"
     shutil.rmtree(bindings, ignore_errors=True)
-    subprocess.run(
-        [exe, "-d", str(REPO / WIT), "-w", WORLD, "bindings", str(bindings)], check=True
+    result = subprocess.run(
+        [exe, "-d", str(REPO / WIT), "-w", WORLD, "bindings", str(bindings)],
+        capture_output=True, text=True,
     )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        fail(f"componentize-py could not generate bindings from {REPO / WIT} (world {WORLD})")
     if args:
         plugins = [Path(a).resolve() for a in args]
     else:
