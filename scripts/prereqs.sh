@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one install list for gwb's demo and tests on a fresh Debian machine with Rust: the
 # wasm32-wasip2 Rust target, rustfmt and clippy, a Samba AD DC (with winbind, which `samba` execs at start),
-# ldap-utils (ldapmodify, ldapsearch), openssl and python3. `scripts/samba-dc.sh` calls this too.
+# ldap-utils (ldapmodify, ldapsearch), openssl and python3, and componentize-py (pinned) for the
+# Python rule plugins. `scripts/samba-dc.sh` calls this too.
 #
 # It installs every listed Debian package that dpkg does not report as installed (checking
 # packages, not commands: `samba` alone is no AD DC), then checks that every command the scripts
@@ -17,6 +18,7 @@ packages=(
     openssl
     ca-certificates
     python3
+    python3-venv
 )
 # Commands the scripts and tests run, each with the package that brings it.
 commands=(
@@ -67,4 +69,22 @@ if [ ${#absent[@]} -gt 0 ]; then
     say "still missing after the install: ${absent[*]}"
     say "install them by hand (apt-get install …) and run this again"
     exit 1
+fi
+
+# componentize-py builds the Python rule plugins (plugins/python/build.py). Pinned: another
+# version embeds another CPython and runtime, so components differ. Used from PATH when that
+# one is the pinned version, else installed into plugins/target/python/venv (Debian's python3
+# refuses system-wide pip installs), where build.py looks first.
+componentize_py_version=0.25.1
+venv="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/plugins/target/python/venv"
+cpy_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+if [ "$(cpy_version "$venv/bin/componentize-py")" != "$componentize_py_version" ] &&
+    [ "$(cpy_version componentize-py)" != "$componentize_py_version" ]; then
+    say "installing componentize-py==$componentize_py_version into $venv (pip)"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q "componentize-py==$componentize_py_version" >&2 || {
+        say "could not install componentize-py==$componentize_py_version from PyPI into $venv"
+        say "install it by hand (python3 -m pip install componentize-py==$componentize_py_version) and run this again"
+        exit 1
+    }
 fi

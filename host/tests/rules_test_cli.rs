@@ -2,9 +2,9 @@
 //! rules/contoso.toml (all three example plugins), and misbehaving plugins contained per group.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use test_support::{built_plugin, graph_docs_fixtures};
+use test_support::{bad_and_good_groups, built_plugin, graph_docs_fixtures, rules_test};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -18,14 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn gwb(rules: &Path, groups: &Path, extra: &[&str]) -> Output {
     built_plugin("group_filter");
-    Command::new(env!("CARGO_BIN_EXE_gwb"))
-        .arg("--rules")
-        .arg(rules)
-        .args(["rules", "test", "--groups"])
-        .arg(groups)
-        .args(extra)
-        .output()
-        .expect("run gwb")
+    rules_test(env!("CARGO_BIN_EXE_gwb"), rules, groups, extra)
 }
 
 fn contoso() -> PathBuf {
@@ -204,15 +197,7 @@ config = {{ {config} }}
         ),
     )
     .expect("rules");
-    let groups = dir.path().join("groups.json");
-    std::fs::write(
-        &groups,
-        r#"{"value": [
-  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
-  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
-]}"#,
-    )
-    .expect("groups");
+    let groups = bad_and_good_groups(dir.path());
     gwb(&rules, &groups, &[])
 }
 

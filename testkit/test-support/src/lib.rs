@@ -177,14 +177,54 @@ fn member_change(group: &str, change: &str, member: &str) -> String {
 /// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.
 /// Panics, saying what to run, when it has not been built.
 pub fn built_plugin(name: &str) -> PathBuf {
+    built("wasm32-wasip2/release", name)
+}
+
+/// The Python plugin `name` (its folder under plugins/python/examples or plugins/python/test)
+/// as scripts/build-plugins.sh built it. Panics, saying what to run, when it has not been built.
+pub fn built_python_plugin(name: &str) -> PathBuf {
+    built("python", name)
+}
+
+fn built(dir: &str, name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../plugins/target/wasm32-wasip2/release")
+        .join("../../plugins/target")
+        .join(dir)
         .join(format!("{name}.wasm"));
     assert!(
         path.is_file(),
         "{} is missing: run scripts/build-plugins.sh first",
         path.display()
     );
+    path
+}
+
+/// Runs `gwb --rules <rules> rules test --groups <groups> <extra...>` with the gwb binary at
+/// `gwb` (an integration test's `env!("CARGO_BIN_EXE_gwb")`) and returns what it did.
+pub fn rules_test(gwb: &str, rules: &Path, groups: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(gwb)
+        .arg("--rules")
+        .arg(rules)
+        .args(["rules", "test", "--groups"])
+        .arg(groups)
+        .args(extra)
+        .output()
+        .expect("run gwb")
+}
+
+/// Writes `groups.json` into `dir`: a Graph groups response with two security groups, "Bad
+/// group" (id ending in `b`) and "Good group" (id ending in `c`), for tests where a plugin
+/// misbehaves only for the first and the second shows the run went on. Returns its path.
+pub fn bad_and_good_groups(dir: &Path) -> PathBuf {
+    let path = dir.join("groups.json");
+    std::fs::write(
+        &path,
+        r#"{"value": [
+  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
+  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
+]}"#,
+    )
+    .expect("write groups.json");
     path
 }
 
