@@ -30,8 +30,8 @@ function fail(message) {
 let componentize;
 try {
   ({ componentize } = await import("@bytecodealliance/componentize-js"));
-} catch {
-  fail("componentize-js is not installed: run `npm ci --prefix plugins/js` (or scripts/prereqs.sh)");
+} catch (e) {
+  fail(`cannot load componentize-js (${e.message}): run \`npm ci --prefix plugins/js\` (or scripts/prereqs.sh)`);
 }
 
 /** The deepest folder holding both paths: componentize-js resolves relative imports only below it. */
