@@ -169,14 +169,32 @@ fn member_change(group: &str, change: &str, member: &str) -> String {
 /// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.
 /// Panics, saying what to run, when it has not been built.
 pub fn built_plugin(name: &str) -> PathBuf {
+    built(
+        "wasm32-wasip2/release",
+        name,
+        "run scripts/build-plugins.sh first",
+    )
+}
+
+/// The JavaScript plugin `name` (its folder under plugins/js/examples or plugins/js/test) as
+/// scripts/build-plugins.sh built it with componentize-js. Panics, saying what to run, when it has
+/// not been built.
+pub fn built_js_plugin(name: &str) -> PathBuf {
+    built(
+        "js",
+        name,
+        "run scripts/prereqs.sh (it installs the JS tooling: npm ci --prefix plugins/js), then \
+         scripts/build-plugins.sh",
+    )
+}
+
+/// `plugins/target/<dir>/<name>.wasm`, which must exist (else `fix` says what to run).
+fn built(dir: &str, name: &str, fix: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../plugins/target/wasm32-wasip2/release")
+        .join("../../plugins/target")
+        .join(dir)
         .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-plugins.sh first",
-        path.display()
-    );
+    assert!(path.is_file(), "{} is missing: {fix}", path.display());
     path
 }
 
