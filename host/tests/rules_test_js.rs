@@ -8,7 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use test_support::{built_js_plugin, built_plugin, graph_docs_fixtures};
+use test_support::{
+    OnePlugin, bad_and_good_groups, built_js_plugin, built_plugin, graph_docs_fixtures,
+    one_plugin_rules,
+};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -204,19 +207,23 @@ fn the_js_ou_router_answers_byte_for_byte_as_the_rust_one() {
     );
 }
 
+/// Writes `rules.toml` into `dir`: one JS plugin (`name`, built from its folder `folder`) with
+/// `config` (a TOML inline table's keys), compiled into `cache`, with room for a JS component.
+fn one_plugin(dir: &Path, cache: &Path, (name, folder): (&str, &str), config: &str) -> PathBuf {
+    let plugin = OnePlugin {
+        name,
+        path: &built_js_plugin(folder),
+        limits: "{ time_ms = 2000, memory_mib = 32 }",
+        config,
+    };
+    one_plugin_rules(dir, &plugin, Some(cache))
+}
+
 #[test]
 fn js_exceptions_fail_only_their_group_with_the_cause_in_the_report_and_the_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = dir.path().join("cache");
-    let groups = dir.path().join("groups.json");
-    std::fs::write(
-        &groups,
-        r#"{"value": [
-  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
-  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
-]}"#,
-    )
-    .expect("groups");
+    let groups = bad_and_good_groups(dir.path());
     let cases = [
         (
             "type-error",
@@ -243,28 +250,12 @@ fn js_exceptions_fail_only_their_group_with_the_cause_in_the_report_and_the_log(
         ("rule-error", "no route for Bad group", None),
     ];
     for (mode, message, logged) in cases {
-        let rules = dir.path().join("rules.toml");
-        std::fs::write(
-            &rules,
-            format!(
-                r#"
-[defaults]
-ou = "OU=Cloud,DC=example,DC=com"
-[scope]
-kinds = ["security"]
-[runtime]
-cache_dir = {:?}
-[[plugins]]
-name = "thrower"
-path = {:?}
-limits = {{ time_ms = 2000, memory_mib = 32 }}
-config = {{ mode = "{mode}", only = "Bad group" }}
-"#,
-                cache.display().to_string(),
-                built_js_plugin("throws").display().to_string(),
-            ),
-        )
-        .expect("rules");
+        let rules = one_plugin(
+            dir.path(),
+            &cache,
+            ("thrower", "throws"),
+            &format!(r#"mode = "{mode}", only = "Bad group""#),
+        );
         let out = gwb(&rules, &groups);
         let stdout = String::from_utf8(out.stdout).expect("utf-8");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -302,5 +293,55 @@ config = {{ mode = "{mode}", only = "Bad group" }}
             ),
             None => assert!(!stderr.contains("uncaught"), "{mode}: {stderr}"),
         }
+    }
+}
+
+#[test]
+fn the_js_sdk_refuses_unknown_config_keys_and_bad_routes_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let groups = bad_and_good_groups(dir.path());
+    let ou = "OU=F,OU=Cloud,DC=example,DC=com";
+    let cases = [
+        (
+            "rotues = []".to_owned(),
+            "invalid config: unknown field \"rotues\", expected \"default_ou\" or \"routes\""
+                .to_owned(),
+        ),
+        (
+            format!("routes = [{{ prefx = \"FIN-\", ou = \"{ou}\" }}]"),
+            "invalid config: route 1: unknown field \"prefx\", expected \"prefix\", \"regex\", \
+             \"extension_attribute\", \"equals\" or \"ou\""
+                .to_owned(),
+        ),
+        (
+            "routes = 5".to_owned(),
+            "invalid config: \"routes\" must be an array, found number 5".to_owned(),
+        ),
+        (
+            format!("routes = [{{ prefix = \"A\", regex = \"^A\", ou = \"{ou}\" }}]"),
+            "invalid config: route 1: give exactly one of prefix, regex or extension_attribute"
+                .to_owned(),
+        ),
+        (
+            format!("routes = [{{ regex = \"(\", ou = \"{ou}\" }}]"),
+            "invalid config: route 1: invalid regex \"(\": ".to_owned(),
+        ),
+        (
+            "routes = [{ prefix = \"A\" }]".to_owned(),
+            "invalid config: route 1: missing field \"ou\"".to_owned(),
+        ),
+    ];
+    for (config, refusal) in cases {
+        let rules = one_plugin(dir.path(), &cache, ("ou-router", "ou-router"), &config);
+        let out = gwb(&rules, &groups);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{config}: {stderr}");
+        assert_eq!(out.stdout, b"", "{config}: no group is reported on");
+        assert!(
+            stderr.contains("plugin `ou-router`")
+                && stderr.contains(&format!("refused its config: {refusal}")),
+            "{config}: says `{refusal}`: {stderr}"
+        );
     }
 }

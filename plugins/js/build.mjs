@@ -15,6 +15,8 @@ import { generateTypes } from "./types.mjs";
 import { WIT_DIR, WORLD } from "./wit.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+// Where the command was run: messages name paths from here.
+const START = process.cwd();
 const OUT_DIR = resolve(HERE, "../target/js");
 // Each plugin is a folder holding this entry module.
 const ENTRY = "plugin.js";
@@ -57,7 +59,7 @@ async function build(entry, out) {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, component);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`built ${relative(process.cwd(), out) || out} (${component.length} bytes, ${seconds} s)`);
+  console.log(`built ${relative(START, out)} (${component.length} bytes, ${seconds} s)`);
 }
 
 function allPlugins() {

@@ -160,7 +160,7 @@ export function checkFields(value, fields, where = "") {
     }
     if (!check(v)) {
       throw new RuleError(
-        `invalid config: ${where}${JSON.stringify(key)} must be a ${kind}, found ${describeValue(v)}`,
+        `invalid config: ${where}${JSON.stringify(key)} must be ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}, found ${describeValue(v)}`,
       );
     }
   }

@@ -198,6 +198,65 @@ fn built(dir: &str, name: &str, fix: &str) -> PathBuf {
     path
 }
 
+/// Writes `groups.json` into `dir`: a Graph groups response with two security groups, "Bad
+/// group" (id ending `b`) and "Good group" (id ending `c`), for plugins that misbehave only for
+/// the first. Returns its path.
+pub fn bad_and_good_groups(dir: &Path) -> PathBuf {
+    let path = dir.join("groups.json");
+    std::fs::write(
+        &path,
+        r#"{"value": [
+  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
+  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
+]}"#,
+    )
+    .expect("write groups.json");
+    path
+}
+
+/// One plugin of a rules file written by [`one_plugin_rules`].
+pub struct OnePlugin<'a> {
+    /// Its name in the rules file.
+    pub name: &'a str,
+    /// The component.
+    pub path: &'a Path,
+    /// Its `limits`, a TOML inline table, e.g. `{ time_ms = 20 }`.
+    pub limits: &'a str,
+    /// The keys of its `config` TOML inline table, e.g. `mode = "panic"`.
+    pub config: &'a str,
+}
+
+/// Writes `rules.toml` into `dir`: security groups into `OU=Cloud,DC=example,DC=com` through
+/// `plugin` alone, compiled into `cache` when given (`[runtime] cache_dir`). Returns its path.
+pub fn one_plugin_rules(dir: &Path, plugin: &OnePlugin<'_>, cache: Option<&Path>) -> PathBuf {
+    let runtime = cache
+        .map(|c| format!("[runtime]\ncache_dir = {:?}\n", c.display().to_string()))
+        .unwrap_or_default();
+    let path = dir.join("rules.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[defaults]
+ou = "OU=Cloud,DC=example,DC=com"
+[scope]
+kinds = ["security"]
+{runtime}[[plugins]]
+name = "{}"
+path = {:?}
+limits = {}
+config = {{ {} }}
+"#,
+            plugin.name,
+            plugin.path.display().to_string(),
+            plugin.limits,
+            plugin.config,
+        ),
+    )
+    .expect("write rules.toml");
+    path
+}
+
 /// The folder of Microsoft Graph documentation response fixtures vendored in this repository
 /// (`testkit/fixtures/graph-docs`, with its licence and `SOURCE.md`).
 pub fn graph_docs_fixtures() -> PathBuf {
