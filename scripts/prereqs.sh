@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one install list for gwb's demo and tests on a fresh Debian machine with Rust: the
 # wasm32-wasip2 Rust target, rustfmt and clippy, a Samba AD DC (with winbind, which `samba` execs at start),
-# ldap-utils (ldapmodify, ldapsearch), openssl and python3, and componentize-py (pinned) for the
-# Python rule plugins. `scripts/samba-dc.sh` calls this too.
+# ldap-utils (ldapmodify, ldapsearch), openssl and python3, componentize-py (pinned) for the
+# Python rule plugins and, with node (20 or newer) on PATH, the JavaScript plugin tooling pinned
+# in plugins/js/package-lock.json (componentize-js, jco). `scripts/samba-dc.sh` calls this too.
 #
 # It installs every listed Debian package that dpkg does not report as installed (checking
 # packages, not commands: `samba` alone is no AD DC), then checks that every command the scripts
@@ -87,4 +88,22 @@ if [ "$(cpy_version "$venv/bin/componentize-py")" != "$componentize_py_version" 
         say "install it by hand (python3 -m pip install componentize-py==$componentize_py_version) and run this again"
         exit 1
     }
+fi
+
+# The JavaScript plugin tooling (plugins/js): exactly the versions in package-lock.json.
+js=plugins/js
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ ! -f "$js/node_modules/.package-lock.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        say "node and npm are missing: install Node.js 20 or newer (https://nodejs.org), then run this again"
+        say "(they build the JavaScript rule plugins in $js)"
+        exit 1
+    fi
+    node_major="$(node -p 'process.versions.node.split(".")[0]')"
+    if [ "$node_major" -lt 20 ]; then
+        say "node $(node --version) is too old for componentize-js: install Node.js 20 or newer"
+        exit 1
+    fi
+    say "installing the JavaScript plugin tooling (npm ci --prefix $js: componentize-js, jco)"
+    npm ci --prefix "$js" --no-audit --no-fund >&2
 fi

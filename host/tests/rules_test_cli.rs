@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use test_support::{bad_and_good_groups, built_plugin, graph_docs_fixtures, rules_test};
+use test_support::{
+    OnePlugin, bad_and_good_groups, built_plugin, graph_docs_fixtures, one_plugin_rules,
+    rules_test,
+};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -178,25 +181,13 @@ fn every_docs_fixture_gets_an_answer_and_non_group_files_a_clear_error() {
 /// the `config` (a TOML inline table's keys) and `limits` (a TOML inline table).
 fn rules_test_misbehave(config: &str, limits: &str) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
-        format!(
-            r#"
-[defaults]
-ou = "OU=Cloud,DC=example,DC=com"
-[scope]
-kinds = ["security"]
-[[plugins]]
-name = "bad"
-path = "{}"
-limits = {limits}
-config = {{ {config} }}
-"#,
-            built_plugin("misbehave").display()
-        ),
-    )
-    .expect("rules");
+    let plugin = OnePlugin {
+        name: "bad",
+        path: &built_plugin("misbehave"),
+        limits,
+        config,
+    };
+    let rules = one_plugin_rules(dir.path(), &plugin, None);
     let groups = bad_and_good_groups(dir.path());
     gwb(&rules, &groups, &[])
 }

@@ -177,25 +177,102 @@ fn member_change(group: &str, change: &str, member: &str) -> String {
 /// The plugin `name` (its crate name with underscores) as scripts/build-plugins.sh built it.
 /// Panics, saying what to run, when it has not been built.
 pub fn built_plugin(name: &str) -> PathBuf {
-    built("wasm32-wasip2/release", name)
+    built(
+        "wasm32-wasip2/release",
+        name,
+        "run scripts/build-plugins.sh first",
+    )
 }
 
 /// The Python plugin `name` (its folder under plugins/python/examples or plugins/python/test)
-/// as scripts/build-plugins.sh built it. Panics, saying what to run, when it has not been built.
+/// as scripts/build-plugins.sh built it with componentize-py. Panics, saying what to run, when
+/// it has not been built.
 pub fn built_python_plugin(name: &str) -> PathBuf {
-    built("python", name)
+    built(
+        "python",
+        name,
+        "run scripts/prereqs.sh (it installs componentize-py), then scripts/build-plugins.sh",
+    )
 }
 
-fn built(dir: &str, name: &str) -> PathBuf {
+/// The JavaScript plugin `name` (its folder under plugins/js/examples or plugins/js/test) as
+/// scripts/build-plugins.sh built it with componentize-js. Panics, saying what to run, when it has
+/// not been built.
+pub fn built_js_plugin(name: &str) -> PathBuf {
+    built(
+        "js",
+        name,
+        "run scripts/prereqs.sh (it installs the JS tooling: npm ci --prefix plugins/js), then \
+         scripts/build-plugins.sh",
+    )
+}
+
+/// `plugins/target/<dir>/<name>.wasm`, which must exist (else `fix` says what to run).
+fn built(dir: &str, name: &str, fix: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../plugins/target")
         .join(dir)
         .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-plugins.sh first",
-        path.display()
-    );
+    assert!(path.is_file(), "{} is missing: {fix}", path.display());
+    path
+}
+
+/// Writes `groups.json` into `dir`: a Graph groups response with two security groups, "Bad
+/// group" (id ending `b`) and "Good group" (id ending `c`), for plugins that misbehave only for
+/// the first. Returns its path.
+pub fn bad_and_good_groups(dir: &Path) -> PathBuf {
+    let path = dir.join("groups.json");
+    std::fs::write(
+        &path,
+        r#"{"value": [
+  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
+  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
+]}"#,
+    )
+    .expect("write groups.json");
+    path
+}
+
+/// One plugin of a rules file written by [`one_plugin_rules`].
+pub struct OnePlugin<'a> {
+    /// Its name in the rules file.
+    pub name: &'a str,
+    /// The component.
+    pub path: &'a Path,
+    /// Its `limits`, a TOML inline table, e.g. `{ time_ms = 20 }`.
+    pub limits: &'a str,
+    /// The keys of its `config` TOML inline table, e.g. `mode = "panic"`.
+    pub config: &'a str,
+}
+
+/// Writes `rules.toml` into `dir`: security groups into `OU=Cloud,DC=example,DC=com` through
+/// `plugin` alone, compiled into `cache` when given (`[runtime] cache_dir`). Returns its path.
+pub fn one_plugin_rules(dir: &Path, plugin: &OnePlugin<'_>, cache: Option<&Path>) -> PathBuf {
+    let runtime = cache
+        .map(|c| format!("[runtime]\ncache_dir = {:?}\n", c.display().to_string()))
+        .unwrap_or_default();
+    let path = dir.join("rules.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[defaults]
+ou = "OU=Cloud,DC=example,DC=com"
+[scope]
+kinds = ["security"]
+{runtime}[[plugins]]
+name = "{}"
+path = {:?}
+limits = {}
+config = {{ {} }}
+"#,
+            plugin.name,
+            plugin.path.display().to_string(),
+            plugin.limits,
+            plugin.config,
+        ),
+    )
+    .expect("write rules.toml");
     path
 }
 
@@ -210,22 +287,6 @@ pub fn rules_test(gwb: &str, rules: &Path, groups: &Path, extra: &[&str]) -> std
         .args(extra)
         .output()
         .expect("run gwb")
-}
-
-/// Writes `groups.json` into `dir`: a Graph groups response with two security groups, "Bad
-/// group" (id ending in `b`) and "Good group" (id ending in `c`), for tests where a plugin
-/// misbehaves only for the first and the second shows the run went on. Returns its path.
-pub fn bad_and_good_groups(dir: &Path) -> PathBuf {
-    let path = dir.join("groups.json");
-    std::fs::write(
-        &path,
-        r#"{"value": [
-  {"id": "00000000-0000-4000-8000-00000000000b", "displayName": "Bad group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []},
-  {"id": "00000000-0000-4000-8000-00000000000c", "displayName": "Good group", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}
-]}"#,
-    )
-    .expect("write groups.json");
-    path
 }
 
 /// The folder of Microsoft Graph documentation response fixtures vendored in this repository

@@ -1,0 +1,325 @@
+// The gwb rule-plugin SDK for JavaScript: define a plugin with `definePlugin` and export the
+// result as `plugin`; build it with `node plugins/js/build.mjs <entry.js>` (see ../README.md).
+//
+//     import { definePlugin, FilterDecision } from "../../sdk/gwb-plugin.js";
+//     export const plugin = definePlugin({
+//       name: "skip-empty", version: "1.0.0", stages: ["filter"],
+//       filter(group) {
+//         return group.memberCount() === 0
+//           ? FilterDecision.skip("the group has no members")
+//           : FilterDecision.write();
+//       },
+//     });
+//
+// The types of the contract (CloudGroup, Proposal, ...) are generated from the WIT folder by
+// build.mjs into plugins/target/js/types/.
+
+import { log as hostLog } from "gwb:rules/log@1.0.0";
+
+/**
+ * An expected rule failure (bad data, a missing route, ...): throw it from a stage and the host
+ * reports its message for that group, which is not a crash. From `configure` it stops loading.
+ */
+export class RuleError extends Error {
+  /** @param {string} message what went wrong, in words an administrator understands */
+  constructor(message) {
+    super(message);
+    this.name = "RuleError";
+  }
+}
+
+/** Logging through the host, tagged there with the plugin and the group being processed. */
+export const log = Object.freeze({
+  /** @param {string} message */
+  trace: (message) => hostLog("trace", String(message)),
+  /** @param {string} message */
+  debug: (message) => hostLog("debug", String(message)),
+  /** @param {string} message */
+  info: (message) => hostLog("info", String(message)),
+  /** Something looks wrong but the rule carried on. @param {string} message */
+  warn: (message) => hostLog("warn", String(message)),
+  /** @param {string} message */
+  error: (message) => hostLog("error", String(message)),
+});
+
+/** The filter stage's answers. */
+export const FilterDecision = Object.freeze({
+  /** Write this group back (later plugins may still skip it). */
+  write: () => ({ tag: "write" }),
+  /** Do not write this group back; `reason` is shown in reports. @param {string} reason */
+  skip: (reason) => ({ tag: "skip", val: String(reason) }),
+});
+
+/**
+ * The naming stage's answer. Each field left out keeps the proposal's value:
+ * `NamingDecision.keep().withParentDn("OU=Finance,DC=contoso,DC=com")`.
+ */
+export class NamingDecision {
+  /** Keeps the proposal's cn, parent DN and sAMAccountName. */
+  static keep() {
+    return new NamingDecision();
+  }
+
+  constructor() {
+    /** @type {string | undefined} */
+    this.cn = undefined;
+    /** @type {string | undefined} */
+    this.parentDn = undefined;
+    /** @type {string | undefined} */
+    this.samAccountName = undefined;
+  }
+
+  /** Sets the cn (unescaped; the host escapes DNs). @param {string} cn */
+  withCn(cn) {
+    this.cn = String(cn);
+    return this;
+  }
+
+  /** Sets the DN of the target OU. @param {string} parentDn */
+  withParentDn(parentDn) {
+    this.parentDn = String(parentDn);
+    return this;
+  }
+
+  /** Sets the sAMAccountName. @param {string} samAccountName */
+  withSamAccountName(samAccountName) {
+    this.samAccountName = String(samAccountName);
+    return this;
+  }
+}
+
+function attribute(name, values) {
+  return { name: String(name), values: Array.from(values ?? [], String) };
+}
+
+/** The mapping stage's edits of the proposed attributes. */
+export const AttributeEdit = Object.freeze({
+  /** Replaces all values of `name` (no values removes the attribute). */
+  replace: (name, values) => ({ tag: "replace", val: attribute(name, values) }),
+  /** Adds values to `name` (values already present are kept once). */
+  add: (name, values) => ({ tag: "add", val: attribute(name, values) }),
+  /** Removes values from `name` (no values removes the attribute). */
+  remove: (name, values) => ({ tag: "remove", val: attribute(name, values) }),
+});
+
+// ---- configuration -------------------------------------------------------------------------
+
+const KINDS = {
+  string: (v) => typeof v === "string",
+  number: (v) => typeof v === "number" && Number.isFinite(v),
+  integer: (v) => Number.isSafeInteger(v),
+  boolean: (v) => typeof v === "boolean",
+  array: (v) => Array.isArray(v),
+  object: (v) => v !== null && typeof v === "object" && !Array.isArray(v),
+};
+
+function describeValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Checks one JSON object against `fields`: a map of key to type, one of `string`, `number`,
+ * `integer`, `boolean`, `array`, `object`, with `?` for an optional key (`"string?"`). Unknown
+ * keys, missing required keys and values of another type are refused with a RuleError naming
+ * the key, e.g. `invalid config: unknown field "rotues", expected "default_ou" or "routes"`.
+ * `where` prefixes the key in messages (e.g. `route 2: `). Returns `value`.
+ *
+ * @param {unknown} value
+ * @param {Record<string, string>} fields
+ * @param {string} [where]
+ */
+export function checkFields(value, fields, where = "") {
+  const expected = Object.keys(fields);
+  const list = expected.map((k) => JSON.stringify(k));
+  const one =
+    list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
+  if (!KINDS.object(value)) {
+    throw new RuleError(`invalid config: ${where}expected an object, found ${describeValue(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(fields, key)) {
+      throw new RuleError(
+        `invalid config: ${where}unknown field ${JSON.stringify(key)}, ` +
+          (expected.length ? `expected ${one}` : "there are no fields"),
+      );
+    }
+  }
+  for (const [key, spec] of Object.entries(fields)) {
+    const optional = spec.endsWith("?");
+    const kind = optional ? spec.slice(0, -1) : spec;
+    const check = KINDS[kind];
+    if (!check) throw new Error(`checkFields: unknown type ${JSON.stringify(spec)} for ${key}`);
+    const v = value[key];
+    if (v === undefined || (optional && v === null)) {
+      if (!optional) throw new RuleError(`invalid config: ${where}missing field ${JSON.stringify(key)}`);
+      continue;
+    }
+    if (!check(v)) {
+      throw new RuleError(
+        `invalid config: ${where}${JSON.stringify(key)} must be ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}, found ${describeValue(v)}`,
+      );
+    }
+  }
+  return value;
+}
+
+/**
+ * Parses the plugin's `config` JSON (an empty text is read as `{}`) and checks it with
+ * {@link checkFields}. Invalid JSON is a RuleError too.
+ *
+ * @param {string} configJson
+ * @param {Record<string, string>} fields
+ */
+export function parseConfig(configJson, fields) {
+  const text = configJson.trim() === "" ? "{}" : configJson;
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new RuleError(`invalid config: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return checkFields(value, fields);
+}
+
+// ---- group helpers -------------------------------------------------------------------------
+
+/**
+ * The group's kind, classified as the host does from groupTypes, mailEnabled and
+ * securityEnabled: `"microsoft365"`, `"mail-enabled-security"`, `"security"` or `"distribution"`.
+ */
+export function groupKind(group) {
+  const unified = group.groupTypes().some((t) => asciiLower(t) === "unified");
+  if (unified) return "microsoft365";
+  if (group.securityEnabled() === true) {
+    return group.mailEnabled() === true ? "mail-enabled-security" : "security";
+  }
+  return "distribution";
+}
+
+/**
+ * An extension attribute by name: `extensionAttribute1`..`15` (any case) or a directory
+ * extension `extension_<appid>_<name>`; `undefined` when unset or the name is neither.
+ */
+export function extension(group, name) {
+  const lower = asciiLower(name);
+  const prefix = "extensionattribute";
+  if (lower.startsWith(prefix)) {
+    const index = lower.slice(prefix.length);
+    // Rust's u8 parsing: digits only (a leading `+` too), no spaces.
+    if (!/^\+?[0-9]+$/.test(index)) return undefined;
+    const i = Number(index);
+    return i >= 1 && i <= 15 ? group.extensionAttribute(i) : undefined;
+  }
+  if (lower.startsWith("extension_")) return group.directoryExtension(name);
+  return undefined;
+}
+
+/** `"<displayName>" (<id>)`, or `(<id>)` without a displayName, for messages. */
+export function label(group) {
+  const name = group.displayName();
+  return name === undefined ? `(${group.id()})` : `"${name}" (${group.id()})`;
+}
+
+/** Lower-cases ASCII letters only, as Rust's `to_ascii_lowercase` (String.toLowerCase is Unicode-aware). */
+export function asciiLower(text) {
+  return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+// ---- the export ----------------------------------------------------------------------------
+
+const STAGES = ["filter", "naming", "mapping"];
+
+const DEFAULTS = {
+  filter: () => FilterDecision.write(),
+  naming: () => NamingDecision.keep(),
+  mapping: () => [],
+};
+
+/** The text of a thrown value that is not a RuleError, for the log and the rule error. */
+function describeThrown(thrown) {
+  if (thrown instanceof Error) {
+    const head = `${thrown.name}: ${thrown.message}`;
+    const stack = typeof thrown.stack === "string" && thrown.stack.trim() ? thrown.stack.trim() : "";
+    return stack
+      ? { short: `${head} (its stack is in the log)`, long: `${head}\n${stack}` }
+      : { short: head, long: head };
+  }
+  let text;
+  try {
+    text = typeof thrown === "string" ? JSON.stringify(thrown) : String(thrown);
+  } catch {
+    text = Object.prototype.toString.call(thrown);
+  }
+  const kind = thrown === null ? "null" : typeof thrown;
+  const short = `a non-Error value was thrown (${kind}): ${text}`;
+  return { short, long: short };
+}
+
+/**
+ * Runs one entry point. A RuleError becomes the WIT rule error; anything else thrown (an Error
+ * of any other kind, or a string, number, undefined, ...) is logged at error level with its
+ * stack or value and also becomes a rule error naming it, instead of trapping the component.
+ */
+function guard(what, call) {
+  try {
+    return call();
+  } catch (thrown) {
+    if (thrown instanceof RuleError) throw new Error(thrown.message);
+    const { short, long } = describeThrown(thrown);
+    try {
+      log.error(`uncaught exception in ${what}: ${long}`);
+    } catch {
+      // The log is best effort; the rule error below still says what happened.
+    }
+    throw new Error(`uncaught exception in ${what}: ${short}`);
+  }
+}
+
+/**
+ * Builds the `plugin` export from a definition:
+ *
+ * - `name`, `version`: what `describe` reports;
+ * - `stages`: the stages implemented, e.g. `["naming"]`; the host calls only these;
+ * - `configure(configJson)`: optional; gets the `config` table as JSON text (`{}` when absent)
+ *   and may keep what it needs on `this` (the definition); throw a RuleError to refuse it;
+ * - `filter(group)`, `naming(group, proposal)`, `mapping(group, proposal)`: the stages, called
+ *   with `this` the definition. A stage listed but not written does nothing (write, keep the
+ *   proposal, no edits).
+ *
+ * Every entry point is guarded: see {@link RuleError} and the README on uncaught exceptions.
+ */
+export function definePlugin(definition) {
+  const { name, version, stages } = definition;
+  if (typeof name !== "string" || name === "") throw new Error("definePlugin: give a `name`");
+  if (typeof version !== "string" || version === "") throw new Error("definePlugin: give a `version`");
+  if (!Array.isArray(stages)) {
+    throw new Error(`definePlugin: give \`stages\`, a list of ${STAGES.join(", ")}`);
+  }
+  for (const stage of stages) {
+    if (!STAGES.includes(stage)) {
+      throw new Error(`definePlugin: unknown stage ${JSON.stringify(stage)}; the stages are ${STAGES.join(", ")}`);
+    }
+  }
+  for (const stage of STAGES) {
+    if (typeof definition[stage] === "function" && !stages.includes(stage)) {
+      throw new Error(`definePlugin: ${stage} is written but not listed in \`stages\`, so the host would never call it`);
+    }
+  }
+  const stage = (s) => (typeof definition[s] === "function" ? definition[s] : DEFAULTS[s]);
+  const flags = Object.fromEntries(STAGES.map((s) => [s, stages.includes(s)]));
+  return {
+    describe: () => ({ name, version, stages: { ...flags } }),
+    configure: (configJson) =>
+      guard("configure", () => {
+        if (typeof definition.configure === "function") definition.configure(configJson);
+      }),
+    filter: (group) => guard("filter", () => stage("filter").call(definition, group)),
+    naming: (group, proposal) => guard("naming", () => stage("naming").call(definition, group, proposal)),
+    mapping: (group, proposal) =>
+      guard("mapping", () => Array.from(stage("mapping").call(definition, group, proposal))),
+  };
+}
