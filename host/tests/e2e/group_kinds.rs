@@ -23,6 +23,13 @@ async fn only_the_kinds_named_are_written_and_changing_them_reaches_every_group(
             "securityEnabled": false,
             "groupTypes": ["Unified"],
             "mailNickname": "kindsteam",
+            "mail": "kindsteam@contoso.com",
+            // As Exchange Online stamps them, so the group is routable on the Exchange-schema
+            // DC and draws no warning there.
+            "proxyAddresses": [
+                "SMTP:kindsteam@contoso.com",
+                "smtp:kindsteam@contoso.mail.onmicrosoft.com",
+            ],
         }))
         .expect("Microsoft 365 group");
     });
