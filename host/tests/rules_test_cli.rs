@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use test_support::{
-    OnePlugin, bad_and_good_groups, built_plugin, graph_docs_fixtures, one_plugin_rules,
-    rules_test,
+    OnePlugin, bad_and_good_groups, built_plugin, graph_docs_fixtures, one_plugin_rules, rules_test,
 };
 
 fn repo() -> PathBuf {
