@@ -7,6 +7,8 @@
 // as in Rust; a `re:` pattern is a RegExp from the SDK's `rustRegex`, whose comment lists the
 // dialect differences from Rust's `regex` (`\d \w \b` are ASCII-only here): keep `re:` patterns
 // to the common core, as rules/contoso.toml's are.
+// Config: JSON has one number type, so a whole float such as `min_members = 2.0` is read as 2
+// here, where Rust refuses it; write counts as integers.
 
 import {
   FilterDecision,
