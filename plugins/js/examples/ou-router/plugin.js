@@ -2,10 +2,10 @@
 // A naming-stage plugin that picks the target OU by displayName prefix or regex, or by an
 // extension attribute, with a default OU.
 //
-// `regex` is a JavaScript RegExp here (compiled with the `u` flag), not Rust's `regex` crate:
-// literals, `^ $`, `[A-Z0-9]` ranges, `|`, groups and quantifiers mean the same in both, and a
-// leading `(?i)` is read as the `i` flag. `\d \w \b` are ASCII-only here but Unicode-aware in
-// Rust; lookaround and backreferences exist only here. Keep routes to the common subset.
+// `regex` is a JavaScript RegExp here, compiled by the SDK's `rustRegex` (the `u` flag, a leading
+// `(?i)` as the `i` flag, lookaround and backreferences refused as in Rust), not Rust's `regex`
+// crate: `\d \w \b` are ASCII-only here but Unicode-aware in Rust (rustRegex's comment lists
+// the rest). Keep routes to the common subset, as rules/contoso.toml's `^(ENG|DEV|OPS)-` is.
 
 import {
   NamingDecision,
@@ -16,6 +16,8 @@ import {
   extension,
   label,
   parseConfig,
+  quote,
+  rustRegex,
 } from "../../sdk/gwb-plugin.js";
 
 const utf8 = new TextEncoder();
@@ -42,11 +44,10 @@ function isExtensionName(name) {
 }
 
 function compileRegex(n, source) {
-  const caseless = source.startsWith("(?i)");
   try {
-    return new RegExp(caseless ? source.slice(4) : source, caseless ? "iu" : "u");
+    return rustRegex(source);
   } catch (e) {
-    throw new RuleError(`invalid config: route ${n}: invalid regex ${JSON.stringify(source)}: ${e.message}`);
+    throw new RuleError(`invalid config: route ${n}: invalid regex ${quote(source)}: ${e.message}`);
   }
 }
 
@@ -74,7 +75,7 @@ function route(n, raw) {
   const attribute = raw.extension_attribute;
   if (!isExtensionName(attribute)) {
     throw bad(
-      `extension_attribute ${JSON.stringify(attribute)} is neither extensionAttribute1..15 nor extension_<appid>_<name>`,
+      `extension_attribute ${quote(attribute)} is neither extensionAttribute1..15 nor extension_<appid>_<name>`,
     );
   }
   const equals = given("equals") ? raw.equals : undefined;

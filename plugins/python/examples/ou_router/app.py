@@ -2,27 +2,17 @@
 regex, or by an extension attribute, with a default OU. Same config and answers as the Rust
 `plugins/examples/ou-router`, so one rules file's `[plugins.config]` works with either.
 
-Regexes: Rust's `regex` and Python's `re` are different dialects. Both look for a match
-anywhere in the displayName and agree on the common core: literals, `^`, `|`, groups, classes,
-repetition, `(?i)` at the very start, and Unicode-aware `\\d \\w \\s \\b`. Outside it:
-- lookaround and backreferences exist only in Python; Rust refuses them, and so does this
-  plugin, so a config one router loads the other loads too;
-- `$` in Python also matches just before a final line break, in Rust only at the very end;
-- `\\p{...}` classes and flags in mid-pattern (`a(?i)b`) exist only in Rust; Python refuses
-  them when loading, naming the route;
-- named groups: write `(?P<name>...)`, which both accept.
-Keep route regexes to the common core (rules/contoso.toml's `^(ENG|DEV|OPS)-` is).
+Regexes are Python's `re`, compiled by `gwb_plugin.text.rust_regex`, which refuses what Rust's
+`regex` refuses (lookaround, backreferences); its docstring lists the dialect differences that
+remain. Keep route regexes to the common core (rules/contoso.toml's `^(ENG|DEV|OPS)-` is).
 """
 
-import re
 from typing import Callable, List, Optional, Tuple
 
 from gwb_plugin import RuleError, RulePlugin, Stages, config, export, keep
 from gwb_plugin.config import Field
 from gwb_plugin.group import extension, is_extension_name, label
-
-# Constructs Python's `re` accepts and Rust's `regex` refuses: refused here too.
-_RUST_REFUSES = re.compile(r"\(\?<?[=!]|\\[1-9]")
+from gwb_plugin.text import quote, rust_regex
 
 _CONFIG = {"default_ou": Field(str, default=None), "routes": Field(list, default=[])}
 _ROUTE = {
@@ -52,19 +42,16 @@ def _route(n: int, raw: object) -> Route:
         return ("prefix", r["prefix"].encode("utf-8").lower(), r["ou"])
     if r["regex"] is not None:
         pattern = r["regex"]
-        if _RUST_REFUSES.search(pattern):
-            raise RuleError(
-                f"invalid config: route {n}: invalid regex {pattern!r}: lookaround and "
-                "backreferences are not supported (the Rust ou-router refuses them too)"
-            )
         try:
-            return ("regex", re.compile(pattern), r["ou"])
-        except re.error as e:
-            raise RuleError(f"invalid config: route {n}: invalid regex {pattern!r}: {e}") from None
+            return ("regex", rust_regex(pattern), r["ou"])
+        except ValueError as e:
+            raise RuleError(
+                f"invalid config: route {n}: invalid regex {quote(pattern)}: {e}"
+            ) from None
     name = r["extension_attribute"]
     if not is_extension_name(name):
         raise RuleError(
-            f"invalid config: route {n}: extension_attribute {name!r} is neither "
+            f"invalid config: route {n}: extension_attribute {quote(name)} is neither "
             "extensionAttribute1..15 nor extension_<appid>_<name>"
         )
     return ("extension", (name, r["equals"]), r["ou"])
