@@ -2,6 +2,7 @@
 //! configure.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,16 +44,25 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// The most linear memory the plugin may use, in bytes.
     pub memory_bytes: usize,
+    /// Replace the instance by a fresh one after it has served this many calls; `None` never.
+    pub recycle_after_calls: Option<u64>,
+    /// Replace the instance by a fresh one after a call that leaves it with less than half the
+    /// room below `memory_bytes` a fresh instance has, and run a group again on a fresh
+    /// instance when it hit the memory limit on a used one. `false` only to observe a leaking
+    /// plugin without this (tests, benches).
+    pub recycle_on_memory: bool,
 }
 
 impl Default for Limits {
     /// The rules file's defaults ([`gwb_model::limits`]): 50 ms per call, no fuel limit,
-    /// 16 MiB of memory.
+    /// 16 MiB of memory, a fresh instance every 10,000 calls or when memory runs short.
     fn default() -> Self {
         Self {
             time: Some(Duration::from_millis(limits::PLUGIN_TIME_MS)),
             fuel: None,
             memory_bytes: usize::try_from(limits::PLUGIN_MEMORY_MIB << 20).unwrap_or(usize::MAX),
+            recycle_after_calls: Some(limits::PLUGIN_RECYCLE_AFTER_CALLS),
+            recycle_on_memory: true,
         }
     }
 }
@@ -89,6 +99,8 @@ pub(crate) struct Shared {
     spare: Mutex<Option<Live>>,
     /// What the plugin may still log in this run, across all its instances.
     pub(crate) log_budget: Arc<LogBudget>,
+    /// Instances replaced by fresh ones before they faulted, across all instances.
+    pub(crate) recycles: AtomicU64,
 }
 
 impl Plugin {
@@ -106,6 +118,13 @@ impl Plugin {
     /// [`crate::LOG_BYTES_PER_RUN`] bytes per load), counted instead of written.
     pub fn log_lines_dropped(&self) -> u64 {
         self.shared.log_budget.dropped()
+    }
+
+    /// Times an instance of this plugin was replaced by a fresh one because it had served
+    /// `recycle_after_calls` calls or its memory ran short (see [`Limits`]): a count that grows
+    /// with the groups marks a plugin that leaks memory.
+    pub fn recycles(&self) -> u64 {
+        self.shared.recycles.load(Ordering::Relaxed)
     }
 
     /// A new instance (one store, configured), to be used by one thread for many groups.
@@ -200,6 +219,7 @@ pub(crate) fn load(
         label: format!("plugin {name} ({})", path.display()),
         spare: Mutex::new(None),
         log_budget: Arc::default(),
+        recycles: AtomicU64::new(0),
     };
     let (live, described) = instance::describe(&shared)?;
     shared.info.name = described.name.clone();
