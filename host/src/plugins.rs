@@ -114,4 +114,14 @@ impl PluginChain {
             .filter(|(_, dropped)| *dropped > 0)
             .collect()
     }
+
+    /// How often each plugin's instances were recycled so far, by the plugin's name in the
+    /// rules file; plugins never recycled are not listed.
+    pub fn recycles(&self) -> BTreeMap<String, u64> {
+        self.plugins
+            .iter()
+            .map(|(name, plugin)| (name.clone(), plugin.recycles()))
+            .filter(|(_, recycles)| *recycles > 0)
+            .collect()
+    }
 }

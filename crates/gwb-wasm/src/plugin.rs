@@ -258,6 +258,79 @@ fn label(spec: &PluginSpec, described: &WitPluginInfo) -> String {
 mod tests {
     use super::*;
 
+    /// A fresh instance whose `configure` fails (here: the configuration is swapped for one the
+    /// plugin refuses under a live instance, as a configure that fits its startup budget at load
+    /// and not later would) fails the group with the load error's words, and the next call
+    /// tries again.
+    #[test]
+    fn a_configure_failing_on_a_fresh_instance_fails_the_group_with_the_load_error() {
+        use gwb_model::{DesiredGroup, Rule, StageError, TargetCapabilities};
+
+        let runtime = crate::Runtime::new(crate::RuntimeOptions::default()).unwrap();
+        let spec = PluginSpec {
+            name: "misbehave".into(),
+            path: test_support::built_plugin("misbehave"),
+            config_json: r#"{"stage": "naming"}"#.into(),
+            limits: Limits {
+                recycle_after_calls: Some(1),
+                ..Limits::default()
+            },
+            sha256_pin: None,
+        };
+        let loaded = runtime.load(&spec).unwrap();
+        let good = &loaded.shared;
+        let refused = Arc::new(Shared {
+            spec: PluginSpec {
+                config_json: r#"{"stage": "naming", "mode": "no-such-mode"}"#.into(),
+                ..spec
+            },
+            kit: good.kit.clone(),
+            pre: good.pre.clone(),
+            info: good.info.clone(),
+            cache_status: good.cache_status.clone(),
+            label: good.label.clone(),
+            spare: Mutex::new(None),
+            log_budget: Arc::default(),
+            recycles: AtomicU64::new(0),
+        });
+        let live = good.spare.lock().unwrap().take().unwrap();
+        let mut instance = crate::PluginInstance::new(refused, live);
+        let group = Arc::new(gwb_model::CloudGroup {
+            id: "g1".into(),
+            display_name: Some("G".into()),
+            ..gwb_model::CloudGroup::default()
+        });
+        let mut naming = || {
+            instance.naming(
+                &group,
+                &mut DesiredGroup::default(),
+                TargetCapabilities::default(),
+            )
+        };
+        assert_eq!(naming().unwrap().cn.as_deref(), Some("ok g1"));
+        for _ in 0..2 {
+            let Err(StageError::Fault(message)) = naming() else {
+                panic!("the fresh instance cannot be configured");
+            };
+            let path = test_support::built_plugin("misbehave");
+            assert!(
+                message.starts_with(&format!(
+                    "{} naming stage on group \"G\" (g1): cannot start a fresh instance: \
+                     plugin misbehave: {} refused its config: ",
+                    good.label,
+                    path.display()
+                )),
+                "{message}"
+            );
+            assert!(message.contains("no-such-mode"), "{message}");
+            assert!(
+                message.ends_with("fix the plugin's config table in the rules file"),
+                "{message}"
+            );
+        }
+        assert_eq!(instance.stats().recycles, 1);
+    }
+
     #[test]
     fn pins_ignore_case_and_prefix() {
         assert_eq!(normalise_pin(" sha256:ABCdef "), "abcdef");
