@@ -127,16 +127,36 @@ fn a_group_that_needs_more_than_the_limit_still_fails_with_the_memory_limit_erro
     assert!(stats.recycles >= 3, "{stats:?}");
 }
 
+/// 20 calls leaking 64 KiB each, then the group "Big" needing 2 MiB, five times over: the
+/// answers for "Big" and the stats.
+fn big_after_leaks(limits: Limits) -> (Vec<Result<String, StageError>>, gwb_wasm::CallStats) {
+    let plugin = leaky(64, "Big", 2 << 10, limits);
+    let mut instance = plugin.instantiate().unwrap();
+    let answers = (0..5)
+        .map(|_| {
+            assert_eq!(faults(&mut instance, 20), Vec::<String>::new());
+            cn(&mut instance, "big", "Big")
+        })
+        .collect();
+    (answers, instance.stats())
+}
+
 #[test]
 fn a_group_that_fits_a_fresh_instance_runs_again_on_one_instead_of_failing() {
-    // 2 MiB fits in the room of a fresh instance but not beside 1.4 MiB of leaked memory.
-    let plugin = leaky(64, "Big", 2 << 10, limits(None, true));
-    let mut instance = plugin.instantiate().unwrap();
-    for round in 0..5 {
-        assert_eq!(faults(&mut instance, 20 + round), Vec::<String>::new());
-        assert_eq!(cn(&mut instance, "big", "Big"), Ok("ok big".to_owned()));
-    }
-    assert_eq!(instance.stats().rebuilds, 0);
+    // 2 MiB fits in the room of a fresh instance but not beside 1.25 MiB of leaked memory:
+    // recycling every 21 calls alone (no memory rule) lets "Big" fail each time...
+    let (answers, stats) = big_after_leaks(limits(Some(21), false));
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, Err(StageError::Fault(m)) if m.contains("exceeded its 4 MiB memory limit"))),
+        "{answers:?}"
+    );
+    assert_eq!(stats.rebuilds, 5);
+    // ... with the memory rule, it runs again on a fresh instance and passes.
+    let (answers, stats) = big_after_leaks(limits(Some(21), true));
+    assert_eq!(answers, vec![Ok("ok big".to_owned()); 5]);
+    assert_eq!(stats.rebuilds, 0);
 }
 
 #[test]
