@@ -226,3 +226,59 @@ fn a_fresh_instance_sees_the_clock_and_randomness_a_first_one_saw() {
     assert_ne!(kept[0], kept[1]);
     assert_eq!(draws(Some(1)), vec![kept[0].clone(); 3]);
 }
+
+/// The real thing: the JavaScript ou-router (componentize-js) grows by about 2 KB a call. At
+/// 12 MiB, 20,000 calls fail groups on the memory limit without recycling and none with it.
+#[test]
+fn a_javascript_plugin_fails_no_group_over_20000_calls_with_recycling() {
+    let run = |recycle_on_memory| {
+        let plugin = RUNTIME
+            .load(&PluginSpec {
+                name: "js-router".into(),
+                path: test_support::built_js_plugin("ou-router"),
+                config_json: r#"{"default_ou": "OU=Groups,DC=contoso,DC=com",
+                    "routes": [{"prefix": "FIN-", "ou": "OU=Finance,DC=contoso,DC=com"}]}"#
+                    .into(),
+                limits: Limits {
+                    memory_bytes: 12 << 20,
+                    // Garbage-collection pauses on a busy machine: the time budget is not
+                    // what this test is about.
+                    time: Some(std::time::Duration::from_secs(5)),
+                    recycle_after_calls: None,
+                    recycle_on_memory,
+                    ..Limits::default()
+                },
+                sha256_pin: None,
+            })
+            .unwrap_or_else(|e| panic!("the JS ou-router loads: {e}"));
+        let mut instance = plugin.instantiate().unwrap();
+        let faults = (0..20_000)
+            .filter(|i| {
+                let name = if i % 3 == 0 { "FIN-Payroll" } else { "Other" };
+                let mut proposal = DesiredGroup::default();
+                match instance.naming(
+                    &group(&format!("g{i}"), name),
+                    &mut proposal,
+                    TargetCapabilities::default(),
+                ) {
+                    Ok(_) => false,
+                    Err(StageError::Fault(message)) => {
+                        assert!(
+                            message.contains("exceeded its 12 MiB memory limit"),
+                            "{message}"
+                        );
+                        true
+                    }
+                    Err(other) => panic!("{other:?}"),
+                }
+            })
+            .count();
+        (faults, instance.stats().recycles)
+    };
+    let (faults, recycles) = run(false);
+    assert!(faults > 0, "without recycling the growth fails groups");
+    assert_eq!(recycles, 0);
+    let (faults, recycles) = run(true);
+    assert_eq!(faults, 0);
+    assert!(recycles > 0);
+}
