@@ -1,12 +1,13 @@
 //! `hot_path/<variant>/<members>`: one cloud group through the defaults and the three example
 //! rules (group-filter, ou-router, sam-name) as native Rust, WebAssembly components and Lua;
-//! `instantiate/{cold,cached}`: compiling or cache-loading a plugin and starting an instance.
+//! `instantiate/{cold,cached}`: compiling or cache-loading a plugin and starting an instance;
+//! `recycle/<plugin>`: what one recycle costs, a fresh configured instance of a loaded plugin.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use gwb_benches::recycle::MemberPool;
-use gwb_benches::scenario::OU_ROUTER;
+use gwb_benches::scenario::{CHAIN, OU_ROUTER};
 use gwb_benches::{lua, native, scenario, wasm};
 use gwb_model::Rule;
 use gwb_rules::Outcome;
@@ -96,5 +97,22 @@ fn instantiate(c: &mut Criterion) {
     bench.finish();
 }
 
-criterion_group!(benches, hot_path, instantiate);
+/// A recycle (gwb-wasm's `recycle_after_calls`, or memory running short) starts a fresh
+/// instance from the loaded plugin and configures it: exactly what `Plugin::instantiate` does
+/// once the instance `load` configured has been handed out.
+fn recycle(c: &mut Criterion) {
+    let runtime = setup(wasm::runtime(None));
+    let mut bench = c.benchmark_group("recycle");
+    for entry in &CHAIN {
+        let plugin = setup(wasm::load(&runtime, entry));
+        // The first instance is the one load configured; every later one is started afresh.
+        drop(setup(wasm::instantiate(&plugin)));
+        bench.bench_function(entry.name, |b| {
+            b.iter_with_large_drop(|| setup(wasm::instantiate(&plugin)))
+        });
+    }
+    bench.finish();
+}
+
+criterion_group!(benches, hot_path, instantiate, recycle);
 criterion_main!(benches);

@@ -85,29 +85,39 @@ mod tests {
         ] {
             assert_ne!(fingerprint(&changed), same, "{changed}");
         }
-        let plugin = |exclude: &str, time_ms: u32, privileges: &str| {
+        let plugin = |exclude: &str, limits: &str, privileges: &str| {
             format!(
-                "{base}[[plugins]]\nname = \"f\"\npath = \"{}\"\nlimits = {{ time_ms = {time_ms} }}\n{privileges}[plugins.config]\nexclude = [\"{exclude}\"]\n",
+                "{base}[[plugins]]\nname = \"f\"\npath = \"{}\"\nlimits = {{ {limits} }}\n{privileges}[plugins.config]\nexclude = [\"{exclude}\"]\n",
                 test_support::built_plugin("group_filter").display()
             )
         };
-        let filter = |exclude: &str, time_ms: u32| plugin(exclude, time_ms, "");
+        let filter =
+            |exclude: &str, time_ms: u32| plugin(exclude, &format!("time_ms = {time_ms}"), "");
         let with_plugin = fingerprint(&filter("A*", 50));
         assert_eq!(fingerprint(&filter("A*", 50)), with_plugin);
         for changed in [
             base.to_owned(),
             filter("B*", 50),
             filter("A*", 60),
-            plugin("A*", 50, "attributes = [\"info\"]\n"),
-            plugin("A*", 50, "ous = [\"OU=Cloud,DC=x\"]\n"),
-            plugin("A*", 50, "may_set_cn = false\n"),
-            plugin("A*", 50, "may_set_sam_account_name = false\n"),
+            plugin("A*", "time_ms = 50", "attributes = [\"info\"]\n"),
+            plugin("A*", "time_ms = 50", "ous = [\"OU=Cloud,DC=x\"]\n"),
+            plugin("A*", "time_ms = 50", "may_set_cn = false\n"),
+            plugin("A*", "time_ms = 50", "may_set_sam_account_name = false\n"),
+            plugin("A*", "time_ms = 50, recycle_after_calls = 500", ""),
         ] {
             assert_ne!(fingerprint(&changed), with_plugin, "{changed}");
         }
         // Spelling out what absent keys mean changes nothing.
         assert_eq!(
-            fingerprint(&plugin("A*", 50, "may_set_cn = true\n")),
+            fingerprint(&plugin("A*", "time_ms = 50", "may_set_cn = true\n")),
+            with_plugin
+        );
+        assert_eq!(
+            fingerprint(&plugin(
+                "A*",
+                "time_ms = 50, recycle_after_calls = 10000",
+                ""
+            )),
             with_plugin
         );
     }

@@ -108,10 +108,21 @@ impl PluginChain {
     /// written, by the plugin's name in the rules file; plugins that stayed within it are not
     /// listed.
     pub fn log_lines_dropped(&self) -> BTreeMap<String, u64> {
+        self.counts(Plugin::log_lines_dropped)
+    }
+
+    /// How often each plugin's instances were recycled so far, by the plugin's name in the
+    /// rules file; plugins never recycled are not listed.
+    pub fn recycles(&self) -> BTreeMap<String, u64> {
+        self.counts(Plugin::recycles)
+    }
+
+    /// `count` of each plugin by its name in the rules file, leaving out the zeros.
+    fn counts(&self, count: impl Fn(&Plugin) -> u64) -> BTreeMap<String, u64> {
         self.plugins
             .iter()
-            .map(|(name, plugin)| (name.clone(), plugin.log_lines_dropped()))
-            .filter(|(_, dropped)| *dropped > 0)
+            .map(|(name, plugin)| (name.clone(), count(plugin)))
+            .filter(|(_, n)| *n > 0)
             .collect()
     }
 }

@@ -53,6 +53,10 @@ pub struct RunReport {
     /// The log lines each plugin wrote past its per-run cap, counted instead of written, by
     /// the plugin's name in the rules file; plugins within the cap are not listed.
     pub plugin_log_lines_dropped: BTreeMap<String, u64>,
+    /// How often each plugin's instances were replaced by fresh ones between groups (after
+    /// `limits.recycle_after_calls` calls, or when their memory ran short), by the plugin's
+    /// name in the rules file; plugins never recycled are not listed.
+    pub plugin_recycles: BTreeMap<String, u64>,
     /// Where the run's time went.
     pub timings: Timings,
 }
@@ -517,6 +521,9 @@ impl RunReport {
         for (plugin, dropped) in &self.plugin_log_lines_dropped {
             let _ = writeln!(out, "  {}", log_cap_line(plugin, *dropped));
         }
+        for (plugin, recycles) in &self.plugin_recycles {
+            let _ = writeln!(out, "  {}", recycle_line(plugin, *recycles));
+        }
         let groups_missing = self
             .groups
             .iter()
@@ -636,6 +643,16 @@ pub fn log_cap_line(plugin: &str, dropped: u64) -> String {
          run were counted, not written",
         printable(plugin),
         LOG_BYTES_PER_RUN >> 20
+    )
+}
+
+/// The summary's line for a plugin whose instances were recycled.
+pub fn recycle_line(plugin: &str, recycles: u64) -> String {
+    format!(
+        "plugin {}: {recycles} instance(s) replaced by fresh ones (limits.recycle_after_calls \
+         reached or memory running short); a count that grows with the groups marks a plugin \
+         that leaks memory",
+        printable(plugin)
     )
 }
 
@@ -811,6 +828,31 @@ mod tests {
 "
         );
         assert!(!without.contains("log line(s)"), "{without}");
+    }
+
+    /// A recycled plugin gets a line with the count, in the summary and the JSON report.
+    #[test]
+    fn the_summary_and_report_count_each_plugins_recycles() {
+        let mut report = RunReport {
+            mode: "plan".into(),
+            ..RunReport::default()
+        };
+        assert!(!report.render_summary(false).contains("fresh ones"));
+        report.plugin_recycles = BTreeMap::from([("js-router".to_owned(), 41)]);
+        let summary = report.render_summary(false);
+        assert!(
+            summary.contains(
+                "\n  plugin js-router: 41 instance(s) replaced by fresh ones \
+                 (limits.recycle_after_calls reached or memory running short); a count that \
+                 grows with the groups marks a plugin that leaks memory\n"
+            ),
+            "{summary}"
+        );
+        let json = serde_json::to_value(&report).expect("serialises");
+        assert_eq!(
+            json["plugin_recycles"],
+            serde_json::json!({"js-router": 41})
+        );
     }
 
     /// Every member not written is counted under its reason, in the summary and per group.

@@ -138,6 +138,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     report.timings.transform = started.elapsed().as_secs_f64();
     // Counted before an abort returns: a flood that ends in a fault is reported all the same.
     report.plugin_log_lines_dropped = chain.log_lines_dropped();
+    report.plugin_recycles = chain.recycles();
     let transformed = match transformed {
         Ok(transformed) => transformed,
         Err(aborted) => {

@@ -137,6 +137,8 @@ pub fn plugin_spec(entry: &PluginEntry) -> PluginSpec {
             time: Some(entry.limits.time),
             fuel: entry.limits.fuel,
             memory_bytes: usize::try_from(entry.limits.memory_bytes).unwrap_or(usize::MAX),
+            recycle_after_calls: Some(entry.limits.recycle_after_calls),
+            recycle_on_memory: true,
         },
         sha256_pin: entry.sha256.clone(),
     }
@@ -244,6 +246,8 @@ mod tests {
                 time: Some(Duration::from_millis(50)),
                 fuel: None,
                 memory_bytes: 16 << 20,
+                recycle_after_calls: Some(10_000),
+                recycle_on_memory: true,
             }
         );
         let graph = graph_section(&rules).expect("graph");

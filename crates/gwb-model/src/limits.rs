@@ -6,6 +6,11 @@
 pub const PLUGIN_TIME_MS: u64 = 50;
 /// A plugin instance's memory limit when the rules file sets no `limits.memory_mib`, in MiB.
 pub const PLUGIN_MEMORY_MIB: u64 = 16;
+/// Calls a plugin instance serves before it is replaced by a fresh one when the rules file sets
+/// no `limits.recycle_after_calls`: bounds what a plugin leaks outside its linear memory (host
+/// handles, of which a store holds at most 100,000) at the cost of one instantiation per
+/// 10,000 calls.
+pub const PLUGIN_RECYCLE_AFTER_CALLS: u64 = 10_000;
 /// `[guards] max_deletes`: most groups one run may delete or move away (Connect's default).
 pub const MAX_DELETES: usize = 500;
 /// `[guards] max_creates`: most groups one run may create, so that a scope or rules mistake

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gwb_model::dn::Dn;
-use gwb_model::limits::{PLUGIN_MEMORY_MIB, PLUGIN_TIME_MS};
+use gwb_model::limits::{PLUGIN_MEMORY_MIB, PLUGIN_RECYCLE_AFTER_CALLS, PLUGIN_TIME_MS};
 use gwb_model::well_known::{domain_root, system_place};
 use serde::Deserialize;
 use toml::Spanned;
@@ -42,6 +42,8 @@ pub struct PluginLimits {
     pub fuel: Option<u64>,
     /// Maximum linear memory of one instance, in bytes.
     pub memory_bytes: u64,
+    /// Calls one instance serves before a fresh one replaces it.
+    pub recycle_after_calls: u64,
 }
 
 /// One plugin of the chain, validated.
@@ -189,6 +191,7 @@ struct RawLimits {
     time_ms: Option<Spanned<u64>>,
     fuel: Option<u64>,
     memory_mib: Option<Spanned<u64>>,
+    recycle_after_calls: Option<Spanned<u64>>,
 }
 
 impl RulesFile {
@@ -387,6 +390,11 @@ fn plugin_entry(
     };
     let time_ms = positive(&raw.limits.time_ms, PLUGIN_TIME_MS, "time_ms")?;
     let memory_mib = positive(&raw.limits.memory_mib, PLUGIN_MEMORY_MIB, "memory_mib")?;
+    let recycle_after_calls = positive(
+        &raw.limits.recycle_after_calls,
+        PLUGIN_RECYCLE_AFTER_CALLS,
+        "recycle_after_calls",
+    )?;
     let config_json = match &raw.config {
         Some(table) => serde_json::to_string(table).map_err(|e| {
             invalid(
@@ -405,6 +413,7 @@ fn plugin_entry(
             time: Duration::from_millis(time_ms),
             fuel: raw.limits.fuel,
             memory_bytes: memory_mib * 1024 * 1024,
+            recycle_after_calls,
         },
         config_json,
         privileges: privileges(raw, managed_ous, at)?,

@@ -1,5 +1,6 @@
-//! A plugin instance driven through the [`Rule`] trait: one store, reused across groups and
-//! rebuilt after any trap.
+//! A plugin instance driven through the [`Rule`] trait: one store, reused across groups,
+//! rebuilt after any trap and recycled (replaced by a fresh one between groups) before what it
+//! accumulated can fail a group.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,30 @@ const NO_DEADLINE: u64 = u64::MAX / 2;
 pub(crate) struct Live {
     store: Store<StoreData>,
     bindings: RulePlugin,
+    /// Bytes of memories and tables once `configure` returned: what a fresh instance holds.
+    fresh_bytes: usize,
+    /// Stage calls served.
+    calls: u64,
+}
+
+impl Live {
+    /// Whether this instance should make way for a fresh one before the next call: it served
+    /// `recycle_after_calls` calls, or (with `recycle_on_memory`) it used up more than half the
+    /// room a fresh instance has below the memory limit. Half, not a fixed share of the limit:
+    /// a JavaScript plugin holds 10 MiB or so when fresh, more than 75 % of a 12 MiB limit, and
+    /// would be recycled after every call; half its own room recycles it every few hundred
+    /// calls while leaving any one group at least half the room to work in.
+    fn worn(&self, limits: &Limits) -> bool {
+        let room = limits.memory_bytes.saturating_sub(self.fresh_bytes);
+        let grown = self
+            .store
+            .data()
+            .limiter
+            .in_use()
+            .saturating_sub(self.fresh_bytes);
+        limits.recycle_after_calls.is_some_and(|n| self.calls >= n)
+            || (limits.recycle_on_memory && grown > room / 2)
+    }
 }
 
 /// Counters of one [`PluginInstance`], for diagnostics and tests.
@@ -38,6 +63,9 @@ pub struct CallStats {
     pub members_copied: u64,
     /// Times the instance was rebuilt after a fault.
     pub rebuilds: u64,
+    /// Times the instance was replaced by a fresh one without a fault: it had served
+    /// `recycle_after_calls` calls or its memory ran short (see [`Limits`]).
+    pub recycles: u64,
 }
 
 /// One instance of a plugin. Give each worker thread its own and reuse it for every group: the
@@ -115,7 +143,12 @@ fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
     let bindings = budget(&mut store, &shared.spec.limits, true)
         .and_then(|()| shared.pre.instantiate(&mut store))
         .map_err(|e| start_error(shared, "instantiating", &e, &store))?;
-    Ok(Live { store, bindings })
+    Ok(Live {
+        store,
+        bindings,
+        fresh_bytes: 0,
+        calls: 0,
+    })
 }
 
 /// A new instance and what its `describe` says.
@@ -153,6 +186,7 @@ fn configure_here(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
         path: shared.spec.path.clone(),
         message: e.message,
     })?;
+    live.fresh_bytes = live.store.data().limiter.in_use();
     Ok(live)
 }
 
@@ -181,32 +215,102 @@ impl PluginInstance {
         self.stats
     }
 
+    /// Counts a recycle here and in the plugin's total.
+    fn count_recycle(&mut self) {
+        self.stats.recycles += 1;
+        self.shared
+            .recycles
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The live instance, started afresh when there is none (after a recycle, or a failed
+    /// rebuild); a start that fails is this group's fault, in the words of a load error.
+    fn take_live(&mut self, stage: Stage, group: &CloudGroup) -> Result<Live, StageError> {
+        match self.live.take() {
+            Some(live) => Ok(live),
+            None => start(&self.shared).map_err(|e| {
+                StageError::Fault(format!(
+                    "{} {stage} stage on group {}: cannot start a fresh instance: {e}",
+                    self.shared.label,
+                    group.label()
+                ))
+            }),
+        }
+    }
+
     /// Runs one stage call: lends the group (and proposal), sets the budget, calls, takes the
-    /// proposal back, and turns a trap into a fault after rebuilding the instance.
+    /// proposal back. A trap becomes a fault after rebuilding the instance, except that a
+    /// memory-limit trap on a used instance runs the group again on a fresh one: what earlier
+    /// groups left behind must not fail this one. After the call, a worn instance (see
+    /// [`Live::worn`]) is dropped so the next call gets a fresh one.
     fn call<R>(
         &mut self,
         stage: Stage,
         group: &Arc<CloudGroup>,
         mut lent: Option<Lent<'_>>,
-        f: impl FnOnce(
-            &RulePlugin,
-            &mut Store<StoreData>,
-        ) -> wasmtime::Result<Result<R, types::RuleError>>
-        + Send,
+        f: impl Fn(&RulePlugin, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
+        + Sync,
     ) -> Result<R, StageError>
     where
         R: Send,
     {
-        let mut live = match self.live.take() {
-            Some(live) => live,
-            None => start(&self.shared).map_err(|e| {
-                StageError::Fault(format!(
-                    "{} {stage} stage on group {}: cannot rebuild the instance: {e}",
+        let shared = Arc::clone(&self.shared);
+        let limits = &shared.spec.limits;
+        let mut live = self.take_live(stage, group)?;
+        let mut result = self.attempt(&mut live, group, lent.as_mut(), &f);
+        if result.is_err()
+            && limits.recycle_on_memory
+            && live.calls > 0
+            && live.store.data().limiter.refused_memory.is_some()
+        {
+            drop(live);
+            self.count_recycle();
+            live = self.take_live(stage, group)?;
+            result = self.attempt(&mut live, group, lent.as_mut(), &f);
+        }
+        match result {
+            Ok(answer) => {
+                live.calls += 1;
+                if live.worn(limits) {
+                    drop(live);
+                    self.count_recycle();
+                } else {
+                    self.live = Some(live);
+                }
+                answer.map_err(|error| StageError::Rule(error.message))
+            }
+            Err(trap) => {
+                let cause = fault::cause(&trap, live.store.data(), limits);
+                // A trapped store is poisoned: drop it and start afresh for the next group.
+                drop(live);
+                self.stats.rebuilds += 1;
+                let mut message = format!(
+                    "{} {stage} stage on group {}: {cause}",
                     self.shared.label,
                     group.label()
-                ))
-            })?,
-        };
+                );
+                match start(&self.shared) {
+                    Ok(live) => self.live = Some(live),
+                    Err(e) => {
+                        message.push_str(&format!("\n(rebuilding the instance failed too: {e})"))
+                    }
+                }
+                Err(StageError::Fault(message))
+            }
+        }
+    }
+
+    /// One call of `f` on `live` for `group`, with the proposal lent for its duration.
+    fn attempt<R: Send>(
+        &mut self,
+        live: &mut Live,
+        group: &Arc<CloudGroup>,
+        mut lent: Option<&mut Lent<'_>>,
+        f: &(
+             impl Fn(&RulePlugin, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
+             + Sync
+         ),
+    ) -> wasmtime::Result<Result<R, types::RuleError>> {
         let data = live.store.data_mut();
         data.group = Arc::clone(group);
         data.last_error = None;
@@ -227,34 +331,7 @@ impl PluginInstance {
         // Hand the group back: with no store holding it, the pipeline can move its members
         // into the proposal instead of copying them.
         data.group = crate::host::no_group();
-        match result {
-            Ok(Ok(answer)) => {
-                self.live = Some(live);
-                Ok(answer)
-            }
-            Ok(Err(error)) => {
-                self.live = Some(live);
-                Err(StageError::Rule(error.message))
-            }
-            Err(trap) => {
-                let cause = fault::cause(&trap, live.store.data(), &self.shared.spec.limits);
-                // A trapped store is poisoned: drop it and start afresh for the next group.
-                drop(live);
-                self.stats.rebuilds += 1;
-                let mut message = format!(
-                    "{} {stage} stage on group {}: {cause}",
-                    self.shared.label,
-                    group.label()
-                );
-                match start(&self.shared) {
-                    Ok(live) => self.live = Some(live),
-                    Err(e) => {
-                        message.push_str(&format!("\n(rebuilding the instance failed too: {e})"))
-                    }
-                }
-                Err(StageError::Fault(message))
-            }
-        }
+        result
     }
 }
 

@@ -5,7 +5,10 @@
 //! cheap, cloneable [`Plugin`]. Each worker thread calls [`Plugin::instantiate`] once and drives
 //! the [`PluginInstance`] through the [`gwb_model::Rule`] trait, group after group. A trap or a
 //! limit hit becomes [`gwb_model::StageError::Fault`] naming the plugin, stage, group and cause;
-//! the instance rebuilds itself so the next group runs normally.
+//! the instance rebuilds itself so the next group runs normally. Between groups an instance
+//! that served [`Limits::recycle_after_calls`] calls or used up half its memory room is
+//! recycled (replaced by a fresh one; [`Plugin::recycles`] counts them), so what a plugin
+//! leaks cannot fail a later group.
 //!
 //! ```no_run
 //! use std::time::Duration;

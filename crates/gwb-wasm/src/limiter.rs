@@ -37,6 +37,11 @@ impl Limiter {
         }
     }
 
+    /// Bytes the instance's memories and tables hold now (memories never shrink).
+    pub(crate) fn in_use(&self) -> usize {
+        self.in_use
+    }
+
     /// Accounts a growth from `current` to `desired` bytes, or refuses it (a trap naming the
     /// limit) when the instance's total would pass the limit.
     fn grow(&mut self, current: usize, desired: usize) -> wasmtime::Result<bool> {

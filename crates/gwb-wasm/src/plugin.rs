@@ -2,6 +2,7 @@
 //! configure.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,16 +44,25 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// The most linear memory the plugin may use, in bytes.
     pub memory_bytes: usize,
+    /// Replace the instance by a fresh one after it has served this many calls; `None` never.
+    pub recycle_after_calls: Option<u64>,
+    /// Replace the instance by a fresh one after a call that leaves it with less than half the
+    /// room below `memory_bytes` a fresh instance has, and run a group again on a fresh
+    /// instance when it hit the memory limit on a used one. `false` only to observe a leaking
+    /// plugin without this (tests, benches).
+    pub recycle_on_memory: bool,
 }
 
 impl Default for Limits {
     /// The rules file's defaults ([`gwb_model::limits`]): 50 ms per call, no fuel limit,
-    /// 16 MiB of memory.
+    /// 16 MiB of memory, a fresh instance every 10,000 calls or when memory runs short.
     fn default() -> Self {
         Self {
             time: Some(Duration::from_millis(limits::PLUGIN_TIME_MS)),
             fuel: None,
             memory_bytes: usize::try_from(limits::PLUGIN_MEMORY_MIB << 20).unwrap_or(usize::MAX),
+            recycle_after_calls: Some(limits::PLUGIN_RECYCLE_AFTER_CALLS),
+            recycle_on_memory: true,
         }
     }
 }
@@ -89,6 +99,8 @@ pub(crate) struct Shared {
     spare: Mutex<Option<Live>>,
     /// What the plugin may still log in this run, across all its instances.
     pub(crate) log_budget: Arc<LogBudget>,
+    /// Instances replaced by fresh ones before they faulted, across all instances.
+    pub(crate) recycles: AtomicU64,
 }
 
 impl Plugin {
@@ -106,6 +118,13 @@ impl Plugin {
     /// [`crate::LOG_BYTES_PER_RUN`] bytes per load), counted instead of written.
     pub fn log_lines_dropped(&self) -> u64 {
         self.shared.log_budget.dropped()
+    }
+
+    /// Times an instance of this plugin was replaced by a fresh one because it had served
+    /// `recycle_after_calls` calls or its memory ran short (see [`Limits`]): a count that grows
+    /// with the groups marks a plugin that leaks memory.
+    pub fn recycles(&self) -> u64 {
+        self.shared.recycles.load(Ordering::Relaxed)
     }
 
     /// A new instance (one store, configured), to be used by one thread for many groups.
@@ -200,6 +219,7 @@ pub(crate) fn load(
         label: format!("plugin {name} ({})", path.display()),
         spare: Mutex::new(None),
         log_budget: Arc::default(),
+        recycles: AtomicU64::new(0),
     };
     let (live, described) = instance::describe(&shared)?;
     shared.info.name = described.name.clone();
@@ -237,6 +257,79 @@ fn label(spec: &PluginSpec, described: &WitPluginInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh instance whose `configure` fails (here: the configuration is swapped for one the
+    /// plugin refuses under a live instance, as a configure that fits its startup budget at load
+    /// and not later would) fails the group with the load error's words, and the next call
+    /// tries again.
+    #[test]
+    fn a_configure_failing_on_a_fresh_instance_fails_the_group_with_the_load_error() {
+        use gwb_model::{DesiredGroup, Rule, StageError, TargetCapabilities};
+
+        let runtime = crate::Runtime::new(crate::RuntimeOptions::default()).unwrap();
+        let spec = PluginSpec {
+            name: "misbehave".into(),
+            path: test_support::built_plugin("misbehave"),
+            config_json: r#"{"stage": "naming"}"#.into(),
+            limits: Limits {
+                recycle_after_calls: Some(1),
+                ..Limits::default()
+            },
+            sha256_pin: None,
+        };
+        let loaded = runtime.load(&spec).unwrap();
+        let good = &loaded.shared;
+        let refused = Arc::new(Shared {
+            spec: PluginSpec {
+                config_json: r#"{"stage": "naming", "mode": "no-such-mode"}"#.into(),
+                ..spec
+            },
+            kit: good.kit.clone(),
+            pre: good.pre.clone(),
+            info: good.info.clone(),
+            cache_status: good.cache_status.clone(),
+            label: good.label.clone(),
+            spare: Mutex::new(None),
+            log_budget: Arc::default(),
+            recycles: AtomicU64::new(0),
+        });
+        let live = good.spare.lock().unwrap().take().unwrap();
+        let mut instance = crate::PluginInstance::new(refused, live);
+        let group = Arc::new(gwb_model::CloudGroup {
+            id: "g1".into(),
+            display_name: Some("G".into()),
+            ..gwb_model::CloudGroup::default()
+        });
+        let mut naming = || {
+            instance.naming(
+                &group,
+                &mut DesiredGroup::default(),
+                TargetCapabilities::default(),
+            )
+        };
+        assert_eq!(naming().unwrap().cn.as_deref(), Some("ok g1"));
+        for _ in 0..2 {
+            let Err(StageError::Fault(message)) = naming() else {
+                panic!("the fresh instance cannot be configured");
+            };
+            let path = test_support::built_plugin("misbehave");
+            assert!(
+                message.starts_with(&format!(
+                    "{} naming stage on group \"G\" (g1): cannot start a fresh instance: \
+                     plugin misbehave: {} refused its config: ",
+                    good.label,
+                    path.display()
+                )),
+                "{message}"
+            );
+            assert!(message.contains("no-such-mode"), "{message}");
+            assert!(
+                message.ends_with("fix the plugin's config table in the rules file"),
+                "{message}"
+            );
+        }
+        assert_eq!(instance.stats().recycles, 1);
+    }
 
     #[test]
     fn pins_ignore_case_and_prefix() {

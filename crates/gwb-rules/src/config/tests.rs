@@ -99,7 +99,7 @@ cache_dir = "cache"
 name = "router"
 path = "router.wasm"
 sha256 = "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789"
-limits = { time_ms = 5, memory_mib = 4, fuel = 1000000 }
+limits = { time_ms = 5, memory_mib = 4, fuel = 1000000, recycle_after_calls = 500 }
 config = { default_ou = "OU=Cloud,DC=example,DC=com", routes = [{ prefix = "FIN-", ou = "OU=Fin" }] }
 "#,
     )
@@ -121,6 +121,7 @@ config = { default_ou = "OU=Cloud,DC=example,DC=com", routes = [{ prefix = "FIN-
     assert_eq!(plugin.limits.time, Duration::from_millis(5));
     assert_eq!(plugin.limits.memory_bytes, 4 * 1024 * 1024);
     assert_eq!(plugin.limits.fuel, Some(1_000_000));
+    assert_eq!(plugin.limits.recycle_after_calls, 500);
     assert_eq!(
         plugin.config_json,
         r#"{"default_ou":"OU=Cloud,DC=example,DC=com","routes":[{"ou":"OU=Fin","prefix":"FIN-"}]}"#
@@ -146,6 +147,7 @@ fn defaults_apply_when_keys_are_absent() {
     // The README's documented defaults.
     assert_eq!(rules.plugins[0].limits.time, Duration::from_millis(50));
     assert_eq!(rules.plugins[0].limits.memory_bytes, 16 << 20);
+    assert_eq!(rules.plugins[0].limits.recycle_after_calls, 10_000);
     assert_eq!(rules.plugins[0].config_json, "{}");
 }
 
@@ -215,6 +217,16 @@ fn bad_values_are_refused() {
         err.contains("limits.memory_mib must be greater than 0"),
         "{err}"
     );
+    let err = error_of(
+        "[defaults]\nou = \"OU=x,DC=y\"\n[[plugins]]\nname = \"r\"\npath = \"router.wasm\"\nlimits = { recycle_after_calls = 0 }\n",
+    );
+    assert!(
+        err.starts_with(
+            "DIR/org.toml:6: plugin `r`: limits.recycle_after_calls must be greater than 0"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("remove the key to use the default"), "{err}");
     let err = error_of(
         "[defaults]\nou = \"OU=x,DC=y\"\n[[plugins]]\nname = \"r\"\npath = \"router.wasm\"\n[[plugins]]\nname = \"r\"\npath = \"router.wasm\"\n",
     );

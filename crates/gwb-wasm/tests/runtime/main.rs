@@ -13,4 +13,5 @@ mod examples;
 mod loading;
 mod members;
 mod misbehave;
+mod recycle;
 mod support;

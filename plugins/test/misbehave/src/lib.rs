@@ -78,6 +78,10 @@ enum Mode {
     EditAttribute,
     /// Answer text full of terminal control sequences (clear screen, colour, bell, a fake line).
     ControlCharacters,
+    /// Leak `leak_kib` KiB of linear memory on every call and never free it, as a JavaScript
+    /// plugin's engine does; the group named by `only` (which does not change the mode here)
+    /// also needs `need_kib` KiB for the call, freed when it returns. Answers `ok <id>`.
+    Leak,
     /// Create 10,000,000 zero-duration timers and never drop them: each is a resource the
     /// host keeps for the instance, outside the plugin's own memory.
     ResourceLeak,
@@ -98,6 +102,12 @@ struct Config {
     /// edit) rather than getting `ok <id>`.
     #[serde(default)]
     pass_others: bool,
+    /// What `leak` leaks per call, in KiB (default 2).
+    #[serde(default)]
+    leak_kib: Option<usize>,
+    /// What `leak` needs for the group named by `only`, in KiB.
+    #[serde(default)]
+    need_kib: usize,
     /// The attribute `edit-attribute` replaces.
     #[serde(default)]
     attribute: Option<String>,
@@ -121,7 +131,10 @@ impl Misbehave {
             return Ok(None);
         }
         let mode = match &self.config.only {
-            Some(only) if group.display_name().as_deref() != Some(only.as_str()) => {
+            Some(only)
+                if self.config.mode != Mode::Leak
+                    && group.display_name().as_deref() != Some(only.as_str()) =>
+            {
                 if self.config.pass_others {
                     return Ok(None);
                 }
@@ -173,6 +186,14 @@ impl Misbehave {
                 return Ok(Some(Answer::Attribute("bad name!".into(), "x".into())));
             }
             Mode::HugeValue => "x".repeat(2 << 20),
+            Mode::Leak => {
+                let needy = self.config.only.is_some() && group.display_name() == self.config.only;
+                leak(
+                    self.config.leak_kib.unwrap_or(2),
+                    if needy { self.config.need_kib } else { 0 },
+                );
+                format!("ok {}", group.id())
+            }
             Mode::RuleError => {
                 return Err(RuleError::new(format!(
                     "misbehave: asked to fail for {}",
@@ -254,6 +275,12 @@ fn memory_bomb() -> String {
         // Touch every chunk so it is really committed.
         chunks.push(black_box(vec![1u8; 1 << 20]));
     }
+}
+
+/// Leaks `leak_kib` KiB for good and touches `need_kib` KiB for the moment.
+fn leak(leak_kib: usize, need_kib: usize) {
+    std::mem::forget(black_box(vec![1u8; leak_kib << 10]));
+    drop(black_box(vec![1u8; need_kib << 10]));
 }
 
 fn recurse(n: u64) -> u64 {
