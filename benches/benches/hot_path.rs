@@ -1,6 +1,8 @@
 //! `hot_path/<variant>/<members>`: one cloud group through the defaults and the three example
-//! rules (group-filter, ou-router, sam-name) as native Rust, WebAssembly components and Lua;
-//! `instantiate/{cold,cached}`: compiling or cache-loading a plugin and starting an instance;
+//! rules (group-filter, ou-router, sam-name) as native Rust, WebAssembly components written in
+//! Rust (`wasm`), Python and JavaScript (`js`), and Lua;
+//! `instantiate/{cold,cached}/<language>`: compiling or cache-loading a plugin and starting an
+//! instance;
 //! `recycle/<plugin>`: what one recycle costs, a fresh configured instance of a loaded plugin.
 
 use std::hint::black_box;
@@ -8,6 +10,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use gwb_benches::recycle::MemberPool;
 use gwb_benches::scenario::{CHAIN, OU_ROUTER};
+use gwb_benches::wasm::Language;
 use gwb_benches::{lua, native, scenario, wasm};
 use gwb_model::Rule;
 use gwb_rules::Outcome;
@@ -24,19 +27,26 @@ fn setup<T>(result: Result<T, gwb_benches::BenchError>) -> T {
 fn rules(variant: &str, runtime: &Runtime) -> Vec<Box<dyn Rule>> {
     setup(match variant {
         "native" => native::chain(),
-        "wasm" => wasm::chain(runtime),
+        "wasm" => wasm::chain(runtime, Language::Rust),
+        "python" => wasm::chain(runtime, Language::Python),
+        "js" => wasm::chain(runtime, Language::Js),
         "lua" => lua::chain(),
         other => panic!("unknown variant {other}"),
     })
 }
 
 fn hot_path(c: &mut Criterion) {
-    let runtime = setup(wasm::runtime(None));
+    // Compiled components are kept between bench runs (the Python and JavaScript ones take
+    // 10-20 s each to compile); `instantiate/cold` measures compiling.
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let runtime = setup(wasm::runtime(Some(cache)));
     let mut expected: Option<Outcome> = None;
     let mut bench = c.benchmark_group("hot_path");
     for (variant, members) in [
         ("native", 10),
         ("wasm", 10),
+        ("python", 10),
+        ("js", 10),
         ("lua", 10),
         ("native", 50_000),
         ("wasm", 50_000),
@@ -71,28 +81,30 @@ fn hot_path(c: &mut Criterion) {
     bench.finish();
 }
 
-/// Loading ou-router (the largest example, with the regex engine) and starting an instance:
-/// compiled from scratch, or taken from the on-disk compile cache.
+/// Loading ou-router (the largest Rust example, with the regex engine) in each language and
+/// starting an instance: compiled from scratch, or taken from the on-disk compile cache.
 fn instantiate(c: &mut Criterion) {
     let cold = setup(wasm::runtime(None));
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a cache dir: {e}"));
     let cached = setup(wasm::runtime(Some(cache.path().to_owned())));
-    // Fill the cache, and fail early if the cache is not used.
-    let first = setup(wasm::load(&cached, &OU_ROUTER));
-    assert_eq!(first.cache_status(), &gwb_wasm::CacheStatus::Compiled);
-    assert_eq!(
-        setup(wasm::load(&cached, &OU_ROUTER)).cache_status(),
-        &gwb_wasm::CacheStatus::Hit
-    );
     let mut bench = c.benchmark_group("instantiate");
     bench.sample_size(10);
-    for (id, runtime) in [("cold", &cold), ("cached", &cached)] {
-        bench.bench_function(id, |b| {
-            b.iter_with_large_drop(|| {
-                let plugin = setup(wasm::load(runtime, &OU_ROUTER));
-                (setup(wasm::instantiate(&plugin)), plugin)
-            })
-        });
+    for language in Language::ALL {
+        // Fill the cache, and fail early if the cache is not used.
+        let first = setup(wasm::load(&cached, language, &OU_ROUTER));
+        assert_eq!(first.cache_status(), &gwb_wasm::CacheStatus::Compiled);
+        assert_eq!(
+            setup(wasm::load(&cached, language, &OU_ROUTER)).cache_status(),
+            &gwb_wasm::CacheStatus::Hit
+        );
+        for (id, runtime) in [("cold", &cold), ("cached", &cached)] {
+            bench.bench_function(BenchmarkId::new(id, language.id()), |b| {
+                b.iter_with_large_drop(|| {
+                    let plugin = setup(wasm::load(runtime, language, &OU_ROUTER));
+                    (setup(wasm::instantiate(&plugin)), plugin)
+                })
+            });
+        }
     }
     bench.finish();
 }
@@ -104,7 +116,7 @@ fn recycle(c: &mut Criterion) {
     let runtime = setup(wasm::runtime(None));
     let mut bench = c.benchmark_group("recycle");
     for entry in &CHAIN {
-        let plugin = setup(wasm::load(&runtime, entry));
+        let plugin = setup(wasm::load(&runtime, Language::Rust, entry));
         // The first instance is the one load configured; every later one is started afresh.
         drop(setup(wasm::instantiate(&plugin)));
         bench.bench_function(entry.name, |b| {

@@ -1,4 +1,4 @@
-//! The WebAssembly variant: the example plugins' real components, built by
+//! The WebAssembly variants: the example plugins' real components in each language, built by
 //! `scripts/build-plugins.sh` and run by gwb-wasm with the rules file's default limits.
 
 use std::path::{Path, PathBuf};
@@ -9,15 +9,47 @@ use gwb_wasm::{Limits, Plugin, PluginSpec, Runtime, RuntimeOptions};
 use crate::BenchError;
 use crate::scenario::{CHAIN, ChainEntry};
 
-/// Where `scripts/build-plugins.sh` puts the components.
-pub fn plugin_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/wasm32-wasip2/release")
+/// The language an example plugin's component was written in: each example exists in all
+/// three, with the same configuration and answers (`host/tests/conformance.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// `plugins/examples/<name>`, built with the Rust SDK.
+    Rust,
+    /// `plugins/python/examples/<module>`, built with componentize-py.
+    Python,
+    /// `plugins/js/examples/<name>`, built with componentize-js.
+    Js,
 }
 
-/// The rules-file entry of one chain plugin, with the rules file's default limits,
-/// or [`BenchError::MissingPlugin`] when its component has not been built.
-pub fn spec(entry: &ChainEntry) -> Result<PluginSpec, BenchError> {
-    let path = plugin_dir().join(entry.wasm_file);
+impl Language {
+    /// Every language, in the order the benchmarks report them.
+    pub const ALL: [Language; 3] = [Language::Rust, Language::Python, Language::Js];
+
+    /// The benchmark id part: `rust`, `python` or `js`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Python => "python",
+            Language::Js => "js",
+        }
+    }
+
+    /// Where `scripts/build-plugins.sh` puts the component of `entry` in this language.
+    pub fn component(self, entry: &ChainEntry) -> PathBuf {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target");
+        match self {
+            Language::Rust => target.join("wasm32-wasip2/release").join(entry.wasm_file),
+            // The Python examples are modules named as the Rust crates' files.
+            Language::Python => target.join("python").join(entry.wasm_file),
+            Language::Js => target.join("js").join(format!("{}.wasm", entry.name)),
+        }
+    }
+}
+
+/// The rules-file entry of one chain plugin in `language`, with the rules file's default
+/// limits, or [`BenchError::MissingPlugin`] when its component has not been built.
+pub fn spec(language: Language, entry: &ChainEntry) -> Result<PluginSpec, BenchError> {
+    let path = language.component(entry);
     if !path.is_file() {
         return Err(BenchError::MissingPlugin { path });
     }
@@ -35,10 +67,14 @@ pub fn runtime(cache_dir: Option<PathBuf>) -> Result<Runtime, BenchError> {
     Runtime::new(RuntimeOptions { cache_dir }).map_err(|e| wasm_error("runtime", &e))
 }
 
-/// Loads (compiles or takes from the cache) one chain plugin.
-pub fn load(runtime: &Runtime, entry: &ChainEntry) -> Result<Plugin, BenchError> {
+/// Loads (compiles or takes from the cache) one chain plugin in `language`.
+pub fn load(
+    runtime: &Runtime,
+    language: Language,
+    entry: &ChainEntry,
+) -> Result<Plugin, BenchError> {
     runtime
-        .load(&spec(entry)?)
+        .load(&spec(language, entry)?)
         .map_err(|e| wasm_error(entry.name, &e))
 }
 
@@ -50,12 +86,12 @@ pub fn instantiate(plugin: &Plugin) -> Result<Box<dyn Rule>, BenchError> {
         .map_err(|e| wasm_error(&plugin.info().name, &e))
 }
 
-/// The three plugins loaded into `runtime` and instantiated, in chain order, as the host's
-/// `PluginChain` does for one worker.
-pub fn chain(runtime: &Runtime) -> Result<Vec<Box<dyn Rule>>, BenchError> {
+/// The three plugins in `language` loaded into `runtime` and instantiated, in chain order, as
+/// the host's `PluginChain` does for one worker.
+pub fn chain(runtime: &Runtime, language: Language) -> Result<Vec<Box<dyn Rule>>, BenchError> {
     CHAIN
         .iter()
-        .map(|entry| instantiate(&load(runtime, entry)?))
+        .map(|entry| instantiate(&load(runtime, language, entry)?))
         .collect()
 }
 

@@ -79,7 +79,8 @@ fn lua_twins_match_the_native_rules() {
 fn wasm_components_match_the_native_rules() {
     let runtime = wasm::runtime(None).unwrap();
     // A missing component fails here with "run scripts/build-plugins.sh first".
-    let chain = wasm::chain(&runtime).unwrap_or_else(|e| panic!("{e}"));
+    let chain =
+        wasm::chain(&runtime, gwb_benches::wasm::Language::Rust).unwrap_or_else(|e| panic!("{e}"));
     assert_same("wasm", outcomes(chain), outcomes(native::chain().unwrap()));
 }
 
