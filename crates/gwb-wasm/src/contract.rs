@@ -11,7 +11,7 @@ use wasmtime::component::Component;
 
 /// The contract version this gwb serves: its bindings come from `wit/gwb-rules@<this>` (see
 /// `bindings.rs`). Plugins built against it, or an older minor of the same major, load.
-const SERVED: Version = Version::new(1, 0, 0);
+const SERVED: Version = Version::new(1, 1, 0);
 
 /// The contract's package.
 const PACKAGE: &str = "gwb:rules";

@@ -130,6 +130,11 @@ fn key_values(map: &std::collections::BTreeMap<String, String>) -> Vec<KeyValue>
         .collect()
 }
 
+/// The group's number of direct members as the contract gives it (at most `u32::MAX`).
+pub(crate) fn member_count(group: &CloudGroup) -> u32 {
+    u32::try_from(group.members.len()).unwrap_or(u32::MAX)
+}
+
 fn member_kind(kind: MemberKind) -> types::MemberKind {
     match kind {
         MemberKind::User => types::MemberKind::User,
@@ -221,7 +226,7 @@ impl types::HostCloudGroup for StoreData {
         key_values(&self.group.directory_extensions)
     }
     fn member_count(&mut self, _: Resource<GroupHandle>) -> u32 {
-        u32::try_from(self.group.members.len()).unwrap_or(u32::MAX)
+        member_count(&self.group)
     }
     fn members(&mut self, _: Resource<GroupHandle>, start: u32, count: u32) -> Vec<Member> {
         let members = &self.group.members;

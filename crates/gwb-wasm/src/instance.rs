@@ -12,7 +12,8 @@ use gwb_model::{
 use wasmtime::Store;
 use wasmtime::component::Resource;
 
-use crate::bindings::{RulePlugin, WitPluginInfo, types};
+use crate::bindings::{WitPluginInfo, types};
+use crate::exports::Exports;
 use crate::host::StoreData;
 use crate::plugin::{Limits, Shared};
 use crate::runtime::TICK;
@@ -29,7 +30,7 @@ const NO_DEADLINE: u64 = u64::MAX / 2;
 /// A live store with its instance.
 pub(crate) struct Live {
     store: Store<StoreData>,
-    bindings: RulePlugin,
+    exports: Exports,
     /// Bytes of memories and tables once `configure` returned: what a fresh instance holds.
     fresh_bytes: usize,
     /// Stage calls served.
@@ -140,12 +141,12 @@ fn instantiate(shared: &Shared) -> Result<Live, WasmError> {
     // What one host call may copy out of the plugin (a log line, a list of edits): no more
     // than the plugin's memory limit, instead of wasmtime's default of 128 MiB.
     store.set_hostcall_fuel(shared.spec.limits.memory_bytes);
-    let bindings = budget(&mut store, &shared.spec.limits, true)
+    let exports = budget(&mut store, &shared.spec.limits, true)
         .and_then(|()| shared.pre.instantiate(&mut store))
         .map_err(|e| start_error(shared, "instantiating", &e, &store))?;
     Ok(Live {
         store,
-        bindings,
+        exports,
         fresh_bytes: 0,
         calls: 0,
     })
@@ -159,11 +160,7 @@ pub(crate) fn describe(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmErr
 fn describe_here(shared: &Shared) -> Result<(Live, WitPluginInfo), WasmError> {
     let mut live = instantiate(shared)?;
     let info = budget(&mut live.store, &shared.spec.limits, true)
-        .and_then(|()| {
-            live.bindings
-                .gwb_rules_plugin()
-                .call_describe(&mut live.store)
-        })
+        .and_then(|()| live.exports.plugin.call_describe(&mut live.store))
         .map_err(|e| start_error(shared, "calling describe", &e, &live.store))?;
     Ok((live, info))
 }
@@ -176,8 +173,8 @@ pub(crate) fn configure(shared: &Shared, live: Live) -> Result<Live, WasmError> 
 fn configure_here(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
     let result = budget(&mut live.store, &shared.spec.limits, true)
         .and_then(|()| {
-            live.bindings
-                .gwb_rules_plugin()
+            live.exports
+                .plugin
                 .call_configure(&mut live.store, &shared.spec.config_json)
         })
         .map_err(|e| start_error(shared, "calling configure", &e, &live.store))?;
@@ -193,6 +190,29 @@ fn configure_here(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
 /// A new, configured instance.
 pub(crate) fn start(shared: &Shared) -> Result<Live, WasmError> {
     off_async_runtime(|| configure_here(shared, instantiate(shared)?))
+}
+
+/// The facts a 1.1 plugin gets by value with every stage call, borrowed from the group: each
+/// is what the `cloud-group` accessor of the same name answers (`host.rs`).
+fn group_facts(group: &CloudGroup) -> types::GroupFacts<'_> {
+    types::GroupFacts {
+        id: &group.id,
+        display_name: group.display_name.as_deref(),
+        mail_enabled: group.mail_enabled,
+        security_enabled: group.security_enabled,
+        unified: group
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("Unified")),
+        on_premises_sync_enabled: group.on_premises_sync_enabled,
+        member_count: crate::host::member_count(group),
+    }
+}
+
+/// A borrow of the group or proposal of the current call: the host's accessors read the store's
+/// current group and proposal (`host.rs`), so the handle needs no table entry.
+fn lend<T: 'static>() -> Resource<T> {
+    Resource::new_borrow(0)
 }
 
 /// What a stage call lends the plugin besides the group.
@@ -248,7 +268,7 @@ impl PluginInstance {
         stage: Stage,
         group: &Arc<CloudGroup>,
         mut lent: Option<Lent<'_>>,
-        f: impl Fn(&RulePlugin, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
+        f: impl Fn(&Exports, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
         + Sync,
     ) -> Result<R, StageError>
     where
@@ -307,7 +327,7 @@ impl PluginInstance {
         group: &Arc<CloudGroup>,
         mut lent: Option<&mut Lent<'_>>,
         f: &(
-             impl Fn(&RulePlugin, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
+             impl Fn(&Exports, &mut Store<StoreData>) -> wasmtime::Result<Result<R, types::RuleError>>
              + Sync
          ),
     ) -> wasmtime::Result<Result<R, types::RuleError>> {
@@ -321,7 +341,7 @@ impl PluginInstance {
         }
         let limits = &self.shared.spec.limits;
         let result = off_async_runtime(|| {
-            budget(&mut live.store, limits, false).and_then(|()| f(&live.bindings, &mut live.store))
+            budget(&mut live.store, limits, false).and_then(|()| f(&live.exports, &mut live.store))
         });
         let data = live.store.data_mut();
         if let Some(lent) = lent {
@@ -345,9 +365,9 @@ impl Rule for PluginInstance {
     }
 
     fn filter(&mut self, group: &Arc<CloudGroup>) -> Result<FilterDecision, StageError> {
-        let decision = self.call(Stage::Filter, group, None, |b, store| {
-            b.gwb_rules_plugin()
-                .call_filter(store, Resource::new_borrow(0))
+        let decision = self.call(Stage::Filter, group, None, |e, store| match &e.facts {
+            Some(facts) => facts.call_filter(store, group_facts(group), lend()),
+            None => e.plugin.call_filter(store, lend()),
         })?;
         Ok(match decision {
             types::FilterDecision::Write => FilterDecision::Write,
@@ -362,12 +382,11 @@ impl Rule for PluginInstance {
         target: TargetCapabilities,
     ) -> Result<Naming, StageError> {
         let lent = Lent { proposal, target };
-        let naming = self.call(Stage::Naming, group, Some(lent), |b, store| {
-            b.gwb_rules_plugin().call_naming(
-                store,
-                Resource::new_borrow(0),
-                Resource::new_borrow(0),
-            )
+        let naming = self.call(Stage::Naming, group, Some(lent), |e, store| {
+            match &e.facts {
+                Some(facts) => facts.call_naming(store, group_facts(group), lend(), lend()),
+                None => e.plugin.call_naming(store, lend(), lend()),
+            }
         })?;
         Ok(Naming {
             cn: naming.cn,
@@ -383,12 +402,11 @@ impl Rule for PluginInstance {
         target: TargetCapabilities,
     ) -> Result<Vec<AttributeEdit>, StageError> {
         let lent = Lent { proposal, target };
-        let edits = self.call(Stage::Mapping, group, Some(lent), |b, store| {
-            b.gwb_rules_plugin().call_mapping(
-                store,
-                Resource::new_borrow(0),
-                Resource::new_borrow(0),
-            )
+        let edits = self.call(Stage::Mapping, group, Some(lent), |e, store| {
+            match &e.facts {
+                Some(facts) => facts.call_mapping(store, group_facts(group), lend(), lend()),
+                None => e.plugin.call_mapping(store, lend(), lend()),
+            }
         })?;
         Ok(edits
             .into_iter()

@@ -30,6 +30,7 @@ mod bindings;
 mod cache;
 mod contract;
 mod error;
+mod exports;
 mod fault;
 mod host;
 mod instance;

@@ -11,9 +11,10 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use crate::WasmError;
-use crate::bindings::{RulePluginPre, WitPluginInfo};
+use crate::bindings::WitPluginInfo;
 use crate::cache::{Cache, CacheStatus};
 use crate::contract::Shape;
+use crate::exports::ExportsPre;
 use crate::instance::{self, Live};
 use crate::log_budget::LogBudget;
 use crate::runtime::Kit;
@@ -78,6 +79,10 @@ pub struct PluginInfo {
     pub stages: Stages,
     /// The SHA-256 of the file, lower-case hex: the value to pin in the rules file.
     pub sha256: String,
+    /// The plugin exports `gwb:rules/plugin-facts` (contract 1.1), so its stages are called
+    /// there with the group's most-read facts by value; `false` for a 1.0 plugin, whose
+    /// stages read every fact through a call into the host.
+    pub facts_by_value: bool,
 }
 
 /// A loaded plugin, ready to instantiate. Cheap to clone and share between threads.
@@ -90,7 +95,7 @@ pub struct Plugin {
 pub(crate) struct Shared {
     pub(crate) spec: PluginSpec,
     pub(crate) kit: Kit,
-    pub(crate) pre: RulePluginPre<crate::host::StoreData>,
+    pub(crate) pre: ExportsPre,
     pub(crate) info: PluginInfo,
     pub(crate) cache_status: CacheStatus,
     /// `plugin <name> <version> (<file>)`, the start of every fault message.
@@ -203,8 +208,9 @@ pub(crate) fn load(
     let pre = kit
         .linker
         .instantiate_pre(&component)
-        .and_then(RulePluginPre::new)
+        .and_then(ExportsPre::new)
         .map_err(|e| not_a_plugin(shape.mismatch(&e)))?;
+    let facts_by_value = pre.uses_facts();
     let mut shared = Shared {
         spec: spec.clone(),
         kit,
@@ -214,6 +220,7 @@ pub(crate) fn load(
             version: String::new(),
             stages: Stages::default(),
             sha256,
+            facts_by_value,
         },
         cache_status,
         label: format!("plugin {name} ({})", path.display()),

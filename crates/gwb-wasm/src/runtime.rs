@@ -9,7 +9,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, WasmFeatures};
 
 use crate::WasmError;
-use crate::bindings::RulePlugin;
+use crate::bindings::RulePluginWithFacts;
 use crate::cache::Cache;
 use crate::host::StoreData;
 use crate::plugin::{self, Plugin, PluginSpec};
@@ -98,7 +98,9 @@ impl Kit {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .and_then(|()| crate::no_wait::forbid_waits(&mut linker))
-            .and_then(|()| RulePlugin::add_to_linker::<_, HasSelf<StoreData>>(&mut linker, |s| s))
+            .and_then(|()| {
+                RulePluginWithFacts::add_to_linker::<_, HasSelf<StoreData>>(&mut linker, |s| s)
+            })
             .map_err(|e| WasmError::Engine(format!("{e:#}")))?;
         start_ticker(&engine)?;
         Ok(Self {

@@ -4,6 +4,8 @@ use std::cell::RefCell;
 use std::thread::LocalKey;
 
 pub use crate::bindings::exports::gwb::rules::plugin::{Guest, PluginInfo};
+pub use crate::bindings::exports::gwb::rules::plugin_facts::Guest as FactsGuest;
+pub use crate::bindings::gwb::rules::types::{CloudGroup as HostGroup, GroupFacts};
 use crate::{
     AttributeEdit, CloudGroup, FilterDecision, NamingDecision, Proposal, RuleError, RulePlugin,
 };
@@ -34,33 +36,49 @@ fn with<P: RulePlugin, R>(slot: &'static Slot<P>, f: impl FnOnce(&mut P) -> R) -
     slot.with_borrow_mut(|s| f(s.get_or_insert_with(P::default)))
 }
 
-/// `filter`.
+/// The group of a stage call: with the facts that came with it (`plugin-facts`), or read from
+/// the host (`plugin`).
+fn group(facts: Option<GroupFacts>, host: &HostGroup) -> CloudGroup<'_> {
+    match facts {
+        Some(facts) => CloudGroup::with_facts(facts, host),
+        None => CloudGroup::read(host),
+    }
+}
+
+/// `filter`, in `plugin` (no facts) or `plugin-facts`.
 pub fn filter<P: RulePlugin>(
     slot: &'static Slot<P>,
-    group: &CloudGroup,
+    facts: Option<GroupFacts>,
+    host: &HostGroup,
 ) -> Result<FilterDecision, RuleError> {
-    with(slot, |p| p.filter(group))
+    let group = group(facts, host);
+    with(slot, |p| p.filter(&group))
 }
 
-/// `naming`.
+/// `naming`, in `plugin` (no facts) or `plugin-facts`.
 pub fn naming<P: RulePlugin>(
     slot: &'static Slot<P>,
-    group: &CloudGroup,
+    facts: Option<GroupFacts>,
+    host: &HostGroup,
     proposal: &Proposal,
 ) -> Result<NamingDecision, RuleError> {
-    with(slot, |p| p.naming(group, proposal))
+    let group = group(facts, host);
+    with(slot, |p| p.naming(&group, proposal))
 }
 
-/// `mapping`.
+/// `mapping`, in `plugin` (no facts) or `plugin-facts`.
 pub fn mapping<P: RulePlugin>(
     slot: &'static Slot<P>,
-    group: &CloudGroup,
+    facts: Option<GroupFacts>,
+    host: &HostGroup,
     proposal: &Proposal,
 ) -> Result<Vec<AttributeEdit>, RuleError> {
-    with(slot, |p| p.mapping(group, proposal))
+    let group = group(facts, host);
+    with(slot, |p| p.mapping(&group, proposal))
 }
 
-/// Registers a [`RulePlugin`] type as the component's `gwb:rules/plugin` export. The plugin's
+/// Registers a [`RulePlugin`] type as the component's `gwb:rules/plugin` and
+/// `gwb:rules/plugin-facts` exports (the host calls the stages through the latter). The plugin's
 /// name and version in `describe` are its crate's `CARGO_PKG_NAME` and `CARGO_PKG_VERSION`.
 #[macro_export]
 macro_rules! export_plugin {
@@ -85,22 +103,46 @@ macro_rules! export_plugin {
                 $crate::__private::configure::<$plugin>(&__GWB_PLUGIN, &config)
             }
             fn filter(
-                group: &$crate::CloudGroup,
+                group: &$crate::__private::HostGroup,
             ) -> ::std::result::Result<$crate::FilterDecision, $crate::RuleError> {
-                $crate::__private::filter::<$plugin>(&__GWB_PLUGIN, group)
+                $crate::__private::filter::<$plugin>(&__GWB_PLUGIN, None, group)
             }
             fn naming(
-                group: &$crate::CloudGroup,
+                group: &$crate::__private::HostGroup,
                 proposal: &$crate::Proposal,
             ) -> ::std::result::Result<$crate::NamingDecision, $crate::RuleError> {
-                $crate::__private::naming::<$plugin>(&__GWB_PLUGIN, group, proposal)
+                $crate::__private::naming::<$plugin>(&__GWB_PLUGIN, None, group, proposal)
             }
             fn mapping(
-                group: &$crate::CloudGroup,
+                group: &$crate::__private::HostGroup,
                 proposal: &$crate::Proposal,
             ) -> ::std::result::Result<::std::vec::Vec<$crate::AttributeEdit>, $crate::RuleError>
             {
-                $crate::__private::mapping::<$plugin>(&__GWB_PLUGIN, group, proposal)
+                $crate::__private::mapping::<$plugin>(&__GWB_PLUGIN, None, group, proposal)
+            }
+        }
+
+        impl $crate::__private::FactsGuest for GwbPluginExport {
+            fn filter(
+                facts: $crate::__private::GroupFacts,
+                group: &$crate::__private::HostGroup,
+            ) -> ::std::result::Result<$crate::FilterDecision, $crate::RuleError> {
+                $crate::__private::filter::<$plugin>(&__GWB_PLUGIN, Some(facts), group)
+            }
+            fn naming(
+                facts: $crate::__private::GroupFacts,
+                group: &$crate::__private::HostGroup,
+                proposal: &$crate::Proposal,
+            ) -> ::std::result::Result<$crate::NamingDecision, $crate::RuleError> {
+                $crate::__private::naming::<$plugin>(&__GWB_PLUGIN, Some(facts), group, proposal)
+            }
+            fn mapping(
+                facts: $crate::__private::GroupFacts,
+                group: &$crate::__private::HostGroup,
+                proposal: &$crate::Proposal,
+            ) -> ::std::result::Result<::std::vec::Vec<$crate::AttributeEdit>, $crate::RuleError>
+            {
+                $crate::__private::mapping::<$plugin>(&__GWB_PLUGIN, Some(facts), group, proposal)
             }
         }
 

@@ -20,7 +20,10 @@
 //! gwb_plugin_sdk::export_plugin!(SkipEmpty);
 //! ```
 //!
-//! The bindings come from `wit/gwb-rules@1.0.0`, the released contract folder the host loads too.
+//! The bindings come from `wit/gwb-rules@1.1.0`, the released contract folder the host loads too.
+//! A plugin built with this SDK exports `plugin-facts` (contract 1.1): the host hands each stage
+//! the facts most rules read by value, so [`CloudGroup::id`], [`CloudGroup::display_name`],
+//! [`GroupExt::kind`] and [`CloudGroup::member_count`] cost no call into the host.
 
 pub mod config;
 mod group;
@@ -31,12 +34,12 @@ mod plugin;
 #[doc(hidden)]
 pub mod __private;
 
-/// The bindings generated from the WIT contract (`gwb:rules@1.0.0`).
+/// The bindings generated from the WIT contract (`gwb:rules@1.1.0`).
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/gwb-rules@1.0.0",
-        world: "rule-plugin",
+        path: "../../wit/gwb-rules@1.1.0",
+        world: "rule-plugin-with-facts",
         pub_export_macro: true,
         export_macro_name: "__export_rule_plugin",
         default_bindings_module: "gwb_plugin_sdk::bindings",
@@ -46,8 +49,8 @@ pub mod bindings {
 
 pub use bindings::exports::gwb::rules::plugin::Stages;
 pub use bindings::gwb::rules::types::{
-    Attribute, AttributeEdit, CloudGroup, FilterDecision, KeyValue, Member, MemberKind,
-    NamingDecision, Proposal, RuleError, TargetCapabilities, WritebackConfiguration,
+    Attribute, AttributeEdit, FilterDecision, KeyValue, Member, MemberKind, NamingDecision,
+    Proposal, RuleError, TargetCapabilities, WritebackConfiguration,
 };
-pub use group::{GroupExt, GroupKind};
+pub use group::{CloudGroup, GroupExt, GroupKind};
 pub use plugin::RulePlugin;

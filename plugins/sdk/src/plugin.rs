@@ -20,7 +20,7 @@ pub trait RulePlugin: Default + 'static {
     }
 
     /// The filter stage: write the group back (the default) or skip it with a reason.
-    fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
+    fn filter(&mut self, group: &CloudGroup<'_>) -> Result<FilterDecision, RuleError> {
         let _ = group;
         Ok(FilterDecision::Write)
     }
@@ -28,7 +28,7 @@ pub trait RulePlugin: Default + 'static {
     /// The naming stage: cn, parent DN and sAMAccountName; the default changes nothing.
     fn naming(
         &mut self,
-        group: &CloudGroup,
+        group: &CloudGroup<'_>,
         proposal: &Proposal,
     ) -> Result<NamingDecision, RuleError> {
         let _ = (group, proposal);
@@ -38,7 +38,7 @@ pub trait RulePlugin: Default + 'static {
     /// The mapping stage: attribute edits; the default makes none.
     fn mapping(
         &mut self,
-        group: &CloudGroup,
+        group: &CloudGroup<'_>,
         proposal: &Proposal,
     ) -> Result<Vec<AttributeEdit>, RuleError> {
         let _ = (group, proposal);

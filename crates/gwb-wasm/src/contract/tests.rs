@@ -7,13 +7,22 @@ use super::*;
 /// Every released contract folder under `wit/`, with the SHA-256 of each of its files. A released
 /// folder never changes: plugins built against it must keep loading. Pin a new version's files
 /// here when it is released (see `wit/README.md`).
-const RELEASED: &[(&str, &[(&str, &str)])] = &[(
-    "gwb-rules@1.0.0",
-    &[(
-        "rules.wit",
-        "d5805055f585b1ef421f3faa561d16183d40e8fb9f48432216fe7742f297001f",
-    )],
-)];
+const RELEASED: &[(&str, &[(&str, &str)])] = &[
+    (
+        "gwb-rules@1.0.0",
+        &[(
+            "rules.wit",
+            "d5805055f585b1ef421f3faa561d16183d40e8fb9f48432216fe7742f297001f",
+        )],
+    ),
+    (
+        "gwb-rules@1.1.0",
+        &[(
+            "rules.wit",
+            "2ebceb870442c9fcb9f8043e5bea056ce158bf0454ecd06ddf8a4087e845c247",
+        )],
+    ),
+];
 
 fn wit_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit")
@@ -146,10 +155,10 @@ fn a_plugin_of_the_served_contract_passes() {
 fn each_refusal_names_the_fault_the_components_names_what_gwb_runs_and_a_fix() {
     let refusal = |exports: &[&str], imports: &[&str]| shape(exports, imports).check().unwrap_err();
     let runs = "This gwb runs components that export gwb:rules/plugin of gwb:rules 1.x up to \
-                1.0.0 and import only gwb:rules/log, gwb:rules/types, and WASI 0.2 (wasi:cli, \
+                1.1.0 and import only gwb:rules/log, gwb:rules/types, and WASI 0.2 (wasi:cli, \
                 wasi:clocks, wasi:filesystem, wasi:io, wasi:random, wasi:sockets; all locked \
                 down).";
-    let rebuild = "Rebuild it against wit/gwb-rules@1.0.0 (world rule-plugin) with your \
+    let rebuild = "Rebuild it against wit/gwb-rules@1.1.0 (world rule-plugin) with your \
                    language's component tooling (the Rust SDK in plugins/sdk, componentize-py, \
                    or componentize-js/jco)";
 
@@ -165,9 +174,9 @@ fn each_refusal_names_the_fault_the_components_names_what_gwb_runs_and_a_fix() {
         refusal(&["gwb:rules/plugin@1.9.0"], &["gwb:rules/log@1.9.0"]),
         format!(
             "it was built against gwb:rules@1.9.0 (gwb:rules/plugin@1.9.0), a newer contract \
-             than the gwb:rules@1.0.0 this gwb serves. It exports gwb:rules/plugin@1.9.0; it \
+             than the gwb:rules@1.1.0 this gwb serves. It exports gwb:rules/plugin@1.9.0; it \
              imports gwb:rules/log@1.9.0. {runs} Use a gwb that serves gwb:rules@1.9.0, or \
-             rebuild the plugin against wit/gwb-rules@1.0.0 (world rule-plugin) with your \
+             rebuild the plugin against wit/gwb-rules@1.1.0 (world rule-plugin) with your \
              language's component tooling (the Rust SDK in plugins/sdk, componentize-py, or \
              componentize-js/jco)."
         )
@@ -207,7 +216,7 @@ fn versions_and_imports_outside_the_contract_are_refused() {
     for export in [
         "gwb:rules/plugin",
         "gwb:rules/plugin@1.0.0-draft",
-        "gwb:rules/plugin@1.0.1",
+        "gwb:rules/plugin@1.1.1",
         "gwb:rules/plugin@0.9.0",
     ] {
         let message = problem(&[export], &[]).unwrap();
@@ -215,9 +224,9 @@ fn versions_and_imports_outside_the_contract_are_refused() {
     }
     // A served export but an import of a newer contract.
     assert!(
-        problem(&plugin, &["gwb:rules/types@1.1.0"])
+        problem(&plugin, &["gwb:rules/types@1.2.0"])
             .unwrap()
-            .starts_with("it was built against gwb:rules@1.1.0 (gwb:rules/types@1.1.0)")
+            .starts_with("it was built against gwb:rules@1.2.0 (gwb:rules/types@1.2.0)")
     );
     // Imports outside the contract and WASI 0.2: another gwb:rules interface, WASI 0.3 or
     // without a version, wasi:http, a plain function.

@@ -82,8 +82,9 @@ fn refusal_of_version(version: &str) -> String {
     refusal(&format!("rules-{version}"), &component(&[], &wit))
 }
 
-/// The fix every refusal gives, after "Rebuild it" or "rebuild the plugin".
-const AGAINST_1_0: &str = "against wit/gwb-rules@1.0.0 (world rule-plugin) with your language's \
+/// The fix every refusal gives, after "Rebuild it" or "rebuild the plugin": the newest released
+/// contract, which this gwb serves.
+const AGAINST_SERVED: &str = "against wit/gwb-rules@1.1.0 (world rule-plugin) with your language's \
                            component tooling (the Rust SDK in plugins/sdk, componentize-py, or \
                            componentize-js/jco)";
 
@@ -298,8 +299,8 @@ fn a_plugin_built_against_another_major_is_refused_before_instantiation() {
              gwb:rules@2.0.0 (gwb:rules/plugin@2.0.0), a contract version this gwb does not run",
             "It exports gwb:rules/plugin@2.0.0; it imports gwb:rules/log@2.0.0, \
              gwb:rules/types@2.0.0.",
-            "This gwb runs components that export gwb:rules/plugin of gwb:rules 1.x up to 1.0.0",
-            &format!("Rebuild it {AGAINST_1_0}."),
+            "This gwb runs components that export gwb:rules/plugin of gwb:rules 1.x up to 1.1.0",
+            &format!("Rebuild it {AGAINST_SERVED}."),
         ],
     );
 }
@@ -313,10 +314,12 @@ fn a_plugin_built_against_a_newer_minor_is_refused_before_instantiation() {
         &message,
         &[
             "it was built against gwb:rules@1.9.0 (gwb:rules/plugin@1.9.0), a newer contract \
-             than the gwb:rules@1.0.0 this gwb serves",
+             than the gwb:rules@1.1.0 this gwb serves",
             "It exports gwb:rules/plugin@1.9.0; it imports gwb:rules/log@1.9.0, \
              gwb:rules/types@1.9.0.",
-            &format!("Use a gwb that serves gwb:rules@1.9.0, or rebuild the plugin {AGAINST_1_0}."),
+            &format!(
+                "Use a gwb that serves gwb:rules@1.9.0, or rebuild the plugin {AGAINST_SERVED}."
+            ),
         ],
     );
 }
@@ -338,7 +341,7 @@ fn a_plugin_importing_wasi_http_is_refused_naming_the_import() {
             "it imports wasi:http/outgoing-handler@0.2.0, which gwb does not give plugins",
             "It exports gwb:rules/plugin@1.0.0;",
             "(with componentize-js: -d http fetch-event).",
-            &format!("Rebuild it {AGAINST_1_0}, leaving out what needs those imports"),
+            &format!("Rebuild it {AGAINST_SERVED}, leaving out what needs those imports"),
         ],
     );
 }

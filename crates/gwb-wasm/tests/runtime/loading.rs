@@ -137,7 +137,7 @@ fn a_component_that_is_not_a_plugin_is_refused() {
         "{message}"
     );
     assert!(
-        message.contains("Rebuild it against wit/gwb-rules@1.0.0 (world rule-plugin)"),
+        message.contains("Rebuild it against wit/gwb-rules@1.1.0 (world rule-plugin)"),
         "{message}"
     );
 }

@@ -24,9 +24,8 @@ impl RulePlugin for GroupFilter {
     }
 
     fn filter(&mut self, group: &CloudGroup) -> Result<FilterDecision, RuleError> {
-        let display_name = group.display_name();
         let facts = rule::Facts {
-            display_name: display_name.as_deref(),
+            display_name: group.display_name(),
             kind: match group.kind() {
                 GroupKind::Microsoft365 => rule::Kind::M365,
                 GroupKind::Security => rule::Kind::Security,

@@ -30,7 +30,7 @@ impl RulePlugin for OuRouter {
             return Ok(NamingDecision::keep());
         };
         let ou = router.route(
-            group.display_name().as_deref(),
+            group.display_name(),
             |name| group.extension(name),
             || group.label(),
         )?;

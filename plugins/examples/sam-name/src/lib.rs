@@ -22,9 +22,7 @@ impl RulePlugin for SamNamePlugin {
     }
 
     fn naming(&mut self, group: &CloudGroup, _: &Proposal) -> Result<NamingDecision, RuleError> {
-        let name = self
-            .generator
-            .name(group.display_name().as_deref(), &group.id());
+        let name = self.generator.name(group.display_name(), group.id());
         Ok(NamingDecision::keep().with_sam_account_name(name))
     }
 }

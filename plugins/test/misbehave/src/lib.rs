@@ -133,7 +133,7 @@ impl Misbehave {
         let mode = match &self.config.only {
             Some(only)
                 if self.config.mode != Mode::Leak
-                    && group.display_name().as_deref() != Some(only.as_str()) =>
+                    && group.display_name() != Some(only.as_str()) =>
             {
                 if self.config.pass_others {
                     return Ok(None);
@@ -187,7 +187,8 @@ impl Misbehave {
             }
             Mode::HugeValue => "x".repeat(2 << 20),
             Mode::Leak => {
-                let needy = self.config.only.is_some() && group.display_name() == self.config.only;
+                let needy = self.config.only.is_some()
+                    && group.display_name() == self.config.only.as_deref();
                 leak(
                     self.config.leak_kib.unwrap_or(2),
                     if needy { self.config.need_kib } else { 0 },
