@@ -22,6 +22,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs gwb with `args` in `dir` and asserts it failed with exit code 1 and an error containing
+/// `message`.
+fn assert_refused(dir: &Path, args: &[&str], message: &str) {
+    let out = gwb(dir, args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(message),
+        "{args:?}: {stderr}"
+    );
+}
+
 /// What every language's plugin answers on its groups.json: "Sales team" renamed, the long name
 /// failed by the plugin's RuleError, the Microsoft 365 group skipped by scope.
 fn expected(name: &str) -> String {
@@ -127,16 +139,11 @@ fn an_existing_folder_with_anything_in_it_is_never_written_into() {
     let dir = parent.path().join("taken");
     std::fs::create_dir(&dir).expect("mkdir");
     std::fs::write(dir.join("notes.txt"), "mine").expect("a file");
-    let out = gwb(
+    assert_refused(
         parent.path(),
         &["plugin", "new", "taken", "--lang", "python"],
-    );
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(
-        stderr,
         "error: taken exists and is not empty; gwb plugin new never writes into it (choose \
-         another NAME or --dir)\n"
+         another NAME or --dir)\n",
     );
     let entries: Vec<_> = std::fs::read_dir(&dir).expect("read").collect();
     assert_eq!(entries.len(), 1, "nothing was added");
@@ -147,15 +154,10 @@ fn an_existing_folder_with_anything_in_it_is_never_written_into() {
     // --dir is checked the same way; a file in its place is refused too.
     let file = parent.path().join("a-file");
     std::fs::write(&file, "x").expect("a file");
-    let out = gwb(
+    assert_refused(
         parent.path(),
         &["plugin", "new", "ok", "--lang", "js", "--dir", "a-file"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).starts_with("error: a-file cannot be read as a folder"),
-        "{}",
-        text(&out.stderr)
+        "a-file cannot be read as a folder",
     );
     assert_eq!(std::fs::read_to_string(&file).expect("kept"), "x");
     // An existing empty folder is used.
@@ -179,23 +181,20 @@ fn bad_names_unknown_languages_and_missing_checkouts_are_refused() {
         "../escape",
         "with space",
     ] {
-        let out = gwb(parent.path(), &["plugin", "new", name, "--lang", "rust"]);
-        assert_eq!(out.status.code(), Some(1), "{name}");
-        assert_eq!(
-            text(&out.stderr),
-            format!(
+        assert_refused(
+            parent.path(),
+            &["plugin", "new", name, "--lang", "rust"],
+            &format!(
                 "error: the plugin name {name:?} is not allowed: use lowercase letters, digits \
                  and single hyphens, starting with a letter and ending with a letter or digit, \
                  at most 48 characters (e.g. cn-prefix)\n"
-            )
+            ),
         );
     }
-    let out = gwb(parent.path(), &["plugin", "new", "crate", "--lang", "rust"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("\"crate\" is a Rust keyword or built-in crate"),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        parent.path(),
+        &["plugin", "new", "crate", "--lang", "rust"],
+        "the plugin name \"crate\" is a Rust keyword or built-in crate",
     );
     let out = gwb(parent.path(), &["plugin", "new", "x", "--lang", "cobol"]);
     assert_eq!(out.status.code(), Some(2));
@@ -205,15 +204,10 @@ fn bad_names_unknown_languages_and_missing_checkouts_are_refused() {
         "{}",
         text(&out.stderr)
     );
-    let out = gwb(
+    assert_refused(
         parent.path(),
         &["plugin", "new", "x", "--lang", "js", "--gwb-source", "."],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains(": not a gwb source checkout (it has no wit/ and plugins/sdk/)"),
-        "{}",
-        text(&out.stderr)
+        ": not a gwb source checkout (it has no wit/ and plugins/sdk/)",
     );
     // Nothing was written by any refusal.
     assert_eq!(std::fs::read_dir(parent.path()).expect("read").count(), 0);
