@@ -352,7 +352,7 @@ pub struct PluginNewArgs {
     #[arg(long, value_enum)]
     pub lang: PluginLang,
 
-    /// The folder to write (default: ./NAME); it must not exist or be empty.
+    /// The folder to write (default: ./NAME): a new folder or an empty one.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 

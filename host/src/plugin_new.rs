@@ -254,6 +254,10 @@ fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File>
             (vec![("plugin.js", js)], wasm, build)
         }
     };
+    let note = match lang {
+        PluginLang::Rust => "; below `$CARGO_TARGET_DIR` instead when that is set",
+        PluginLang::Python | PluginLang::Js => "",
+    };
     let lang = language(lang);
     let readme = include_str!("plugin_new/templates/README.md")
         .replace("{{name}}", name)
@@ -261,7 +265,8 @@ fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File>
         .replace("{{source}}", lang.source)
         .replace("{{gwb}}", &path(checkout.to_owned()))
         .replace("{{build}}", &build)
-        .replace("{{wasm}}", &wasm);
+        .replace("{{wasm}}", &wasm)
+        .replace("{{note}}", note);
     files.extend([
         ("README.md", readme),
         (
