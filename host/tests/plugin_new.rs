@@ -212,3 +212,36 @@ fn bad_names_unknown_languages_and_missing_checkouts_are_refused() {
     // Nothing was written by any refusal.
     assert_eq!(std::fs::read_dir(parent.path()).expect("read").count(), 0);
 }
+
+#[test]
+fn the_checkout_above_the_current_directory_comes_first_and_must_hold_the_languages_tools() {
+    // A bare checkout: the contract and the Rust SDK folders, and the Python wrapper only.
+    let checkout = tempfile::tempdir().expect("tempdir");
+    for dir in ["wit", "plugins/sdk", "plugins/python"] {
+        std::fs::create_dir_all(checkout.path().join(dir)).expect("mkdir");
+    }
+    std::fs::write(checkout.path().join("plugins/python/build.py"), "").expect("build.py");
+    let work = checkout.path().join("work/deeper");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let out = gwb(&work, &["plugin", "new", "p", "--lang", "python"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let root = checkout.path().canonicalize().expect("canonical");
+    let readme = std::fs::read_to_string(work.join("p/README.md")).expect("README.md");
+    assert!(
+        readme.contains(&format!(
+            "2. Build: `python3 {}/plugins/python/build.py --out target/p.wasm .` (writes \
+             `target/p.wasm`).",
+            root.display()
+        )),
+        "{readme}"
+    );
+    assert_refused(
+        &work,
+        &["plugin", "new", "q", "--lang", "js"],
+        &format!(
+            "{} has no plugins/js/build.mjs, which a JavaScript plugin is built with",
+            root.display()
+        ),
+    );
+    assert!(!work.join("q").exists());
+}
