@@ -69,6 +69,9 @@ pub enum Command {
     /// Work with the rules file and its plugins.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write rule plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
 }
 
 /// Options of `gwb init`. Secrets are never given on the command line: only the environment
@@ -327,4 +330,45 @@ pub enum OutputFormat {
     Text,
     /// For programs: one JSON document.
     Json,
+}
+
+/// `gwb plugin …`
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Writes a new plugin folder (source, groups.json, rules.toml, README.md) in Rust, Python
+    /// or JavaScript that builds with gwb's SDK and runs under `gwb rules test` at once.
+    New(PluginNewArgs),
+}
+
+/// Options of `gwb plugin new`.
+#[derive(Debug, Args)]
+pub struct PluginNewArgs {
+    /// The plugin's name: lowercase letters, digits and single hyphens, starting with a letter
+    /// (e.g. cn-prefix).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The language of the plugin.
+    #[arg(long, value_enum)]
+    pub lang: PluginLang,
+
+    /// The folder to write (default: ./NAME): a new folder or an empty one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// The gwb source checkout holding the SDKs and build wrappers (default: the first folder
+    /// holding wit/ and plugins/sdk above the current directory, then above the gwb binary).
+    #[arg(long, value_name = "DIR")]
+    pub gwb_source: Option<PathBuf>,
+}
+
+/// A language `gwb plugin new` writes plugins in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PluginLang {
+    /// Rust, with plugins/sdk (crate gwb-plugin-sdk), built by cargo for wasm32-wasip2.
+    Rust,
+    /// Python, with plugins/python/gwb_plugin, built by plugins/python/build.py.
+    Python,
+    /// JavaScript, with plugins/js/sdk/gwb-plugin.js, built by plugins/js/build.mjs.
+    Js,
 }

@@ -47,7 +47,7 @@ pub fn run(path: &Path, args: &InitArgs) -> anyhow::Result<Exit> {
 
 /// A TOML string literal holding `value` exactly (quotes, backslashes and control characters
 /// escaped by the TOML writer, so no flag can add a key or a table).
-fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     toml::Value::String(value.to_owned()).to_string()
 }
 

@@ -16,6 +16,7 @@ pub mod init;
 pub mod lock;
 pub mod logging;
 pub mod on_demand;
+pub mod plugin_new;
 pub mod plugins;
 pub mod progress;
 pub mod report;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gwb::cli::{Cli, Command, DisableArgs, RulesCommand, RunArgs};
+use gwb::cli::{Cli, Command, DisableArgs, PluginCommand, RulesCommand, RunArgs};
 use gwb::exit::Exit;
 use gwb::run::RunOptions;
 use gwb_model::printable::printable_lines;
@@ -26,6 +26,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Init(args) => gwb::init::run(rules_path(cli)?, args),
         Command::Rules(RulesCommand::Test(args)) => gwb::author_loop::run(rules_path(cli)?, args),
+        Command::Plugin(PluginCommand::New(args)) => gwb::plugin_new::run(args),
         Command::Sync(args) => run(cli, args, true),
         Command::Plan(args) => run(cli, args, false),
         Command::Check => block_on(gwb::check::run(rules_path(cli)?)),

@@ -5,10 +5,15 @@
 //   node plugins/js/build.mjs                  every plugin under plugins/js/examples and plugins/js/test
 //   node plugins/js/build.mjs <entry.js> [out] one plugin (out: plugins/target/js/<folder name>.wasm)
 //
+// A plugin outside this checkout (e.g. one `gwb plugin new` wrote) imports the SDK by a relative
+// path too; it is built from a copy of its folder and the SDK at the same paths in a temporary
+// folder (see `workspace`).
+//
 // Output: plugins/target/js/<name>.wasm (never committed) and plugins/target/js/types/*.d.ts.
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, parse, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { generateTypes } from "./types.mjs";
@@ -45,17 +50,47 @@ function commonAncestor(a, b) {
   return x.slice(0, i).join(sep) || sep;
 }
 
+// Folders of a plugin that are not its source.
+const NOT_SOURCE = new Set(["target", "node_modules", ".git"]);
+
+/**
+ * Where to build `entry`: componentize-js maps the working directory to `/` inside the build, so
+ * the entry and the SDK it imports by relative path must both lie below it, and it cannot map the
+ * filesystem root. When the root is their only common folder, the entry's folder (without build
+ * output) and the SDK are copied into a temporary folder at their paths from the root, so the
+ * relative imports resolve there as on disk.
+ */
+async function workspace(entry) {
+  const sdk = join(HERE, "sdk");
+  const common = commonAncestor(dirname(entry), sdk);
+  if (common !== parse(common).root) return { dir: common, entry, temporary: false };
+  const dir = await mkdtemp(join(tmpdir(), "gwb-js-build-"));
+  const below = (path) => join(dir, relative(parse(path).root, path));
+  for (const folder of [dirname(entry), sdk]) {
+    await cp(folder, below(folder), {
+      recursive: true,
+      filter: (source) => source === folder || !NOT_SOURCE.has(basename(source)),
+    });
+  }
+  return { dir, entry: below(entry), temporary: true };
+}
+
 async function build(entry, out) {
   const started = performance.now();
-  // componentize-js maps the working directory to `/` inside the build; the entry and the SDK
-  // it imports by relative path must both lie below it.
-  process.chdir(commonAncestor(dirname(entry), join(HERE, "sdk")));
-  const { component } = await componentize({
-    sourcePath: entry,
-    witPath: WIT_DIR,
-    worldName: WORLD,
-    disableFeatures: DISABLED_FEATURES,
-  });
+  const work = await workspace(entry);
+  process.chdir(work.dir);
+  let component;
+  try {
+    ({ component } = await componentize({
+      sourcePath: work.entry,
+      witPath: WIT_DIR,
+      worldName: WORLD,
+      disableFeatures: DISABLED_FEATURES,
+    }));
+  } finally {
+    process.chdir(START);
+    if (work.temporary) await rm(work.dir, { recursive: true, force: true });
+  }
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, component);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

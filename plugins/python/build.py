@@ -2,11 +2,13 @@
 """Builds gwb rule plugins written in Python into WebAssembly components.
 
     python3 plugins/python/build.py [PLUGIN_DIR ...]
+    python3 plugins/python/build.py --out COMPONENT.wasm PLUGIN_DIR
     python3 plugins/python/build.py --check-imports COMPONENT.wasm ...
 
 A plugin is a folder with an `app.py` that defines `Plugin = gwb_plugin.export(MyPlugin)`.
 Without arguments every folder in plugins/python/examples and plugins/python/test is built.
-Each becomes plugins/target/python/<folder name>.wasm (build output, never committed).
+Each becomes plugins/target/python/<folder name>.wasm (build output, never committed), or the
+file `--out` names (one plugin folder only; e.g. a plugin written by `gwb plugin new`).
 
 Steps for each build: (1) generate the `wit_world` bindings from the WIT contract with
 componentize-py's `bindings` command into plugins/target/python/bindings (for editors and type
@@ -144,10 +146,10 @@ def check_imports(path: Path) -> List[str]:
     return names
 
 
-def build(exe: str, plugin: Path) -> None:
+def build(exe: str, plugin: Path, out: Path) -> None:
     if not (plugin / "app.py").is_file():
         fail(f"{plugin} has no app.py (a plugin folder holds app.py defining Plugin = export(...))")
-    out = OUT / f"{plugin.name}.wasm"
+    out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result = subprocess.run(
         [exe, "-d", str(REPO / WIT), "-w", WORLD, "componentize",
@@ -165,8 +167,9 @@ def build(exe: str, plugin: Path) -> None:
         raise
     data = out.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    shown = out.relative_to(REPO) if out.is_relative_to(REPO) else out
     print(
-        f"{out.relative_to(REPO)}: {len(data) / 1e6:.1f} MB in {seconds:.0f} s, "
+        f"{shown}: {len(data) / 1e6:.1f} MB in {seconds:.0f} s, "
         f"{len(names)} imports allowed, sha256 {digest}"
     )
 
@@ -176,6 +179,11 @@ def main(args: List[str]) -> None:
         for path in args[1:]:
             print(f"{path}: {len(check_imports(Path(path)))} imports, all linked by gwb")
         return
+    out = None
+    if args[:1] == ["--out"]:
+        if len(args) != 3:
+            fail("--out FILE builds one plugin: give --out FILE PLUGIN_DIR")
+        out, args = Path(args[1]).resolve(), args[2:]
     exe = componentize_py()
     if not (REPO / WIT).exists():
         fail(f"the WIT contract {REPO / WIT} is missing (the WIT constant in build.py names it)")
@@ -196,7 +204,7 @@ def main(args: List[str]) -> None:
             p for d in DEFAULT_DIRS for p in (REPO / d).iterdir() if (p / "app.py").is_file()
         )
     for plugin in plugins:
-        build(exe, plugin)
+        build(exe, plugin, out or OUT / f"{plugin.name}.wasm")
 
 
 if __name__ == "__main__":

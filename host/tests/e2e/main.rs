@@ -18,5 +18,6 @@ mod init;
 mod lock;
 mod on_demand;
 mod plugin_chain;
+mod plugin_new;
 mod scope;
 mod state_binding;

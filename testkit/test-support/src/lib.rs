@@ -294,3 +294,73 @@ pub fn rules_test(gwb: &str, rules: &Path, groups: &Path, extra: &[&str]) -> std
 pub fn graph_docs_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/graph-docs")
 }
+
+/// A plugin folder `gwb plugin new` wrote and its README's build command built.
+pub struct ScaffoldedPlugin {
+    /// The plugin's folder.
+    pub dir: PathBuf,
+    /// The built component, where the folder's README and rules.toml say it is.
+    pub wasm: PathBuf,
+}
+
+/// The text between the first backticks after `label` on the line of `readme` that starts with
+/// `label`. Panics naming the label when there is none.
+fn readme_code<'a>(readme: &'a str, label: &str) -> &'a str {
+    readme
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix(label))
+        .and_then(|rest| rest.split('`').nth(1))
+        .unwrap_or_else(|| panic!("the generated README has no `{label}` line: {readme}"))
+}
+
+/// Runs `<gwb> plugin new <name> --lang <lang>` in `parent` (the gwb checkout is found above the
+/// gwb binary) and builds the new folder with the build command its README gives, through `sh`.
+/// Panics with the tools' output when a step fails, or when a tool is missing, saying what
+/// installs it. A Rust plugin is built into the shared `plugins/target` (so the SDK's
+/// dependencies compile once for every test) and its component copied to where the README says.
+pub fn scaffold_plugin(gwb: &str, lang: &str, name: &str, parent: &Path) -> ScaffoldedPlugin {
+    let out = Command::new(gwb)
+        .args(["plugin", "new", name, "--lang", lang])
+        .current_dir(parent)
+        .output()
+        .expect("run gwb plugin new");
+    assert!(
+        out.status.success(),
+        "gwb plugin new {name} --lang {lang}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = parent.join(name);
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("the plugin's README.md");
+    let build = readme_code(&readme, "2. Build:");
+    let wasm = match readme.split_once("(writes `") {
+        Some((_, rest)) => dir.join(rest.split('`').next().unwrap_or_default()),
+        None => panic!("the generated README does not say where the build writes: {readme}"),
+    };
+    let plugins_target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target");
+    let mut command = Command::new("sh");
+    command.args(["-c", build]).current_dir(&dir);
+    if lang == "rust" {
+        command.env("CARGO_TARGET_DIR", &plugins_target);
+    }
+    let fix = match lang {
+        "rust" => "rustup target add wasm32-wasip2 (scripts/prereqs.sh)",
+        "python" => "run scripts/prereqs.sh (it installs componentize-py)",
+        _ => "run scripts/prereqs.sh (it installs Node.js tooling: npm ci --prefix plugins/js)",
+    };
+    let built = command.output().expect("run sh");
+    assert!(
+        built.status.success(),
+        "`{build}` in {} failed ({fix}): {}{}",
+        dir.display(),
+        String::from_utf8_lossy(&built.stdout),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    if lang == "rust" {
+        let file = wasm.file_name().expect("a file name");
+        let from = plugins_target.join("wasm32-wasip2/release").join(file);
+        std::fs::create_dir_all(wasm.parent().expect("a folder")).expect("target folder");
+        std::fs::copy(&from, &wasm).expect("copy the Rust component");
+    }
+    assert!(wasm.is_file(), "`{build}` did not write {}", wasm.display());
+    ScaffoldedPlugin { dir, wasm }
+}
