@@ -46,7 +46,9 @@ impl PluginChain {
         Ok(PluginChain { plugins })
     }
 
-    /// One line per plugin: name, version, stages and file hash.
+    /// One line per plugin: name, version, stages, and how its stages read the group's facts:
+    /// by value (the plugin exports `gwb:rules/plugin-facts`, contract 1.1) or by a call into
+    /// gwb each (a 1.0 plugin, e.g. today's Python and JavaScript SDKs).
     pub fn describe(&self) -> Vec<String> {
         self.plugins
             .iter()
@@ -60,7 +62,17 @@ impl PluginChain {
                 .into_iter()
                 .filter_map(|(on, name)| on.then_some(name))
                 .collect();
-                format!("{} {} ({})", info.name, info.version, stages.join(", "))
+                let facts = if info.facts_by_value {
+                    "facts by value"
+                } else {
+                    "facts by host calls"
+                };
+                format!(
+                    "{} {} ({}; {facts})",
+                    info.name,
+                    info.version,
+                    stages.join(", ")
+                )
             })
             .collect()
     }

@@ -246,7 +246,7 @@ async fn printing_in_configure_breaks_nothing_and_a_sleep_there_stops_the_run() 
     let (code, out, err) = gwb(&env, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("\nok    plugin misbehave 0.1.0 (filter, naming, mapping)\n"),
+        out.contains("\nok    plugin misbehave 0.1.0 (filter, naming, mapping; facts by value)\n"),
         "{out}"
     );
     let dn = format!("CN=Team_0000000000b1,{}", env.cloud_ou);

@@ -10,6 +10,7 @@ mod cache;
 mod contract;
 mod determinism;
 mod examples;
+mod facts;
 mod loading;
 mod members;
 mod misbehave;

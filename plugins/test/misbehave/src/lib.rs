@@ -56,6 +56,9 @@ enum Mode {
     ReadRandom,
     /// Report the number of members and the first and last id, reading them all in pages.
     ReadMembers,
+    /// Report the group's facts as the stage got them (by value from a 1.1 host), and whether
+    /// they agree with the host's accessors (`group-types`, `members`).
+    ReadFacts,
     /// Answer with an invalid attribute name (mapping) or text (filter, naming).
     InvalidAttribute,
     /// Answer with a 2 MiB value.
@@ -152,6 +155,7 @@ impl Misbehave {
             Mode::MemoryBomb => memory_bomb(),
             Mode::Panic => panic!("misbehave: asked to panic"),
             Mode::DeepRecursion => format!("depth {}", recurse(black_box(u64::MAX))),
+            Mode::ReadFacts => read_facts(group),
             Mode::ReadFile => match std::fs::read_to_string("/etc/passwd") {
                 Ok(text) => format!("allowed: read {} bytes", text.len()),
                 Err(e) => format!("denied: {e}"),
@@ -219,6 +223,28 @@ impl Misbehave {
 /// What `control-characters` answers (in `configure`: its config error): clear screen, colour,
 /// bell, a line break and a forged line, a C1 control sequence.
 const CONTROL_TEXT: &str = "\u{1b}[2J\u{1b}[31mred\u{7}\r\nFAKE: all groups deleted\u{9b}0m";
+
+/// The facts of `group` as text, and whether the Microsoft 365 flag and the member count agree
+/// with what the host's accessors give.
+fn read_facts(group: &CloudGroup) -> String {
+    let unified = group
+        .group_types()
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("Unified"));
+    let members = group.members(0, u32::MAX).len();
+    format!(
+        "id={:?} displayName={:?} mailEnabled={:?} securityEnabled={:?} unified={} \
+         onPremisesSyncEnabled={:?} memberCount={} agree={}",
+        group.id(),
+        group.display_name(),
+        group.mail_enabled(),
+        group.security_enabled(),
+        group.is_unified(),
+        group.on_premises_sync_enabled(),
+        group.member_count(),
+        unified == group.is_unified() && members == group.member_count() as usize
+    )
+}
 
 /// Runs a mode that blocks or floods (they work in `configure` too); returns its name.
 fn misbehave_blocking(mode: Mode) -> &'static str {

@@ -1,0 +1,77 @@
+//! Contract 1.1: plugins built with the SDK export `plugin-facts` and get the group's
+//! most-read facts by value; the facts are exactly what the host's accessors give, for any
+//! group a cloud can send; 1.0 plugins keep being called through `plugin`.
+
+use std::sync::Arc;
+
+use gwb_model::{CloudGroup, FilterDecision, Member, MemberKind, Rule};
+
+use crate::support::load;
+
+#[test]
+fn sdk_plugins_take_the_facts_by_value_and_a_1_0_plugin_does_not() {
+    for example in ["group_filter", "ou_router", "sam_name", "misbehave"] {
+        assert!(load(example, "{}").info().facts_by_value, "{example}");
+    }
+    assert!(!load("contract_1_0", "{}").info().facts_by_value);
+}
+
+/// What the misbehave plugin's `read-facts` mode reports for `group` (as a filter skip reason).
+fn facts(group: CloudGroup) -> String {
+    let mut plugin = load("misbehave", r#"{"stage": "filter", "mode": "read-facts"}"#)
+        .instantiate()
+        .unwrap();
+    match plugin.filter(&Arc::new(group)) {
+        Ok(FilterDecision::Skip(text)) => text,
+        other => panic!("read-facts answers with a skip: {other:?}"),
+    }
+}
+
+#[test]
+fn the_facts_a_plugin_gets_are_the_groups_own_for_crafted_groups() {
+    let members = |n: usize| {
+        (0..n)
+            .map(|i| Member {
+                id: format!("m{i}"),
+                kind: MemberKind::User,
+            })
+            .collect()
+    };
+    // A Microsoft 365 group whose groupTypes spell Unified in another case, with members.
+    assert_eq!(
+        facts(CloudGroup {
+            id: "3f1c0a9e-0000-4000-8000-000000000001".into(),
+            display_name: Some("Sales \"EU\" ✓\n\u{1b}[2J".into()),
+            mail_enabled: Some(true),
+            security_enabled: Some(false),
+            group_types: vec!["DynamicMembership".into(), "uNIFIED".into()],
+            on_premises_sync_enabled: Some(false),
+            members: members(1_000),
+            ..CloudGroup::default()
+        }),
+        "id=\"3f1c0a9e-0000-4000-8000-000000000001\" displayName=Some(\"Sales \\\"EU\\\" ✓\\n\\u{1b}[2J\") \
+         mailEnabled=Some(true) securityEnabled=Some(false) unified=true \
+         onPremisesSyncEnabled=Some(false) memberCount=1000 agree=true"
+    );
+    // Everything a cloud may leave out, and groupTypes that only look like Unified.
+    assert_eq!(
+        facts(CloudGroup {
+            id: String::new(),
+            group_types: vec!["Unified ".into(), "Unifie".into()],
+            ..CloudGroup::default()
+        }),
+        "id=\"\" displayName=None mailEnabled=None securityEnabled=None unified=false \
+         onPremisesSyncEnabled=None memberCount=0 agree=true"
+    );
+    // A long displayName reaches the plugin whole.
+    let long = "x".repeat(100_000);
+    assert!(
+        facts(CloudGroup {
+            id: "g".into(),
+            display_name: Some(long.clone()),
+            security_enabled: Some(true),
+            ..CloudGroup::default()
+        })
+        .contains(&format!("displayName=Some(\"{long}\") mailEnabled=None"))
+    );
+}
