@@ -24,6 +24,8 @@ use crate::{WasmError, fault};
 const STARTUP_TIME: Duration = Duration::from_secs(1);
 /// ... and at least this much fuel.
 const STARTUP_FUEL: u64 = 1_000_000_000;
+/// [`TICK`] in nanoseconds.
+const TICK_NANOS: u64 = TICK.as_nanos() as u64;
 /// The epoch deadline when a plugin has no time limit: effectively never.
 const NO_DEADLINE: u64 = u64::MAX / 2;
 
@@ -85,7 +87,9 @@ fn budget(store: &mut Store<StoreData>, limits: &Limits, startup: bool) -> wasmt
     };
     store.set_epoch_deadline(match time {
         // +1: the current tick may be about to end.
-        Some(time) => u64::try_from(time.as_nanos().div_ceil(TICK.as_nanos()))
+        // In u64: a u128 division is a library call, and this runs before every call.
+        Some(time) => u64::try_from(time.as_nanos())
+            .map(|nanos| nanos.div_ceil(TICK_NANOS))
             .unwrap_or(NO_DEADLINE)
             .saturating_add(1),
         None => NO_DEADLINE,
