@@ -13,7 +13,8 @@ file `--out` names (one plugin folder only; e.g. a plugin written by `gwb plugin
 Steps for each build: (1) generate the `wit_world` bindings from the WIT contract with
 componentize-py's `bindings` command into plugins/target/python/bindings (for editors and type
 checkers; componentize-py generates the same ones inside the component), (2) componentize the
-plugin with the gwb_plugin SDK, (3) refuse the component unless its imports are only what gwb
+plugin with the gwb_plugin SDK (the module `gwb_component`, which exports the plugin's
+`app.Plugin` as both `gwb:rules/plugin` and `gwb:rules/plugin-facts`), (3) refuse the component unless its imports are only what gwb
 links: gwb:rules/types and gwb:rules/log 1.x and WASI 0.2 (checked by reading the component's
 import section here: wasm-tools is not a prerequisite, and loading through gwb would need a
 built host and a 10-20 s Cranelift compile; `gwb rules test` remains the final check).
@@ -27,11 +28,13 @@ import time
 from pathlib import Path
 from typing import List, NoReturn, Tuple
 
-# The WIT contract plugins are built against, the frozen 1.0.0 folder (wit/README.md): the one
+# The WIT contract plugins are built against, the frozen 1.1.0 folder (wit/README.md): the one
 # place it is named.
-WIT = Path("wit/gwb-rules@1.0.0")
-# The world in WIT a gwb rule plugin implements.
-WORLD = "rule-plugin"
+WIT = Path("wit/gwb-rules@1.1.0")
+# The world in WIT a gwb rule plugin of this SDK implements: `plugin` and `plugin-facts`.
+WORLD = "rule-plugin-with-facts"
+# The module componentize-py builds: it exports the plugin's app.Plugin under both interfaces.
+COMPONENT_MODULE = "gwb_component"
 # componentize-py, pinned: scripts/prereqs.sh installs exactly this version.
 COMPONENTIZE_PY_VERSION = "0.25.1"
 
@@ -153,7 +156,7 @@ def build(exe: str, plugin: Path, out: Path) -> None:
     started = time.monotonic()
     result = subprocess.run(
         [exe, "-d", str(REPO / WIT), "-w", WORLD, "componentize",
-         "-p", str(plugin), "-p", str(SDK), "app", "-o", str(out)],
+         "-p", str(plugin), "-p", str(SDK), COMPONENT_MODULE, "-o", str(out)],
         capture_output=True, text=True,
     )
     if result.returncode != 0:

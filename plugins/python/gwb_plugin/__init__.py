@@ -21,7 +21,6 @@ The `wit_world` bindings this package uses are generated from the WIT contract a
 from wit_world.exports.plugin import Stages
 from wit_world.imports.types import (
     Attribute,
-    CloudGroup,
     KeyValue,
     Member,
     MemberKind,
@@ -32,7 +31,7 @@ from wit_world.imports.types import (
 )
 
 from . import config, log
-from .group import GroupKind, extension, kind, label
+from .group import CloudGroup, GroupKind, extension, kind, label
 from .output import add, keep, remove, replace, skip, write
 from .plugin import RuleError, RulePlugin, export
 

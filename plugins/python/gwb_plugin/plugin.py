@@ -1,5 +1,7 @@
 """The base class a rule plugin subclasses, and `export`, which turns it into the component's
-`gwb:rules/plugin` export.
+`gwb:rules/plugin` export and, with the facts of each group passed by value, its
+`gwb:rules/plugin-facts` export (contract 1.1: the host calls the stages there). Both call the
+same stage code with the same `CloudGroup`.
 
 Every stage has a do-nothing default; the host calls only the stages in `STAGES`. One plugin
 object lives per plugin instance: it is made and configured once and then reused for many
@@ -18,6 +20,8 @@ from componentize_py_types import Err
 from wit_world.exports.plugin import PluginInfo, Stages
 from wit_world.imports import types
 from wit_world.imports.log import Level, log
+
+from .group import CloudGroup
 
 T = TypeVar("T")
 
@@ -47,16 +51,16 @@ class RulePlugin:
         """Reads the plugin's `config` table from the rules file, given as JSON text (`{}` when
         absent). The default ignores it. Use `gwb_plugin.config.parse` to refuse unknown keys."""
 
-    def filter(self, group: types.CloudGroup) -> types.FilterDecision:
+    def filter(self, group: CloudGroup) -> types.FilterDecision:
         """The filter stage: `write()` (the default) or `skip(reason)`."""
         return types.FilterDecision_Write()
 
-    def naming(self, group: types.CloudGroup, proposal: types.Proposal) -> types.NamingDecision:
+    def naming(self, group: CloudGroup, proposal: types.Proposal) -> types.NamingDecision:
         """The naming stage: cn, parent DN and sAMAccountName; the default changes nothing."""
         return types.NamingDecision(cn=None, parent_dn=None, sam_account_name=None)
 
     def mapping(
-        self, group: types.CloudGroup, proposal: types.Proposal
+        self, group: CloudGroup, proposal: types.Proposal
     ) -> List[types.AttributeEdit]:
         """The mapping stage: attribute edits; the default makes none."""
         return []
@@ -112,7 +116,8 @@ def _edits(edits: object) -> List[types.AttributeEdit]:
 
 def export(cls: Type[RulePlugin]) -> type:
     """The class componentize-py exports as `gwb:rules/plugin`: assign it to `Plugin` in the
-    plugin's `app.py` (`Plugin = export(MyPlugin)`)."""
+    plugin's `app.py` (`Plugin = export(MyPlugin)`). Its `FACTS` is the class exported as
+    `gwb:rules/plugin-facts` (by the module `gwb_component`); both run the same stages."""
     if not (isinstance(cls, type) and issubclass(cls, RulePlugin)):
         raise TypeError(f"export() takes a RulePlugin subclass, not {cls!r}")
     for attr in ("NAME", "VERSION"):
@@ -135,8 +140,65 @@ def export(cls: Type[RulePlugin]) -> type:
         plugin.configure(config_json)
         slot[0] = plugin
 
+    Facts = Optional[types.GroupFacts]
+
+    def filter_stage(facts: Facts, group: types.CloudGroup) -> types.FilterDecision:
+        return _boundary(
+            "the filter stage",
+            lambda: _checked(
+                "filter",
+                current().filter(CloudGroup(facts, group)),
+                _FILTER,
+                "write() or skip(reason)",
+            ),
+        )
+
+    def naming_stage(
+        facts: Facts, group: types.CloudGroup, proposal: types.Proposal
+    ) -> types.NamingDecision:
+        return _boundary(
+            "the naming stage",
+            lambda: _checked(
+                "naming",
+                current().naming(CloudGroup(facts, group), proposal),
+                _NAMING,
+                "a NamingDecision such as keep(parent_dn=...)",
+            ),
+        )
+
+    def mapping_stage(
+        facts: Facts, group: types.CloudGroup, proposal: types.Proposal
+    ) -> List[types.AttributeEdit]:
+        return _boundary(
+            "the mapping stage",
+            lambda: _edits(current().mapping(CloudGroup(facts, group), proposal)),
+        )
+
+    class PluginFacts:
+        """The `gwb:rules/plugin-facts` export of this component: the stages with the group's
+        facts (contract 1.1)."""
+
+        def filter(
+            self, facts: types.GroupFacts, group: types.CloudGroup
+        ) -> types.FilterDecision:
+            return filter_stage(facts, group)
+
+        def naming(
+            self, facts: types.GroupFacts, group: types.CloudGroup, proposal: types.Proposal
+        ) -> types.NamingDecision:
+            return naming_stage(facts, group, proposal)
+
+        def mapping(
+            self, facts: types.GroupFacts, group: types.CloudGroup, proposal: types.Proposal
+        ) -> List[types.AttributeEdit]:
+            return mapping_stage(facts, group, proposal)
+
     class Plugin:
-        """The `gwb:rules/plugin` export of this component."""
+        """The `gwb:rules/plugin` export of this component (the stages without the facts, as
+        contract 1.0 calls them)."""
+
+        FACTS = PluginFacts
+        """The `gwb:rules/plugin-facts` export, which `gwb_component` hands componentize-py."""
 
         def describe(self) -> PluginInfo:
             return PluginInfo(name=cls.NAME, version=cls.VERSION, stages=cls.STAGES)
@@ -145,32 +207,18 @@ def export(cls: Type[RulePlugin]) -> type:
             _boundary("configure", lambda: configure_new(config))
 
         def filter(self, group: types.CloudGroup) -> types.FilterDecision:
-            return _boundary(
-                "the filter stage",
-                lambda: _checked(
-                    "filter", current().filter(group), _FILTER, "write() or skip(reason)"
-                ),
-            )
+            return filter_stage(None, group)
 
         def naming(
             self, group: types.CloudGroup, proposal: types.Proposal
         ) -> types.NamingDecision:
-            return _boundary(
-                "the naming stage",
-                lambda: _checked(
-                    "naming",
-                    current().naming(group, proposal),
-                    _NAMING,
-                    "a NamingDecision such as keep(parent_dn=...)",
-                ),
-            )
+            return naming_stage(None, group, proposal)
 
         def mapping(
             self, group: types.CloudGroup, proposal: types.Proposal
         ) -> List[types.AttributeEdit]:
-            return _boundary(
-                "the mapping stage", lambda: _edits(current().mapping(group, proposal))
-            )
+            return mapping_stage(None, group, proposal)
 
     Plugin.__qualname__ = Plugin.__name__ = "Plugin"
+    PluginFacts.__qualname__ = PluginFacts.__name__ = "PluginFacts"
     return Plugin
