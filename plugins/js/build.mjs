@@ -9,6 +9,11 @@
 // path too; it is built from a copy of its folder and the SDK at the same paths in a temporary
 // folder (see `workspace`).
 //
+// The component's entry is a module build.mjs writes next to the plugin for the build (and then
+// deletes): it exports the plugin's `plugin` (definePlugin's result) as `gwb:rules/plugin` and
+// the same stages with the group's facts as `gwb:rules/plugin-facts` (contract 1.1), so a
+// plugin's entry module exports only `plugin`.
+//
 // Output: plugins/target/js/<name>.wasm (never committed) and plugins/target/js/types/*.d.ts.
 import { existsSync, readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -75,14 +80,37 @@ async function workspace(entry) {
   return { dir, entry: below(entry), temporary: true };
 }
 
+/**
+ * Writes the component's entry into `dir` (which holds `entry`) and returns its path: it exports
+ * `plugin` and, as `pluginFacts`, the facts export definePlugin keeps under PLUGIN_FACTS
+ * (gwb-plugin.js).
+ */
+async function componentEntry(dir, entry) {
+  const path = join(dir, `.gwb-component-${process.pid}.js`);
+  const from = JSON.stringify(`./${relative(dir, entry).split(sep).join("/")}`);
+  await writeFile(
+    path,
+    `import { plugin } from ${from};
+export { plugin };
+export const pluginFacts = plugin?.[Symbol.for("gwb:rules/plugin-facts")];
+if (pluginFacts === undefined) {
+  throw new Error(${JSON.stringify(`${basename(entry)} must export plugin = definePlugin({...}) (sdk/gwb-plugin.js)`)});
+}
+`,
+  );
+  return path;
+}
+
 async function build(entry, out) {
   const started = performance.now();
   const work = await workspace(entry);
-  process.chdir(work.dir);
   let component;
+  let source;
   try {
+    source = await componentEntry(work.dir, work.entry);
+    process.chdir(work.dir);
     ({ component } = await componentize({
-      sourcePath: work.entry,
+      sourcePath: source,
       witPath: WIT_DIR,
       worldName: WORLD,
       disableFeatures: DISABLED_FEATURES,
@@ -90,6 +118,7 @@ async function build(entry, out) {
   } finally {
     process.chdir(START);
     if (work.temporary) await rm(work.dir, { recursive: true, force: true });
+    else if (source !== undefined) await rm(source, { force: true });
   }
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, component);

@@ -12,9 +12,11 @@
 //     });
 //
 // The types of the contract (CloudGroup, Proposal, ...) are generated from the WIT folder by
-// build.mjs into plugins/target/js/types/.
+// build.mjs into plugins/target/js/types/. build.mjs exports `plugin` as `gwb:rules/plugin` and
+// its stages with the group's facts as `gwb:rules/plugin-facts` (contract 1.1, which the host
+// calls them through); both call the same stage code with the same {@link CloudGroup}.
 
-import { log as hostLog } from "gwb:rules/log@1.0.0";
+import { log as hostLog } from "gwb:rules/log@1.1.0";
 
 import { RUST_ESCAPED_RANGES } from "./rust-escaped.js";
 
@@ -187,15 +189,94 @@ export function parseConfig(configJson, fields) {
   return checkFields(value, fields);
 }
 
+// ---- the group -----------------------------------------------------------------------------
+
+/**
+ * A cloud group as read from Microsoft Graph, lent for one stage call. Read-only. The facts most
+ * rules read (id, displayName, mailEnabled, securityEnabled, whether it is a Microsoft 365 group,
+ * onPremisesSyncEnabled, the member count) come with the call; every other accessor asks the host
+ * and copies only what it returns. Optional values are `undefined` when absent.
+ */
+export class CloudGroup {
+  #facts;
+  #host;
+
+  /**
+   * The group of a stage call: with the facts that came with it (`plugin-facts`, contract 1.1),
+   * or, when none did (`plugin`, 1.0), with the facts read from the host. Made by the SDK.
+   */
+  constructor(facts, host) {
+    this.#facts = facts ?? {
+      id: host.id(),
+      displayName: host.displayName(),
+      mailEnabled: host.mailEnabled(),
+      securityEnabled: host.securityEnabled(),
+      unified: host.groupTypes().some((t) => asciiLower(t) === "unified"),
+      onPremisesSyncEnabled: host.onPremisesSyncEnabled(),
+      memberCount: host.memberCount(),
+    };
+    this.#host = host;
+  }
+
+  /** `id`: the group's object id (a GUID string). Always present. @returns {string} */
+  id() { return this.#facts.id; }
+  /** `displayName`. @returns {string | undefined} */
+  displayName() { return this.#facts.displayName; }
+  /** `mailEnabled`. @returns {boolean | undefined} */
+  mailEnabled() { return this.#facts.mailEnabled; }
+  /** `securityEnabled`. @returns {boolean | undefined} */
+  securityEnabled() { return this.#facts.securityEnabled; }
+  /** Whether `groupTypes` contains `Unified` (any case): a Microsoft 365 group. @returns {boolean} */
+  isUnified() { return this.#facts.unified; }
+  /** `onPremisesSyncEnabled`: true (synced from AD now), false (was synced), undefined (never). */
+  onPremisesSyncEnabled() { return this.#facts.onPremisesSyncEnabled; }
+  /** The number of direct members. @returns {number} */
+  memberCount() { return this.#facts.memberCount; }
+  /** `description`. */
+  description() { return this.#host.description(); }
+  /** `mail`: the primary SMTP address. */
+  mail() { return this.#host.mail(); }
+  /** `mailNickname`. */
+  mailNickname() { return this.#host.mailNickname(); }
+  /** `groupTypes`, e.g. `["Unified", "DynamicMembership"]`. @returns {string[]} */
+  groupTypes() { return this.#host.groupTypes(); }
+  /** `proxyAddresses`: `SMTP:` marks the primary address, `smtp:` secondary ones. @returns {string[]} */
+  proxyAddresses() { return this.#host.proxyAddresses(); }
+  /** `visibility`: `Public`, `Private`, `HiddenMembership` or undefined. */
+  visibility() { return this.#host.visibility(); }
+  /** `onPremisesSecurityIdentifier`. */
+  onPremisesSecurityIdentifier() { return this.#host.onPremisesSecurityIdentifier(); }
+  /** `onPremisesSamAccountName`. */
+  onPremisesSamAccountName() { return this.#host.onPremisesSamAccountName(); }
+  /** `securityIdentifier`: the cloud SID. */
+  securityIdentifier() { return this.#host.securityIdentifier(); }
+  /** `createdDateTime` as ISO 8601 text. */
+  createdDateTime() { return this.#host.createdDateTime(); }
+  /** `deletedDateTime` as ISO 8601 text. */
+  deletedDateTime() { return this.#host.deletedDateTime(); }
+  /** Graph beta `writebackConfiguration`, when the host was told to read it. */
+  writebackConfiguration() { return this.#host.writebackConfiguration(); }
+  /** One of `onPremisesExtensionAttributes.extensionAttribute1` .. `15`; `index` is 1..15. @param {number} index */
+  extensionAttribute(index) { return this.#host.extensionAttribute(index); }
+  /** All set `onPremisesExtensionAttributes`, keyed `extensionAttribute<N>`. */
+  extensionAttributes() { return this.#host.extensionAttributes(); }
+  /** One directory extension attribute by its full name `extension_<appid>_<name>`. @param {string} name */
+  directoryExtension(name) { return this.#host.directoryExtension(name); }
+  /** All directory extension attributes of the group. */
+  directoryExtensions() { return this.#host.directoryExtensions(); }
+  /** Direct members from position `start`, at most `count` of them (copied only when asked for). */
+  members(start, count) { return this.#host.members(start, count); }
+}
+
 // ---- group helpers -------------------------------------------------------------------------
 
 /**
- * The group's kind, classified as the host does from groupTypes, mailEnabled and
- * securityEnabled: `"microsoft365"`, `"mail-enabled-security"`, `"security"` or `"distribution"`.
+ * The group's kind, from the facts (groupTypes, mailEnabled and securityEnabled), classified as
+ * the host does: `"microsoft365"`, `"mail-enabled-security"`, `"security"` or `"distribution"`.
+ * @param {CloudGroup} group
  */
 export function groupKind(group) {
-  const unified = group.groupTypes().some((t) => asciiLower(t) === "unified");
-  if (unified) return "microsoft365";
+  if (group.isUnified()) return "microsoft365";
   if (group.securityEnabled() === true) {
     return group.mailEnabled() === true ? "mail-enabled-security" : "security";
   }
@@ -334,6 +415,12 @@ export function rustGlob(glob) {
 
 const STAGES = ["filter", "naming", "mapping"];
 
+/**
+ * Where {@link definePlugin}'s result keeps its `gwb:rules/plugin-facts` export, which build.mjs
+ * exports from the component as `pluginFacts`.
+ */
+export const PLUGIN_FACTS = Symbol.for("gwb:rules/plugin-facts");
+
 const DEFAULTS = {
   filter: () => FilterDecision.write(),
   naming: () => NamingDecision.keep(),
@@ -381,14 +468,15 @@ function guard(what, call) {
 }
 
 /**
- * Builds the `plugin` export from a definition:
+ * Builds the `plugin` export from a definition (and, under {@link PLUGIN_FACTS}, the same stages
+ * with the group's facts, which build.mjs exports as `plugin-facts`):
  *
  * - `name`, `version`: what `describe` reports;
  * - `stages`: the stages implemented, e.g. `["naming"]`; the host calls only these;
  * - `configure(configJson)`: optional; gets the `config` table as JSON text (`{}` when absent)
  *   and may keep what it needs on `this` (the definition); throw a RuleError to refuse it;
  * - `filter(group)`, `naming(group, proposal)`, `mapping(group, proposal)`: the stages, called
- *   with `this` the definition. A stage listed but not written does nothing (write, keep the
+ *   with `this` the definition and `group` a {@link CloudGroup}. A stage listed but not written does nothing (write, keep the
  *   proposal, no edits).
  *
  * Every entry point is guarded: see {@link RuleError} and the README on uncaught exceptions.
@@ -412,15 +500,26 @@ export function definePlugin(definition) {
   }
   const stage = (s) => (typeof definition[s] === "function" ? definition[s] : DEFAULTS[s]);
   const flags = Object.fromEntries(STAGES.map((s) => [s, stages.includes(s)]));
+  // The stages with the group's facts (`plugin-facts`), or without (`plugin`: facts undefined).
+  const withFacts = {
+    filter: (facts, host) =>
+      guard("filter", () => stage("filter").call(definition, new CloudGroup(facts, host))),
+    naming: (facts, host, proposal) =>
+      guard("naming", () => stage("naming").call(definition, new CloudGroup(facts, host), proposal)),
+    mapping: (facts, host, proposal) =>
+      guard("mapping", () =>
+        Array.from(stage("mapping").call(definition, new CloudGroup(facts, host), proposal)),
+      ),
+  };
   return {
     describe: () => ({ name, version, stages: { ...flags } }),
     configure: (configJson) =>
       guard("configure", () => {
         if (typeof definition.configure === "function") definition.configure(configJson);
       }),
-    filter: (group) => guard("filter", () => stage("filter").call(definition, group)),
-    naming: (group, proposal) => guard("naming", () => stage("naming").call(definition, group, proposal)),
-    mapping: (group, proposal) =>
-      guard("mapping", () => Array.from(stage("mapping").call(definition, group, proposal))),
+    filter: (host) => withFacts.filter(undefined, host),
+    naming: (host, proposal) => withFacts.naming(undefined, host, proposal),
+    mapping: (host, proposal) => withFacts.mapping(undefined, host, proposal),
+    [PLUGIN_FACTS]: withFacts,
   };
 }
