@@ -2,11 +2,15 @@
 //! most-read facts by value; the facts are exactly what the host's accessors give, for any
 //! group a cloud can send; 1.0 plugins keep being called through `plugin`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gwb_model::{CloudGroup, FilterDecision, Member, MemberKind, Rule};
+use gwb_model::{
+    CloudGroup, DesiredGroup, FilterDecision, Member, MemberKind, Rule, TargetCapabilities,
+};
+use gwb_wasm::PluginSpec;
 
-use crate::support::load;
+use crate::support::{RUNTIME, group, load, spec};
 
 #[test]
 fn sdk_plugins_take_the_facts_by_value_and_a_1_0_plugin_does_not() {
@@ -14,6 +18,52 @@ fn sdk_plugins_take_the_facts_by_value_and_a_1_0_plugin_does_not() {
         assert!(load(example, "{}").info().facts_by_value, "{example}");
     }
     assert!(!load("contract_1_0", "{}").info().facts_by_value);
+}
+
+/// The Python and JavaScript SDKs export `plugin-facts` too, and their stages answer through it:
+/// the displayName from the facts, an extension attribute from the host (one example each: a
+/// load compiles for 10-20 s).
+#[test]
+fn python_and_js_sdk_plugins_take_the_facts_by_value() {
+    let config = r#"{"default_ou": "OU=Groups,DC=contoso,DC=com", "routes": [
+        {"prefix": "FIN-", "ou": "OU=Finance,DC=contoso,DC=com"},
+        {"extension_attribute": "extensionAttribute1", "equals": "Sales", "ou": "OU=Sales,DC=contoso,DC=com"}]}"#;
+    let mut sales = Arc::unwrap_or_clone(group("2", "Team"));
+    sales.extension_attributes = BTreeMap::from([("extensionAttribute1".into(), "Sales".into())]);
+    let sales = Arc::new(sales);
+    for path in [
+        test_support::built_python_plugin("ou_router"),
+        test_support::built_js_plugin("ou-router"),
+    ] {
+        let shown = path.display().to_string();
+        let plugin = RUNTIME
+            .load(&PluginSpec {
+                path,
+                ..spec("ou_router", config)
+            })
+            .unwrap_or_else(|e| panic!("{shown} loads: {e}"));
+        assert!(plugin.info().facts_by_value, "{shown}");
+        let mut router = plugin.instantiate().unwrap();
+        let mut parent = |g: &Arc<CloudGroup>| {
+            router
+                .naming(
+                    g,
+                    &mut DesiredGroup::default(),
+                    TargetCapabilities::default(),
+                )
+                .map(|n| n.parent_dn)
+        };
+        assert_eq!(
+            parent(&group("1", "fin-Payroll")),
+            Ok(Some("OU=Finance,DC=contoso,DC=com".into())),
+            "{shown}"
+        );
+        assert_eq!(
+            parent(&sales),
+            Ok(Some("OU=Sales,DC=contoso,DC=com".into())),
+            "{shown}"
+        );
+    }
 }
 
 /// What the misbehave plugin's `read-facts` mode reports for `group` (as a filter skip reason).
