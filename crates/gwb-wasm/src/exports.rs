@@ -51,6 +51,16 @@ impl ExportsPre {
         })
     }
 
+    /// The same plugin seen as a 1.0 host would see it: its stages called through `plugin`
+    /// even when it exports `plugin-facts` (tests of the SDKs' 1.0 route).
+    #[cfg(test)]
+    pub(crate) fn without_facts(&self) -> Self {
+        Self {
+            facts: None,
+            ..self.clone()
+        }
+    }
+
     /// Whether the plugin's stages are called through `plugin-facts`.
     pub(crate) fn uses_facts(&self) -> bool {
         self.facts.is_some()

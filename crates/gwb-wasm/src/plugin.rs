@@ -338,6 +338,64 @@ mod tests {
         assert_eq!(instance.stats().recycles, 1);
     }
 
+    /// A plugin built with the SDK answers the same through `plugin` (the 1.0 route, where the
+    /// SDK reads the facts through the host's accessors) as through `plugin-facts`.
+    #[test]
+    fn an_sdk_plugin_answers_the_same_through_the_1_0_route() {
+        use gwb_model::{FilterDecision, Member, MemberKind, Rule};
+
+        let runtime = crate::Runtime::new(crate::RuntimeOptions::default()).unwrap();
+        let spec = PluginSpec {
+            name: "misbehave".into(),
+            path: test_support::built_plugin("misbehave"),
+            config_json: r#"{"stage": "filter", "mode": "read-facts"}"#.into(),
+            limits: Limits::default(),
+            sha256_pin: None,
+        };
+        let loaded = runtime.load(&spec).unwrap();
+        let with_facts = &loaded.shared;
+        assert!(with_facts.pre.uses_facts());
+        let without_facts = Arc::new(Shared {
+            spec: spec.clone(),
+            kit: with_facts.kit.clone(),
+            pre: with_facts.pre.without_facts(),
+            info: with_facts.info.clone(),
+            cache_status: with_facts.cache_status.clone(),
+            label: with_facts.label.clone(),
+            spare: Mutex::new(None),
+            log_budget: Arc::default(),
+            recycles: AtomicU64::new(0),
+        });
+        let mut by_value = loaded.instantiate().unwrap();
+        let mut by_calls = crate::PluginInstance::new(
+            Arc::clone(&without_facts),
+            instance::start(&without_facts).unwrap(),
+        );
+        let group = Arc::new(gwb_model::CloudGroup {
+            id: "3f1c0a9e-0000-4000-8000-000000000002".into(),
+            display_name: Some("Ops \"EU\" ✓\t".into()),
+            mail_enabled: Some(true),
+            security_enabled: Some(true),
+            group_types: vec!["unified".into()],
+            on_premises_sync_enabled: Some(true),
+            members: (0..300)
+                .map(|i| Member {
+                    id: format!("m{i}"),
+                    kind: MemberKind::Group,
+                })
+                .collect(),
+            ..gwb_model::CloudGroup::default()
+        });
+        let expected = FilterDecision::Skip(
+            "id=\"3f1c0a9e-0000-4000-8000-000000000002\" displayName=Some(\"Ops \\\"EU\\\" ✓\\t\") \
+             mailEnabled=Some(true) securityEnabled=Some(true) unified=true \
+             onPremisesSyncEnabled=Some(true) memberCount=300 agree=true"
+                .into(),
+        );
+        assert_eq!(by_value.filter(&group), Ok(expected.clone()));
+        assert_eq!(by_calls.filter(&group), Ok(expected));
+    }
+
     #[test]
     fn pins_ignore_case_and_prefix() {
         assert_eq!(normalise_pin(" sha256:ABCdef "), "abcdef");
