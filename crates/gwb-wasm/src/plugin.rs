@@ -338,17 +338,17 @@ mod tests {
         assert_eq!(instance.stats().recycles, 1);
     }
 
-    /// A plugin built with the SDK answers the same through `plugin` (the 1.0 route, where the
-    /// SDK reads the facts through the host's accessors) as through `plugin-facts`.
-    #[test]
-    fn an_sdk_plugin_answers_the_same_through_the_1_0_route() {
-        use gwb_model::{FilterDecision, Member, MemberKind, Rule};
-
+    /// An instance of the plugin at `path` whose stages go through `plugin-facts`, and one whose
+    /// stages go through `plugin` (as a 1.0 host calls them).
+    fn both_routes(
+        path: PathBuf,
+        config_json: &str,
+    ) -> (crate::PluginInstance, crate::PluginInstance) {
         let runtime = crate::Runtime::new(crate::RuntimeOptions::default()).unwrap();
         let spec = PluginSpec {
-            name: "misbehave".into(),
-            path: test_support::built_plugin("misbehave"),
-            config_json: r#"{"stage": "filter", "mode": "read-facts"}"#.into(),
+            name: "under-test".into(),
+            path,
+            config_json: config_json.into(),
             limits: Limits::default(),
             sha256_pin: None,
         };
@@ -356,7 +356,7 @@ mod tests {
         let with_facts = &loaded.shared;
         assert!(with_facts.pre.uses_facts());
         let without_facts = Arc::new(Shared {
-            spec: spec.clone(),
+            spec,
             kit: with_facts.kit.clone(),
             pre: with_facts.pre.without_facts(),
             info: with_facts.info.clone(),
@@ -366,10 +366,22 @@ mod tests {
             log_budget: Arc::default(),
             recycles: AtomicU64::new(0),
         });
-        let mut by_value = loaded.instantiate().unwrap();
-        let mut by_calls = crate::PluginInstance::new(
+        let by_calls = crate::PluginInstance::new(
             Arc::clone(&without_facts),
             instance::start(&without_facts).unwrap(),
+        );
+        (loaded.instantiate().unwrap(), by_calls)
+    }
+
+    /// A plugin built with the Rust SDK answers the same through `plugin` (the 1.0 route, where
+    /// the SDK reads the facts through the host's accessors) as through `plugin-facts`.
+    #[test]
+    fn a_rust_sdk_plugin_answers_the_same_through_the_1_0_route() {
+        use gwb_model::{FilterDecision, Member, MemberKind, Rule};
+
+        let (mut by_value, mut by_calls) = both_routes(
+            test_support::built_plugin("misbehave"),
+            r#"{"stage": "filter", "mode": "read-facts"}"#,
         );
         let group = Arc::new(gwb_model::CloudGroup {
             id: "3f1c0a9e-0000-4000-8000-000000000002".into(),
@@ -394,6 +406,66 @@ mod tests {
         );
         assert_eq!(by_value.filter(&group), Ok(expected.clone()));
         assert_eq!(by_calls.filter(&group), Ok(expected));
+    }
+
+    /// The Python and JavaScript SDKs' 1.0 route too: their ou-router routes the same by
+    /// displayName (a fact) and by an extension attribute (always read from the host), and
+    /// fails a group no route takes with the same words.
+    #[test]
+    fn python_and_javascript_sdk_plugins_answer_the_same_through_the_1_0_route() {
+        use gwb_model::{DesiredGroup, Rule, TargetCapabilities};
+
+        let config = r#"{"routes": [
+            {"prefix": "FIN-", "ou": "OU=Finance,DC=contoso,DC=com"},
+            {"extension_attribute": "extensionAttribute3", "equals": "Sales", "ou": "OU=Sales,DC=contoso,DC=com"}
+        ]}"#;
+        let group = |id: &str, name: &str, attribute: Option<&str>| {
+            let mut group = gwb_model::CloudGroup {
+                id: id.into(),
+                display_name: Some(name.into()),
+                security_enabled: Some(true),
+                ..gwb_model::CloudGroup::default()
+            };
+            if let Some(value) = attribute {
+                group
+                    .extension_attributes
+                    .insert("extensionAttribute3".into(), value.into());
+            }
+            Arc::new(group)
+        };
+        let groups = [
+            group("g1", "fin-Payroll", None),
+            group("g2", "Team", Some("Sales")),
+            group("g3", "Team \"Ω\"", Some("Other")),
+        ];
+        for path in [
+            test_support::built_python_plugin("ou_router"),
+            test_support::built_js_plugin("ou-router"),
+        ] {
+            let (mut by_value, mut by_calls) = both_routes(path.clone(), config);
+            for group in &groups {
+                let mut naming = |plugin: &mut crate::PluginInstance| {
+                    plugin
+                        .naming(
+                            group,
+                            &mut DesiredGroup::default(),
+                            TargetCapabilities::default(),
+                        )
+                        .map(|n| n.parent_dn)
+                        .map_err(|e| format!("{e:?}"))
+                };
+                let answer = naming(&mut by_value);
+                assert_eq!(naming(&mut by_calls), answer, "{}", path.display());
+                match group.id.as_str() {
+                    "g1" => assert_eq!(answer, Ok(Some("OU=Finance,DC=contoso,DC=com".into()))),
+                    "g2" => assert_eq!(answer, Ok(Some("OU=Sales,DC=contoso,DC=com".into()))),
+                    _ => assert!(
+                        answer.as_ref().is_err_and(|e| e.contains("g3")),
+                        "{answer:?}"
+                    ),
+                }
+            }
+        }
     }
 
     #[test]
