@@ -444,7 +444,7 @@ mod tests {
         ] {
             let (mut by_value, mut by_calls) = both_routes(path.clone(), config);
             for group in &groups {
-                let mut naming = |plugin: &mut crate::PluginInstance| {
+                let naming = |plugin: &mut crate::PluginInstance| {
                     plugin
                         .naming(
                             group,
