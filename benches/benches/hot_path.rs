@@ -19,7 +19,8 @@ use gwb_wasm::Runtime;
 /// Groups built ahead of each timed batch; the pool then holds this many member lists.
 const BATCH: u64 = 16;
 
-/// Unwraps a setup step; a missing plugin component says to run scripts/build-plugins.sh first.
+/// Unwraps a setup step (a component that was not built panics in `test_support`, saying what
+/// to run).
 fn setup<T>(result: Result<T, gwb_benches::BenchError>) -> T {
     result.unwrap_or_else(|e| panic!("{e}"))
 }

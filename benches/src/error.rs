@@ -1,7 +1,5 @@
 //! Why a benchmark variant could not be set up.
 
-use std::path::PathBuf;
-
 /// A setup failure of the workload or of one rule variant.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -25,12 +23,6 @@ pub enum BenchError {
         plugin: &'static str,
         /// The Lua error.
         source: mlua::Error,
-    },
-    /// A plugin component has not been built.
-    #[error("plugin component {} is missing: run scripts/build-plugins.sh first", path.display())]
-    MissingPlugin {
-        /// Where the component was expected.
-        path: PathBuf,
     },
     /// The WebAssembly runtime refused to start or to load a plugin.
     #[error("WebAssembly plugin `{plugin}`: {message}")]

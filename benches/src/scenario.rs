@@ -19,8 +19,9 @@ pub const DEFAULT_OU: &str = "OU=Cloud Groups,DC=contoso,DC=com";
 pub struct ChainEntry {
     /// The plugin's name in the rules file and in reports.
     pub name: &'static str,
-    /// The component's file name in `plugins/target/wasm32-wasip2/release/`.
-    pub wasm_file: &'static str,
+    /// The Rust crate's and the Python module's name (`ou_router`): their components' file
+    /// names without `.wasm`. The JavaScript component is named after `name`.
+    pub module: &'static str,
     /// The `config` table as JSON, read by the native twin and the WebAssembly component.
     pub config_json: &'static str,
     /// The same rules for the Lua twin: regular expressions become the equivalent Lua patterns
@@ -32,7 +33,7 @@ pub struct ChainEntry {
 /// written back and member bounds (so the filter reads the member count, but never a member).
 pub const GROUP_FILTER: ChainEntry = ChainEntry {
     name: "group-filter",
-    wasm_file: "group_filter.wasm",
+    module: "group_filter",
     config_json: r#"{
         "exclude": ["*-test", "re:^[Tt][Mm][Pp][_-]"],
         "kinds": ["m365", "security", "mail-enabled-security"],
@@ -51,7 +52,7 @@ pub const GROUP_FILTER: ChainEntry = ChainEntry {
 /// attribute) and a default OU. The benchmark group matches only the last route.
 pub const OU_ROUTER: ChainEntry = ChainEntry {
     name: "ou-router",
-    wasm_file: "ou_router.wasm",
+    module: "ou_router",
     config_json: r#"{
         "default_ou": "OU=Cloud Groups,DC=contoso,DC=com",
         "routes": [
@@ -79,7 +80,7 @@ pub const OU_ROUTER: ChainEntry = ChainEntry {
 /// `sam-name`: names like `grp-PlatformE-1a2b3c`.
 pub const SAM_NAME: ChainEntry = ChainEntry {
     name: "sam-name",
-    wasm_file: "sam_name.wasm",
+    module: "sam_name",
     config_json: r#"{"prefix": "grp-"}"#,
     lua_config_json: r#"{"prefix": "grp-"}"#,
 };

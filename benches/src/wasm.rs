@@ -1,7 +1,7 @@
 //! The WebAssembly variants: the example plugins' real components in each language, built by
 //! `scripts/build-plugins.sh` and run by gwb-wasm with the rules file's default limits.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gwb_model::Rule;
 use gwb_wasm::{Limits, Plugin, PluginSpec, Runtime, RuntimeOptions};
@@ -34,32 +34,27 @@ impl Language {
         }
     }
 
-    /// Where `scripts/build-plugins.sh` puts the component of `entry` in this language.
+    /// Where `scripts/build-plugins.sh` puts the component of `entry` in this language; panics,
+    /// saying what to run, when it has not been built.
     pub fn component(self, entry: &ChainEntry) -> PathBuf {
-        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target");
         match self {
-            Language::Rust => target.join("wasm32-wasip2/release").join(entry.wasm_file),
-            // The Python examples are modules named as the Rust crates' files.
-            Language::Python => target.join("python").join(entry.wasm_file),
-            Language::Js => target.join("js").join(format!("{}.wasm", entry.name)),
+            Language::Rust => test_support::built_plugin(entry.module),
+            Language::Python => test_support::built_python_plugin(entry.module),
+            Language::Js => test_support::built_js_plugin(entry.name),
         }
     }
 }
 
 /// The rules-file entry of one chain plugin in `language`, with the rules file's default
-/// limits, or [`BenchError::MissingPlugin`] when its component has not been built.
-pub fn spec(language: Language, entry: &ChainEntry) -> Result<PluginSpec, BenchError> {
-    let path = language.component(entry);
-    if !path.is_file() {
-        return Err(BenchError::MissingPlugin { path });
-    }
-    Ok(PluginSpec {
+/// limits.
+pub fn spec(language: Language, entry: &ChainEntry) -> PluginSpec {
+    PluginSpec {
         name: entry.name.into(),
-        path,
+        path: language.component(entry),
         config_json: entry.config_json.into(),
         limits: Limits::default(),
         sha256_pin: None,
-    })
+    }
 }
 
 /// A runtime compiling through `cache_dir`, or compiling on every load when `None`.
@@ -74,7 +69,7 @@ pub fn load(
     entry: &ChainEntry,
 ) -> Result<Plugin, BenchError> {
     runtime
-        .load(&spec(language, entry)?)
+        .load(&spec(language, entry))
         .map_err(|e| wasm_error(entry.name, &e))
 }
 
