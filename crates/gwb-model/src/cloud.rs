@@ -122,13 +122,16 @@ pub enum GroupKind {
 }
 
 impl CloudGroup {
-    /// Classifies the group from `groupTypes`, `mailEnabled` and `securityEnabled`.
-    pub fn kind(&self) -> GroupKind {
-        if self
-            .group_types
+    /// Whether `groupTypes` contains `Unified` (ASCII case ignored): a Microsoft 365 group.
+    pub fn is_unified(&self) -> bool {
+        self.group_types
             .iter()
             .any(|t| t.eq_ignore_ascii_case("Unified"))
-        {
+    }
+
+    /// Classifies the group from `groupTypes`, `mailEnabled` and `securityEnabled`.
+    pub fn kind(&self) -> GroupKind {
+        if self.is_unified() {
             GroupKind::Microsoft365
         } else if self.security_enabled == Some(true) {
             if self.mail_enabled == Some(true) {

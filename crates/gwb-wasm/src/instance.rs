@@ -204,10 +204,7 @@ fn group_facts(group: &CloudGroup) -> types::GroupFacts<'_> {
         display_name: group.display_name.as_deref(),
         mail_enabled: group.mail_enabled,
         security_enabled: group.security_enabled,
-        unified: group
-            .group_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("Unified")),
+        unified: group.is_unified(),
         on_premises_sync_enabled: group.on_premises_sync_enabled,
         member_count: crate::host::member_count(group),
     }
