@@ -265,6 +265,22 @@ fn label(spec: &PluginSpec, described: &WitPluginInfo) -> String {
 mod tests {
     use super::*;
 
+    /// A plugin like `loaded` (same engine, description and label) with another spec and
+    /// exports, and no spare instance, log use or recycles yet.
+    fn variant(loaded: &Shared, spec: PluginSpec, pre: ExportsPre) -> Arc<Shared> {
+        Arc::new(Shared {
+            spec,
+            kit: loaded.kit.clone(),
+            pre,
+            info: loaded.info.clone(),
+            cache_status: loaded.cache_status.clone(),
+            label: loaded.label.clone(),
+            spare: Mutex::new(None),
+            log_budget: Arc::default(),
+            recycles: AtomicU64::new(0),
+        })
+    }
+
     /// A fresh instance whose `configure` fails (here: the configuration is swapped for one the
     /// plugin refuses under a live instance, as a configure that fits its startup budget at load
     /// and not later would) fails the group with the load error's words, and the next call
@@ -286,20 +302,14 @@ mod tests {
         };
         let loaded = runtime.load(&spec).unwrap();
         let good = &loaded.shared;
-        let refused = Arc::new(Shared {
-            spec: PluginSpec {
+        let refused = variant(
+            good,
+            PluginSpec {
                 config_json: r#"{"stage": "naming", "mode": "no-such-mode"}"#.into(),
                 ..spec
             },
-            kit: good.kit.clone(),
-            pre: good.pre.clone(),
-            info: good.info.clone(),
-            cache_status: good.cache_status.clone(),
-            label: good.label.clone(),
-            spare: Mutex::new(None),
-            log_budget: Arc::default(),
-            recycles: AtomicU64::new(0),
-        });
+            good.pre.clone(),
+        );
         let live = good.spare.lock().unwrap().take().unwrap();
         let mut instance = crate::PluginInstance::new(refused, live);
         let group = Arc::new(gwb_model::CloudGroup {
@@ -355,17 +365,7 @@ mod tests {
         let loaded = runtime.load(&spec).unwrap();
         let with_facts = &loaded.shared;
         assert!(with_facts.pre.uses_facts());
-        let without_facts = Arc::new(Shared {
-            spec,
-            kit: with_facts.kit.clone(),
-            pre: with_facts.pre.without_facts(),
-            info: with_facts.info.clone(),
-            cache_status: with_facts.cache_status.clone(),
-            label: with_facts.label.clone(),
-            spare: Mutex::new(None),
-            log_budget: Arc::default(),
-            recycles: AtomicU64::new(0),
-        });
+        let without_facts = variant(with_facts, spec, with_facts.pre.without_facts());
         let by_calls = crate::PluginInstance::new(
             Arc::clone(&without_facts),
             instance::start(&without_facts).unwrap(),
