@@ -50,7 +50,7 @@ pub struct Policy {
     pub managed_attributes: Vec<String>,
 }
 
-/// The attributes gwb reads on every group it owns by default (DOMAIN.md's mapping plus
+/// The attributes gwb reads on every group it owns by default (docs/domain.md's mapping plus
 /// Exchange's).
 pub const DEFAULT_MANAGED_ATTRIBUTES: [&str; 13] = [
     "adminDescription",

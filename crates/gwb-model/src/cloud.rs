@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// A group in Microsoft Entra ID with the properties gwb reads (see GRAPH.md).
+/// A group in Microsoft Entra ID with the properties gwb reads (see docs/graph.md).
 ///
 /// Field names follow Graph's; absent properties are `None` or empty. Members are the group's
 /// direct members only.
@@ -108,7 +108,7 @@ impl MemberKind {
     }
 }
 
-/// What kind of cloud group this is, as DOMAIN.md distinguishes them.
+/// What kind of cloud group this is, as docs/domain.md distinguishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupKind {
     /// A Microsoft 365 group (`groupTypes` contains `Unified`).

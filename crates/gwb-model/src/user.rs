@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What Graph says about where a user came from on-premises (GRAPH.md, `/users/delta`).
+/// What Graph says about where a user came from on-premises (docs/graph.md, `/users/delta`).
 ///
 /// Only users synced from AD (`onPremisesSyncEnabled = true`) are written as members; a
 /// cloud-only user is skipped as a member (and counted in reports) whatever else it carries:

@@ -1,4 +1,4 @@
-//! The built-in defaults: what Microsoft's products write back for a cloud group (DOMAIN.md),
+//! The built-in defaults: what Microsoft's products write back for a cloud group (docs/domain.md),
 //! so that an organization with no plugin gets what Entra Connect or Cloud Sync would write.
 
 use gwb_model::{CloudGroup, DesiredGroup, GroupKind, TargetCapabilities, anchor_for};
@@ -200,7 +200,7 @@ impl Defaults {
     }
 }
 
-/// What a cloud group becomes in AD (DOMAIN.md): from
+/// What a cloud group becomes in AD (docs/domain.md): from
 /// `writebackConfiguration.onPremisesGroupType` when set, else Microsoft 365 → universal
 /// distribution, security → universal security; mail-enabled in AD only when it is in the
 /// cloud and is not asked to be a plain security group.

@@ -5,7 +5,7 @@ use crate::bindings::gwb::rules::types::{
     CloudGroup as HostGroup, GroupFacts, KeyValue, Member, WritebackConfiguration,
 };
 
-/// What kind of cloud group this is (see DOMAIN.md).
+/// What kind of cloud group this is (see docs/domain.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupKind {
     /// A Microsoft 365 group (`groupTypes` contains `Unified`).

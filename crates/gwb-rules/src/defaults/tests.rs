@@ -1,4 +1,4 @@
-//! The defaults checked against DOMAIN.md's tables.
+//! The defaults checked against docs/domain.md's tables.
 
 use gwb_model::{CloudGroup, Member, MemberKind, TargetCapabilities, WritebackConfiguration};
 
