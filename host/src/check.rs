@@ -115,7 +115,7 @@ async fn check_graph(rules: &RulesFile, list: &mut Checklist) {
         Err(error) => {
             list.fail(
                 format!("graph: {error:#}"),
-                "see the README's [graph] table",
+                "see docs/rules-file.md, [graph]",
             );
             return;
         }
@@ -158,7 +158,7 @@ async fn check_ad(rules: &RulesFile, list: &mut Checklist) {
     let (section, config) = match ad_section(rules).and_then(|s| Ok((s, ad_config(s)?))) {
         Ok(pair) => pair,
         Err(error) => {
-            list.fail(format!("ad: {error:#}"), "see the README's [ad] table");
+            list.fail(format!("ad: {error:#}"), "see docs/rules-file.md, [ad]");
             return;
         }
     };

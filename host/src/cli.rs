@@ -254,7 +254,7 @@ pub struct DisableArgs {
     pub delete: bool,
 
     /// Remove gwb's mark, record and Group_ anchors from every group gwb owns, leaving them
-    /// as ordinary AD groups with their members (see the README about Entra Connect).
+    /// as ordinary AD groups with their members (see docs/operations.md about Entra Connect).
     #[arg(long)]
     pub release: bool,
 

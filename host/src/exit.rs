@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-/// How a run ended. The numbers are part of gwb's interface (see the README).
+/// How a run ended. The numbers are part of gwb's interface (docs/commands.md lists them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: everything was done.

@@ -131,7 +131,7 @@ fn render(args: &InitArgs) -> anyhow::Result<String> {
     );
     Ok(format!(
         r#"# gwb rules for one Entra tenant and one AD forest, written by `gwb init`.
-# Every key is explained in the README's "Rules file" section. Check it with
+# Every key is explained in gwb's docs/rules-file.md. Check it with
 # `gwb --rules <this file> check`, preview with `plan`, write with `sync`.
 
 [defaults]

@@ -32,8 +32,8 @@ pub fn graph_section(rules: &RulesFile) -> anyhow::Result<&GraphSection> {
     match &rules.graph {
         Some(graph) => Ok(graph),
         None => bail!(
-            "{}: there is no [graph] table; add tenant_id, client_id and a credential (see the \
-             README's \"Rules file\" section)",
+            "{}: there is no [graph] table; add tenant_id, client_id and a credential (see \
+             docs/rules-file.md, [graph])",
             rules.path.display()
         ),
     }
@@ -44,8 +44,8 @@ pub fn ad_section(rules: &RulesFile) -> anyhow::Result<&AdSection> {
     match &rules.ad {
         Some(ad) => Ok(ad),
         None => bail!(
-            "{}: there is no [ad] table; add url, bind_dn and password (see the README's \
-             \"Rules file\" section)",
+            "{}: there is no [ad] table; add url, bind_dn and password (see \
+             docs/rules-file.md, [ad])",
             rules.path.display()
         ),
     }
@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(guards(&rules.guards), Guards::default());
         assert_eq!(policy(&rules), Policy::default());
         assert_eq!(plugin_spec(&rules.plugins[0]).limits, Limits::default());
-        // And they are the README's.
+        // And they are those docs/rules-file.md documents.
         assert_eq!(
             Limits::default(),
             Limits {

@@ -1,5 +1,5 @@
 //! The defaults of the limits every run respects: a plugin's sandbox limits and the guards'
-//! thresholds. The rules file (README "Rules file") documents these values; the rules-file
+//! thresholds. docs/rules-file.md documents these values; the rules-file
 //! parser, the plugin runtime and the guards all take them from here, so they cannot drift.
 
 /// A plugin call's time budget when the rules file sets no `limits.time_ms`, in milliseconds.

@@ -531,9 +531,9 @@ fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError
     let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1);
     let message = error.message().trim().to_owned();
     let hint = if message.contains("unknown field") {
-        "remove or correct the key; the README's \"Rules file\" section lists every key"
+        "remove or correct the key; docs/rules-file.md lists every key"
     } else if message.contains("missing field") {
-        "add the key; the README's \"Rules file\" section lists every key with its default"
+        "add the key; docs/rules-file.md lists every key with its default"
     } else {
         "check the TOML syntax at that line (quotes around strings, [table] headers)"
     };

@@ -144,7 +144,7 @@ fn defaults_apply_when_keys_are_absent() {
     .expect("valid");
     assert_eq!(rules.defaults.naming, NamingScheme::DisplayName);
     assert_eq!(rules.on_plugin_fault, FaultPolicy::SkipGroup);
-    // The README's documented defaults.
+    // The defaults docs/rules-file.md documents.
     assert_eq!(rules.plugins[0].limits.time, Duration::from_millis(50));
     assert_eq!(rules.plugins[0].limits.memory_bytes, 16 << 20);
     assert_eq!(rules.plugins[0].limits.recycle_after_calls, 10_000);
