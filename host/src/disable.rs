@@ -95,15 +95,7 @@ pub async fn run(
     // Before AD: without a preview there is nothing to compare with.
     let preview = match mode {
         Mode::Plan => None,
-        _ => Some(Preview::load(state_dir)?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "there is no preview of `gwb disable` in {}; nothing was done. Run `gwb \
-                 disable --plan` first, read what it says each mode does to every group gwb \
-                 owns, then run `gwb disable --{}` again",
-                state_dir.display(),
-                mode.name()
-            )
-        })?),
+        _ => Some(saved_preview(state_dir, mode)?),
     };
     let mut report = DisableReport {
         mode: mode.name().into(),
@@ -115,18 +107,8 @@ pub async fn run(
     report.timings.ad_connect = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
     let owner = OwnerMark::for_tenant(&graph.tenant_id);
-    let read = settings::policy(rules).read_attributes(&[]);
-    let current = directory
-        .read_owned(
-            &managed,
-            &read,
-            discovery.capabilities.external_directory_object_id,
-        )
-        .await
-        .context("reading the groups gwb owns failed; nothing was written")?;
-    let owned = disable::owned_groups(current, &owner);
+    let owned = read_owned_groups(rules, &mut directory, &discovery, &owner).await?;
     report.timings.ad_read = started.elapsed().as_secs_f64();
     report.summary.owned = owned.len();
     report.summary.protected_skipped = owned.iter().filter(|g| g.protected).count();
@@ -161,16 +143,8 @@ pub async fn run(
     }
 
     // Off before the first write: a crash from here on leaves sync refusing, never resuming.
-    Disabled {
-        mode: mode.name().into(),
-        at_unix: now,
-    }
-    .save(state_dir)?;
+    turn_off(graph, mode, now)?;
     report.disabled_at = Some(http_date(now));
-    let state = settings::state_path(graph);
-    gwb_graph::remove_state(&state)
-        .with_context(|| format!("cannot remove the Graph state {}", state.display()))?;
-    Preview::remove(state_dir)?;
 
     let started = Instant::now();
     if !plan.is_empty() {
@@ -188,6 +162,55 @@ pub async fn run(
     };
     let stdout = report.render_summary(options.detail);
     finish(report, options, exit, stdout)
+}
+
+/// The preview `gwb disable --plan` saved, which every other mode needs.
+fn saved_preview(state_dir: &std::path::Path, mode: Mode) -> anyhow::Result<Preview> {
+    Preview::load(state_dir)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "there is no preview of `gwb disable` in {}; nothing was done. Run `gwb \
+             disable --plan` first, read what it says each mode does to every group gwb \
+             owns, then run `gwb disable --{}` again",
+            state_dir.display(),
+            mode.name()
+        )
+    })
+}
+
+/// Every group gwb owns in the managed OUs (its mark), with what each mode needs to read.
+async fn read_owned_groups(
+    rules: &RulesFile,
+    directory: &mut gwb_ad::Directory,
+    discovery: &gwb_ad::Discovery,
+    owner: &OwnerMark,
+) -> anyhow::Result<Vec<gwb_ad::CurrentGroup>> {
+    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
+    let read = settings::policy(rules).read_attributes(&[]);
+    let current = directory
+        .read_owned(
+            &managed,
+            &read,
+            discovery.capabilities.external_directory_object_id,
+        )
+        .await
+        .context("reading the groups gwb owns failed; nothing was written")?;
+    Ok(disable::owned_groups(current, owner))
+}
+
+/// Turns writeback off before the first write: records `mode` and `now`, and removes the Graph
+/// delta state and the used preview, so a crash from here on leaves sync refusing.
+fn turn_off(graph: &gwb_rules::config::GraphSection, mode: Mode, now: u64) -> anyhow::Result<()> {
+    let state_dir = &graph.state_dir;
+    Disabled {
+        mode: mode.name().into(),
+        at_unix: now,
+    }
+    .save(state_dir)?;
+    let state = settings::state_path(graph);
+    gwb_graph::remove_state(&state)
+        .with_context(|| format!("cannot remove the Graph state {}", state.display()))?;
+    Preview::remove(state_dir)?;
+    Ok(())
 }
 
 /// `--plan`: the preview for people with the LDIF of `--delete` and `--release`, and the

@@ -214,35 +214,63 @@ fn verify_assertion(
     client_id: &str,
     token_url: &str,
 ) -> Result<String, TokenRefusal> {
-    let malformed = |what: &str| {
-        TokenRefusal::client(50027, format!("JWT token is invalid or malformed: {what}."))
-    };
-    let mut parts = assertion.split('.');
-    let (Some(header_b64), Some(claims_b64), Some(sig_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("not three parts"));
-    };
-    let decode_json = |part: &str| -> Result<Value, TokenRefusal> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| malformed("bad base64url"))?;
-        serde_json::from_slice(&bytes).map_err(|_| malformed("bad JSON"))
-    };
-    let header = decode_json(header_b64)?;
-    let claims = decode_json(claims_b64)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(sig_b64)
-        .map_err(|_| malformed("bad signature encoding"))?;
+    let jwt = Jwt::parse(assertion)?;
+    verify_signature(&jwt, certificate_pem)?;
+    verify_claims(&jwt.claims, client_id, token_url)
+}
 
-    let cert = Certificate::from_pem(certificate_pem.as_bytes())
-        .map_err(|_| TokenRefusal::client(700027, "The registered certificate cannot be read."))?;
-    let der = cert
-        .to_der()
-        .map_err(|_| TokenRefusal::client(700027, "The registered certificate cannot be read."))?;
+/// A client assertion split into its parts, the header and claims decoded.
+struct Jwt<'a> {
+    /// The signed text: the base64url header and claims joined by a dot.
+    signed: &'a str,
+    header: Value,
+    claims: Value,
+    signature: Vec<u8>,
+}
+
+/// The refusal Entra gives a token it cannot read (AADSTS50027).
+fn malformed(what: &str) -> TokenRefusal {
+    TokenRefusal::client(50027, format!("JWT token is invalid or malformed: {what}."))
+}
+
+impl<'a> Jwt<'a> {
+    /// Splits and decodes `assertion`, refusing anything but three base64url parts of which
+    /// the first two are JSON.
+    fn parse(assertion: &'a str) -> Result<Self, TokenRefusal> {
+        let mut parts = assertion.split('.');
+        let (Some(header_b64), Some(claims_b64), Some(sig_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed("not three parts"));
+        };
+        let decode_json = |part: &str| -> Result<Value, TokenRefusal> {
+            let bytes = URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| malformed("bad base64url"))?;
+            serde_json::from_slice(&bytes).map_err(|_| malformed("bad JSON"))
+        };
+        Ok(Self {
+            signed: &assertion[..header_b64.len() + 1 + claims_b64.len()],
+            header: decode_json(header_b64)?,
+            claims: decode_json(claims_b64)?,
+            signature: URL_SAFE_NO_PAD
+                .decode(sig_b64)
+                .map_err(|_| malformed("bad signature encoding"))?,
+        })
+    }
+}
+
+/// Checks that `jwt` names the registered certificate by its thumbprint (`x5t#S256`, or the
+/// older SHA-1 `x5t`) and is signed by its key with PS256 or RS256.
+fn verify_signature(jwt: &Jwt<'_>, certificate_pem: &str) -> Result<(), TokenRefusal> {
+    fn unreadable<E>(_: E) -> TokenRefusal {
+        TokenRefusal::client(700027, "The registered certificate cannot be read.")
+    }
+    let cert = Certificate::from_pem(certificate_pem.as_bytes()).map_err(unreadable)?;
+    let der = cert.to_der().map_err(unreadable)?;
     let thumb_ok = match (
-        header.get("x5t#S256").and_then(Value::as_str),
-        header.get("x5t").and_then(Value::as_str),
+        jwt.header.get("x5t#S256").and_then(Value::as_str),
+        jwt.header.get("x5t").and_then(Value::as_str),
     ) {
         (Some(s256), _) => s256 == URL_SAFE_NO_PAD.encode(Sha256::digest(&der)),
         (None, Some(sha1)) => sha1 == URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der)),
@@ -263,31 +291,38 @@ fn verify_assertion(
         })?;
     let key = RsaPublicKey::from_public_key_der(&spki)
         .map_err(|_| TokenRefusal::client(700027, "The registered certificate has no RSA key."))?;
-    let message = format!("{header_b64}.{claims_b64}");
-    let verified = match header.get("alg").and_then(Value::as_str) {
-        Some("PS256") => rsa::pss::Signature::try_from(signature.as_slice())
+    let message = jwt.signed.as_bytes();
+    let signature = jwt.signature.as_slice();
+    let verified = match jwt.header.get("alg").and_then(Value::as_str) {
+        Some("PS256") => rsa::pss::Signature::try_from(signature)
             .ok()
             .is_some_and(|sig| {
                 rsa::pss::VerifyingKey::<Sha256>::new(key)
-                    .verify(message.as_bytes(), &sig)
+                    .verify(message, &sig)
                     .is_ok()
             }),
-        Some("RS256") => rsa::pkcs1v15::Signature::try_from(signature.as_slice())
+        Some("RS256") => rsa::pkcs1v15::Signature::try_from(signature)
             .ok()
             .is_some_and(|sig| {
                 rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                    .verify(message.as_bytes(), &sig)
+                    .verify(message, &sig)
                     .is_ok()
             }),
         _ => return Err(malformed("alg must be PS256 or RS256")),
     };
-    if !verified {
-        return Err(TokenRefusal::client(
+    if verified {
+        Ok(())
+    } else {
+        Err(TokenRefusal::client(
             700027,
             "Client assertion failed signature validation.",
-        ));
+        ))
     }
+}
 
+/// Checks the assertion's claims as Entra does: `aud` is the token URL, `iss` and `sub` the
+/// client id, `nbf`..`exp` a short window around now, and a `jti`, which it returns.
+fn verify_claims(claims: &Value, client_id: &str, token_url: &str) -> Result<String, TokenRefusal> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     if text("aud") != Some(token_url) {
         return Err(TokenRefusal::client(
