@@ -119,7 +119,11 @@ fn every_document_the_code_cites_exists() {
             }
         }
     }
-    assert!(missing.is_empty(), "cited but missing:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "cited but missing:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
