@@ -13,10 +13,10 @@ use gwb_model::clock::system_clock;
 use gwb_model::printable::printable_lines;
 use gwb_rules::RulesFile;
 
-use crate::disabled::Disabled;
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
 use crate::settings::{ad_config, ad_section, graph_config, graph_section};
+use crate::writeback_off::Disabled;
 
 mod rights;
 

@@ -21,10 +21,10 @@ use gwb_model::clock::Clock;
 use gwb_rules::RulesFile;
 use gwb_rules::config::GuardsSection;
 
-use crate::disabled::{Disabled, http_date, unix_seconds};
 use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::settings::{self, ad_section, graph_section};
+use crate::writeback_off::{Disabled, http_date, unix_seconds};
 
 pub use preview::{PREVIEW_FILE, Preview};
 pub use summary::{DisableReport, RELEASE_WARNING};

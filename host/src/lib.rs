@@ -4,12 +4,10 @@
 //! The library holds each subcommand's logic so integration tests can drive it; `main.rs`
 //! only parses arguments and maps results to exit codes.
 
-pub mod author_loop;
 pub mod check;
 pub mod cli;
 pub mod delegation;
 pub mod disable;
-pub mod disabled;
 pub mod exit;
 pub mod fingerprint;
 pub mod init;
@@ -20,7 +18,9 @@ pub mod plugin_new;
 pub mod plugins;
 pub mod progress;
 pub mod report;
+pub mod rules_test;
 pub mod run;
 pub mod settings;
 pub mod state;
 pub mod transform;
+pub mod writeback_off;

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Init(args) => gwb::init::run(rules_path(cli)?, args),
-        Command::Rules(RulesCommand::Test(args)) => gwb::author_loop::run(rules_path(cli)?, args),
+        Command::Rules(RulesCommand::Test(args)) => gwb::rules_test::run(rules_path(cli)?, args),
         Command::Plugin(PluginCommand::New(args)) => gwb::plugin_new::run(args),
         Command::Sync(args) => run(cli, args, true),
         Command::Plan(args) => run(cli, args, false),

@@ -60,7 +60,7 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         .then(|| RunLock::acquire(&graph.state_dir))
         .transpose()?;
     // Writeback turned off by `gwb disable` stays off until it is turned on again.
-    crate::disabled::refuse_if_disabled(&graph.state_dir)?;
+    crate::writeback_off::refuse_if_disabled(&graph.state_dir)?;
     // Plugins first: a bad plugin or pin should fail before any network traffic.
     let chain = PluginChain::load(rules)?;
     let progress = Progress::new(options.progress);

@@ -6,10 +6,10 @@ use gwb_rules::RulesFile;
 
 use crate::cli::StateCommand;
 use crate::disable::Preview;
-use crate::disabled::Disabled;
 use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::settings::{graph_section, state_path};
+use crate::writeback_off::Disabled;
 
 /// Runs the subcommand.
 pub fn run(rules: &RulesFile, command: &StateCommand) -> anyhow::Result<Exit> {

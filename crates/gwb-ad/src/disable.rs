@@ -9,11 +9,11 @@
 
 use gwb_model::object_id_from_anchor;
 
-use crate::applied;
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::plan::{Change, ChangeKind, Operation, Plan, Removal};
 use crate::read::CurrentGroup;
+use crate::written_record;
 
 /// The attributes that may carry a `Group_<objectId>` anchor, in the order release removes it.
 const ANCHOR_ATTRIBUTES: [&str; 2] = ["adminDescription", EXTERNAL_ID_ATTRIBUTE];
@@ -73,7 +73,7 @@ pub fn release_changes(group: &CurrentGroup, owner: &OwnerMark) -> Vec<Change> {
     let marks: Vec<String> = group
         .marks
         .iter()
-        .filter(|mark| owner.is_on(std::slice::from_ref(*mark)) || applied::is_entry(mark))
+        .filter(|mark| owner.is_on(std::slice::from_ref(*mark)) || written_record::is_entry(mark))
         .cloned()
         .collect();
     let anchors = ANCHOR_ATTRIBUTES.into_iter().map(|attribute| {
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn release_removes_the_mark_the_record_and_the_anchors_as_ad_holds_them() {
         let mark = owner().value().to_uppercase();
-        let record = applied::entry("mail", "team@contoso.com").to_uppercase();
+        let record = written_record::entry("mail", "team@contoso.com").to_uppercase();
         let other = "gwb:tenant=fabrikam.example";
         let admins = "a note an admin keeps";
         let g = group(
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn release_writes_one_modify_per_unprotected_group_and_nothing_else() {
         let mark = owner().value().to_owned();
-        let record = applied::entry("description", "kept");
+        let record = written_record::entry("description", "kept");
         let mut protected = group("p", true, &[mark.as_str()]);
         protected.protected = true;
         let owned = vec![

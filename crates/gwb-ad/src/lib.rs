@@ -9,7 +9,6 @@
 //! 4. [`reconcile()`] → [`Plan`] (pure), then [`guards::check`] before any write.
 //! 5. [`Plan::to_ldif`] for a dry run, or [`Directory::apply`] → [`ApplyReport`].
 
-pub mod applied;
 mod apply;
 mod config;
 pub mod delegation;
@@ -19,8 +18,8 @@ mod discovery;
 mod error;
 pub mod escape;
 pub mod guards;
-mod index;
 mod ldif;
+mod member_index;
 mod owner;
 mod plan;
 mod probe;
@@ -30,6 +29,7 @@ mod rights;
 mod scope;
 pub mod security;
 pub mod sid;
+pub mod written_record;
 
 pub use apply::{ApplyReport, OperationReport, Outcome};
 pub use config::AdConfig;
@@ -38,8 +38,8 @@ pub use discovery::{Discovery, EXCHANGE_ATTRIBUTES, EXTERNAL_ID_ATTRIBUTE};
 pub use error::AdError;
 pub use guards::{GuardError, Guards};
 pub use gwb_model::Secret;
-pub use index::{AdObject, MemberIndex, ObjectKind, Resolved, SkipReason};
 pub use ldif::operation_to_ldif;
+pub use member_index::{AdObject, MemberIndex, ObjectKind, Resolved, SkipReason};
 pub use owner::{OWNER_ATTRIBUTE, Owner, OwnerMark};
 pub use plan::{
     Change, ChangeKind, Conflict, GroupAction, GroupReport, Operation, Plan, Removal, SkippedMember,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::index::SkipReason;
+use crate::member_index::SkipReason;
 
 /// How one attribute changes in a modify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,7 +8,7 @@ use gwb_model::dn::Dn;
 use ldap3::Scope;
 
 use crate::escape::{child_dn, escape_filter_value, normalize_dn};
-use crate::index::{AdObject, ad_object, object_attributes};
+use crate::member_index::{AdObject, ad_object, object_attributes};
 use crate::{AdError, Directory};
 
 /// Terms per OR filter of a probe search.

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use gwb_model::{ANCHOR_PREFIX, Attributes, anchor_for, object_id_from_anchor};
 use ldap3::{Scope, SearchEntry};
 
-use crate::applied::Applied;
 use crate::directory::{first_bytes, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{escape_filter_value, normalize_dn};
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::sid::to_base64;
+use crate::written_record::Applied;
 use crate::{AdError, Directory};
 
 /// Where a group carries the `Group_<objectId>` anchor.

@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::{AttributeNames, CloudDelete, DesiredGroup, TargetCapabilities, UserAnchor};
 
-use crate::applied;
 use crate::escape::{child_dn, escape_dn_value, normalize_dn, parent_of};
-use crate::index::MemberIndex;
+use crate::member_index::MemberIndex;
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::plan::{GroupAction, Operation, Plan, Removal};
 use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
+use crate::written_record;
 
 mod attributes;
 mod chunk;
@@ -267,7 +267,7 @@ fn create(
     let (existing, later) = chunk::split_for_add(members.to_add, chunk);
     let mut attributes = attributes::new_group(d);
     let mut marks = vec![owner.value().to_owned()];
-    marks.extend(applied::entries_for(attributes::written(d)));
+    marks.extend(written_record::entries_for(attributes::written(d)));
     attributes.push((OWNER_ATTRIBUTE.to_owned(), marks));
     if !existing.is_empty() {
         attributes.push(("member".to_owned(), existing));

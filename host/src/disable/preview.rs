@@ -9,7 +9,7 @@ use gwb_ad::{ChangeKind, CurrentGroup, OwnerMark, disable};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::disabled::http_date;
+use crate::writeback_off::http_date;
 
 /// The preview's file name inside `[graph] state_dir`.
 pub const PREVIEW_FILE: &str = "disable-preview.json";

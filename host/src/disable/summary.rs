@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use gwb_ad::{ApplyReport, CurrentGroup, OWNER_ATTRIBUTE, Operation, OwnerMark, applied, disable};
+use gwb_ad::{
+    ApplyReport, CurrentGroup, OWNER_ATTRIBUTE, Operation, OwnerMark, disable, written_record,
+};
 use gwb_model::printable::printable;
 use serde::Serialize;
 
@@ -115,7 +117,7 @@ fn release_text(group: &CurrentGroup, owner: &OwnerMark) -> String {
             let records = change
                 .values
                 .iter()
-                .filter(|v| applied::is_entry(v))
+                .filter(|v| written_record::is_entry(v))
                 .count();
             let marks = change.values.len() - records;
             let what: Vec<String> = [

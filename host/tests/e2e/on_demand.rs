@@ -90,7 +90,7 @@ async fn one_group_on_demand_changes_only_it_and_leaves_the_state_alone() {
     // plan --group: the steps and the LDIF of that group alone; nothing is written.
     let (code, ldif, stderr) = gwb(&env, &["plan", "--group", &sales]);
     assert_eq!(code, 0, "{stderr}");
-    let wrote = |value: &str| gwb_ad::applied::entry("description", value);
+    let wrote = |value: &str| gwb_ad::written_record::entry("description", value);
     assert_eq!(
         // RFC 2849 folds long lines; where depends on this run's OU name.
         ldif.replace("\n ", ""),

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use gwb_model::{AttributeNames, DesiredGroup};
 
 use super::Policy;
-use crate::applied::Applied;
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::plan::{Change, ChangeKind};
 use crate::read::{CurrentGroup, is_structural};
+use crate::written_record::Applied;
 
 /// The attributes of the add that creates `d`, members aside: `objectClass`,
 /// `sAMAccountName` when set, then the desired attributes in their order.

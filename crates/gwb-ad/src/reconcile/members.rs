@@ -8,7 +8,7 @@ use gwb_model::{DesiredGroup, MemberKind};
 use super::ReconcileInput;
 use super::placement::{Placement, Planned};
 use crate::escape::normalize_dn;
-use crate::index::{Resolved, SkipReason};
+use crate::member_index::{Resolved, SkipReason};
 use crate::plan::{GroupReport, SkippedMember};
 use crate::read::CurrentGroup;
 

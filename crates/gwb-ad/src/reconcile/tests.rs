@@ -7,7 +7,7 @@ use gwb_model::{
 };
 
 use super::*;
-use crate::index::{AdObject, ObjectKind, SkipReason};
+use crate::member_index::{AdObject, ObjectKind, SkipReason};
 use crate::plan::{Change, ChangeKind, SkippedMember};
 use crate::read::AnchorSources;
 
@@ -86,7 +86,7 @@ fn connects(id: &str, cn: &str) -> CurrentGroup {
 /// record of every value.
 fn written_by_gwb(attributes: &Attributes) -> Vec<String> {
     let mut marks = vec![owner().value().to_owned()];
-    marks.extend(applied::entries_for(attributes.iter()));
+    marks.extend(written_record::entries_for(attributes.iter()));
     marks
 }
 
@@ -96,7 +96,7 @@ fn record(kind: ChangeKind, attribute: &str, value: &str) -> Change {
     Change {
         kind,
         attribute: "extensionName".into(),
-        values: vec![applied::entry(attribute, value)],
+        values: vec![written_record::entry(attribute, value)],
     }
 }
 
@@ -666,5 +666,5 @@ fn a_missing_ou_shared_by_groups_is_created_once() {
     );
 }
 
-mod last_applied;
+mod only_what_gwb_wrote;
 mod ownership;

@@ -280,7 +280,7 @@ pub fn assert_written_by_gwb(marks: &[String]) {
     assert!(marks.contains(&owner().value().to_owned()), "{marks:?}");
     let entries = marks
         .iter()
-        .filter(|m| gwb_ad::applied::is_entry(m))
+        .filter(|m| gwb_ad::written_record::is_entry(m))
         .count();
     assert!(entries > 0, "no record: {marks:?}");
     assert_eq!(entries + 1, marks.len(), "{marks:?}");

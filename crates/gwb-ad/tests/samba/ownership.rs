@@ -115,7 +115,7 @@ async fn groups_written_before_a_schema_extension_stay_gwbs_and_gain_the_new_anc
          extensionName: {}\n",
         owner().value()
     );
-    for entry in gwb_ad::applied::entries_for(before_extension.attributes.iter()) {
+    for entry in gwb_ad::written_record::entries_for(before_extension.attributes.iter()) {
         ldif.push_str(&format!("extensionName: {entry}\n"));
     }
     for (name, values) in before_extension.attributes.iter() {

@@ -168,7 +168,7 @@ fn an_adopted_connect_group_keeps_its_stamps_and_gains_mark_and_record() {
         ..Policy::default()
     });
     assert_eq!(plan.groups["a"].action, GroupAction::Adopt);
-    let mut record_entries = applied::entries_for(attributes::written(&desired));
+    let mut record_entries = written_record::entries_for(attributes::written(&desired));
     record_entries.insert(0, owner().value().to_owned());
     assert_eq!(
         only_modify(&plan),
