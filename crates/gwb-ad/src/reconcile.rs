@@ -12,6 +12,7 @@ use crate::plan::{GroupAction, Operation, Plan, Removal};
 use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
 
+mod addresses;
 mod attributes;
 mod chunk;
 mod members;
