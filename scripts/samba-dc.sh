@@ -18,7 +18,8 @@
 #             msDS-ExternalDirectoryObjectId and no Exchange attributes.
 #   exchange  base plus msDS-ExternalDirectoryObjectId (Windows Server 2016 schema) and the
 #             Exchange recipient attributes gwb writes (scripts/samba-exchange-schema.ldif),
-#             made optional on mailRecipient, the auxiliary class of group and user.
+#             made optional on mailRecipient, the auxiliary class of group and user; and
+#             proxyAddresses in the Global Catalog, as Exchange's schema puts it.
 set -euo pipefail
 
 cmd="${1:-}"

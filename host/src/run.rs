@@ -301,10 +301,16 @@ async fn plan_changes(
         )
         .await
         .context("resolving members in AD failed")?;
-    let occupants = directory
+    let mut occupants = directory
         .probe(&discovery.default_naming_context, desired, external_id)
         .await
         .context("checking the target names in AD failed")?;
+    // Exchange gives each address to one recipient in the forest.
+    let addresses = gwb_ad::addresses::addresses_to_check(desired, &current);
+    occupants.by_address = directory
+        .address_holders(discovery, &addresses, external_id)
+        .await
+        .context("checking who in the forest holds the groups' addresses failed")?;
     let owner = OwnerMark::for_tenant(&graph_section(rules)?.tenant_id);
     let mut plan = reconcile(
         &ReconcileInput {

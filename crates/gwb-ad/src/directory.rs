@@ -165,6 +165,11 @@ impl Directory {
         Ok(ldap)
     }
 
+    /// The settings this connection was opened with.
+    pub(crate) fn config(&self) -> &AdConfig {
+        &self.config
+    }
+
     /// Reopens the connection (after the server or network dropped it).
     pub async fn reconnect(&mut self) -> Result<(), AdError> {
         self.ldap = Self::open(&self.config, self.tls.clone()).await?;

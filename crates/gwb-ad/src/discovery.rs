@@ -39,6 +39,8 @@ pub struct Discovery {
     pub forest_functionality: Option<u32>,
     /// `dnsHostName` of the DC.
     pub dns_host_name: Option<String>,
+    /// `isGlobalCatalogReady`: the DC serves the forest's Global Catalog (ports 3268/3269).
+    pub global_catalog_ready: bool,
     /// Schema attributes found among the ones gwb cares about, sorted.
     pub schema_attributes: Vec<String>,
     /// What the defaults and plugins may write.
@@ -77,6 +79,7 @@ impl Directory {
             "domainFunctionality",
             "forestFunctionality",
             "dnsHostName",
+            "isGlobalCatalogReady",
             "subschemaSubentry",
         ];
         let root = self
@@ -149,6 +152,8 @@ impl Directory {
             domain_functionality: one("domainFunctionality").and_then(|v| v.parse().ok()),
             forest_functionality: one("forestFunctionality").and_then(|v| v.parse().ok()),
             dns_host_name: one("dnsHostName"),
+            global_catalog_ready: one("isGlobalCatalogReady")
+                .is_some_and(|v| v.eq_ignore_ascii_case("TRUE")),
             schema_attributes,
             capabilities,
             attribute_names,

@@ -5,10 +5,12 @@
 //! 2. [`Directory::discover`]: rootDSE and schema → [`Discovery::capabilities`] and
 //!    [`Discovery::attribute_names`] for the rules.
 //! 3. [`Directory::read_owned`] (paged, ranged `member`), [`Directory::member_index`] (batched
-//!    lookups of the members' AD objects) and [`Directory::probe`] (who holds the names).
+//!    lookups of the members' AD objects), [`Directory::probe`] (who holds the names) and
+//!    [`Directory::address_holders`] (who in the forest holds the addresses).
 //! 4. [`reconcile()`] → [`Plan`] (pure), then [`guards::check`] before any write.
 //! 5. [`Plan::to_ldif`] for a dry run, or [`Directory::apply`] → [`ApplyReport`].
 
+pub mod addresses;
 mod apply;
 mod config;
 pub mod delegation;
@@ -17,6 +19,7 @@ pub mod disable;
 mod discovery;
 mod error;
 pub mod escape;
+mod forest;
 pub mod guards;
 mod ldif;
 mod member_index;
@@ -36,6 +39,7 @@ pub use config::AdConfig;
 pub use directory::{Directory, PAGE_SIZE};
 pub use discovery::{Discovery, EXCHANGE_ATTRIBUTES, EXTERNAL_ID_ATTRIBUTE};
 pub use error::AdError;
+pub use forest::AddressHolders;
 pub use guards::{GuardError, Guards};
 pub use gwb_model::Secret;
 pub use ldif::operation_to_ldif;

@@ -8,6 +8,7 @@ use gwb_model::dn::Dn;
 use ldap3::Scope;
 
 use crate::escape::{child_dn, escape_filter_value, normalize_dn};
+use crate::forest::AddressHolders;
 use crate::member_index::{AdObject, ad_object, object_attributes};
 use crate::{AdError, Directory};
 
@@ -23,6 +24,9 @@ pub struct Occupants {
     pub by_sam: BTreeMap<String, AdObject>,
     /// Normalised DNs of the target containers (and their parents) that exist.
     pub containers: BTreeSet<String>,
+    /// The objects in the forest holding the addresses the desired groups would newly write,
+    /// by address key ([`Directory::address_holders`]).
+    pub by_address: AddressHolders,
 }
 
 impl Occupants {

@@ -12,6 +12,7 @@ use crate::probe::Occupants;
 use crate::read::{CurrentGroup, is_structural};
 use crate::written_record;
 
+mod addresses;
 mod attributes;
 mod chunk;
 mod members;

@@ -537,6 +537,7 @@ mod tests {
             domain_functionality: None,
             forest_functionality: None,
             dns_host_name: None,
+            global_catalog_ready: false,
             schema_attributes: Vec::new(),
             capabilities: Default::default(),
             attribute_names: Default::default(),

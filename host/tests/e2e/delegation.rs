@@ -159,8 +159,8 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     let m365 = env.gid(2);
     let proxies = |extra: &[&str]| {
         let mut list = vec![
-            "SMTP:crew@contoso.com".to_owned(),
-            "smtp:crew@contoso.mail.onmicrosoft.com".to_owned(),
+            "SMTP:deckcrew@contoso.com".to_owned(),
+            "smtp:deckcrew@contoso.mail.onmicrosoft.com".to_owned(),
         ];
         list.extend(extra.iter().map(|p| (*p).to_owned()));
         list
@@ -173,8 +173,8 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
                 "mailEnabled": true,
                 "securityEnabled": false,
                 "groupTypes": ["Unified"],
-                "mailNickname": "crew",
-                "mail": "crew@contoso.com",
+                "mailNickname": "deckcrew",
+                "mail": "deckcrew@contoso.com",
                 "proxyAddresses": proxies(&[]),
             }))
         })
@@ -200,7 +200,7 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
     if env.dc.is_exchange() {
         assert_eq!(
             exchange_values("targetAddress"),
-            ["SMTP:crew@contoso.mail.onmicrosoft.com"]
+            ["SMTP:deckcrew@contoso.mail.onmicrosoft.com"]
         );
     }
     // gwb check now asks AD itself, on a group there.
@@ -224,7 +224,7 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
         t.add_member(&team, &u1.id).expect("add member");
         t.update_group(
             &m365,
-            json!({"proxyAddresses": proxies(&["smtp:team@contoso.com"])}),
+            json!({"proxyAddresses": proxies(&["smtp:deckteam@contoso.com"])}),
         )
         .expect("new address");
     });
@@ -244,9 +244,9 @@ async fn an_account_with_exactly_the_printed_rights_runs_a_whole_lifecycle() {
         assert_eq!(
             exchange_values("proxyAddresses"),
             [
-                "SMTP:crew@contoso.com",
-                "smtp:crew@contoso.mail.onmicrosoft.com",
-                "smtp:team@contoso.com"
+                "SMTP:deckcrew@contoso.com",
+                "smtp:deckcrew@contoso.mail.onmicrosoft.com",
+                "smtp:deckteam@contoso.com"
             ]
         );
     }

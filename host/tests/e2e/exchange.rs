@@ -31,7 +31,7 @@ const MAPPED: [&str; 8] = [
 const REMOTE_GROUP_MAILBOX: &str = "8796093022208";
 
 /// The DN of the group named `name` gwb writes for the cloud group `id`.
-fn dn_of(env: &Env, name: &str, id: &str) -> String {
+pub(crate) fn dn_of(env: &Env, name: &str, id: &str) -> String {
     format!("CN={name}_{},{}", &id[id.len() - 12..], env.cloud_ou)
 }
 
@@ -39,7 +39,7 @@ fn dn_of(env: &Env, name: &str, id: &str) -> String {
 /// mail-enabled security group, with the alias `nickname`, the primary address
 /// `<nickname>@contoso.com` and the proxy addresses `proxies`; `settings` are its
 /// Exchange-mastered fields (`allowExternalSenders`, `hideFromAddressLists`).
-fn add_mail_group(
+pub(crate) fn add_mail_group(
     env: &Env,
     id: &str,
     name: &str,
@@ -67,7 +67,7 @@ fn add_mail_group(
 
 /// The proxy addresses of a Microsoft 365 group as Exchange Online stamps them: its primary
 /// address, its address in the tenant's routing domain and a SharePoint address.
-fn cloud_proxies(nickname: &str) -> Vec<String> {
+pub(crate) fn cloud_proxies(nickname: &str) -> Vec<String> {
     vec![
         format!("SMTP:{nickname}@contoso.com"),
         format!("smtp:{nickname}@contoso.mail.onmicrosoft.com"),
@@ -77,7 +77,7 @@ fn cloud_proxies(nickname: &str) -> Vec<String> {
 
 /// The entry at `dn` as ldapsearch prints it (every attribute, uSNChanged and whenChanged
 /// named so they are there), to compare before and after a run.
-fn entry(env: &Env, dn: &str) -> String {
+pub(crate) fn entry(env: &Env, dn: &str) -> String {
     env.dc
         .ldapsearch(&["-s", "base", "-b", dn, "*", "uSNChanged", "whenChanged"])
 }

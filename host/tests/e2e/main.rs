@@ -19,5 +19,6 @@ mod lock;
 mod on_demand;
 mod plugin_chain;
 mod plugin_new;
+mod proxy_addresses;
 mod scope;
 mod state_binding;

@@ -1,11 +1,12 @@
 //! Where each desired group goes: its DN, its twin in AD (adopting Entra Connect's groups when
-//! the policy says so), the objects in the way at its DN or sAMAccountName, and the OUs it
-//! needs.
+//! the policy says so), the objects in the way at its DN, its sAMAccountName or its addresses,
+//! and the OUs it needs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use gwb_model::{Attributes, DesiredGroup};
 
+use super::addresses::{self, Claims};
 use super::{Policy, ReconcileInput};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::escape::{child_dn, normalize_dn, parent_of};
@@ -83,12 +84,14 @@ pub(super) fn place<'a>(
         renames: BTreeMap::new(),
         twins: BTreeMap::new(),
     };
+    let mut claims = Claims::default();
     for d in desired {
         let target = child_dn(&d.cn, &d.parent_dn);
         let twin = current.get(d.object_id.as_str()).copied();
         let mut report = GroupReport::new(&d.object_id, &target, GroupAction::Create);
-        match place_one(d, &target, twin, input, policy, &mut placement.ous) {
+        match place_one(d, &target, twin, input, policy, &claims, &mut placement.ous) {
             Ok((action, twin)) => {
+                claims.claim(d, &target);
                 report.action = action;
                 if let Some(t) = twin {
                     placement.twins.insert(&d.object_id, t);
@@ -129,13 +132,15 @@ pub(super) fn place<'a>(
 }
 
 /// Decides one group bound for `target`: its action and the twin it updates, or why it is
-/// skipped. Adds the missing OUs it needs to `ous` when the policy creates them.
+/// skipped (an address another object holds, or one the groups placed before it `claims`,
+/// included). Adds the missing OUs it needs to `ous` when the policy creates them.
 fn place_one<'a>(
     d: &DesiredGroup,
     target: &str,
     twin: Option<&'a CurrentGroup>,
     input: &ReconcileInput<'_>,
     policy: &Policy,
+    claims: &Claims,
     ous: &mut NewOus,
 ) -> Result<(GroupAction, Option<&'a CurrentGroup>), Skip> {
     let action = match twin {
@@ -167,6 +172,9 @@ fn place_one<'a>(
                 "sAMAccountName {sam} is taken by another object; change the naming rule"
             ),
         });
+    }
+    if let Some((theirs, reason)) = addresses::conflict(d, twin, input, claims) {
+        return Err(Skip::Conflict { theirs, reason });
     }
     let moves = twin.is_none_or(|t| normalize_dn(&parent_of(&t.dn)) != normalize_dn(&d.parent_dn));
     if moves {

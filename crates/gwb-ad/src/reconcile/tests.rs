@@ -8,7 +8,7 @@ use gwb_model::{
 
 use super::*;
 use crate::member_index::{AdObject, ObjectKind, SkipReason};
-use crate::plan::{Change, ChangeKind, SkippedMember};
+use crate::plan::{Change, ChangeKind, Conflict, SkippedMember};
 use crate::read::AnchorSources;
 
 const OU: &str = "OU=Groups,DC=x";
@@ -666,5 +666,6 @@ fn a_missing_ou_shared_by_groups_is_created_once() {
     );
 }
 
+mod addresses;
 mod only_what_gwb_wrote;
 mod ownership;

@@ -4,6 +4,7 @@
 // allow-unwrap-in-tests does not reach; a failed unwrap here is a failed test all the same.
 #![allow(clippy::unwrap_used)]
 
+mod addresses;
 mod common;
 mod connection;
 mod discovery;
