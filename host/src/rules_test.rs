@@ -7,9 +7,9 @@ use std::path::Path;
 use gwb_model::printable::{printable, printable_lines};
 
 use anyhow::Context;
-use gwb_graph::wire::{GroupItem, parse_groups_document};
+use gwb_graph::wire::{GroupItem, WireError, parse_groups_document};
 use gwb_model::TargetCapabilities;
-use gwb_rules::{Outcome, Rejection, RulesFile, Target};
+use gwb_rules::{Outcome, Pipeline, Rejection, RulesFile, Target};
 use serde::Serialize;
 
 use crate::cli::{OutputFormat, RulesTestArgs};
@@ -52,29 +52,7 @@ enum ItemResult {
 /// Runs the command and prints its report on stdout.
 pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
     let rules = RulesFile::load(rules_path)?;
-    let text = std::fs::read_to_string(&args.groups)
-        .with_context(|| format!("cannot read the groups file {}", args.groups.display()))?;
-    let document: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not JSON; give a Graph response (with a `value` array) or one group object",
-            args.groups.display()
-        )
-    })?;
-    // A recorded exchange (`{"request": …, "response": {"body": …}}`, as in Microsoft's docs
-    // examples) is read for its body.
-    let document = match document.pointer("/response/body") {
-        Some(body) => body.clone(),
-        None => document,
-    };
-    if let Some(context) = document.get("@odata.context").and_then(|c| c.as_str())
-        && !context.contains("#groups")
-    {
-        anyhow::bail!(
-            "{} holds `{}` (@odata.context {context}), not groups; give a groups response",
-            args.groups.display(),
-            context.rsplit('#').next().unwrap_or(context)
-        );
-    }
+    let document = read_groups_document(&args.groups)?;
     let items = parse_groups_document(&document)
         .with_context(|| format!("{} is not a Graph groups document", args.groups.display()))?;
     // Collections of directoryObjects may mix users and groups: only groups are transformed.
@@ -83,14 +61,13 @@ pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
         None => vec![odata_type(&document)],
     };
 
-    let target = TargetCapabilities {
-        exchange_schema: args.exchange_schema,
-        external_directory_object_id: args.external_directory_object_id,
-    };
     let chain = PluginChain::load(&rules)?;
     // No AD here: the schema is unknown, so numeric OIDs in plugin edits are refused.
     let target = Target {
-        capabilities: target,
+        capabilities: TargetCapabilities {
+            exchange_schema: args.exchange_schema,
+            external_directory_object_id: args.external_directory_object_id,
+        },
         schema: None,
     };
     let mut pipeline = settings::pipeline(&rules, target, chain.instantiate()?);
@@ -102,42 +79,7 @@ pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
             .cloned()
             .flatten()
             .filter(|t| t != "#microsoft.graph.group");
-        let (id, display_name, result) = match item {
-            _ if not_a_group.is_some() => (
-                None,
-                None,
-                ItemResult::Invalid {
-                    error: format!("a {} item, not a group", not_a_group.unwrap_or_default()),
-                },
-            ),
-            Err(error) => (
-                None,
-                None,
-                ItemResult::Invalid {
-                    error: error.to_string(),
-                },
-            ),
-            Ok(GroupItem::Removed(delete)) => (
-                Some(delete.id),
-                None,
-                ItemResult::Removed { hard: delete.hard },
-            ),
-            Ok(GroupItem::Group {
-                mut group,
-                members_added,
-                ..
-            }) => {
-                group.members = members_added;
-                let (id, name) = (group.id.clone(), group.display_name.clone());
-                (Some(id), name, describe(pipeline.transform(group)?))
-            }
-        };
-        reports.push(ItemReport {
-            item: index + 1,
-            id,
-            display_name,
-            result,
-        });
+        reports.push(report_item(index + 1, item, not_a_group, &mut pipeline)?);
     }
 
     match args.format {
@@ -154,6 +96,82 @@ pub fn run(rules_path: &Path, args: &RulesTestArgs) -> anyhow::Result<Exit> {
         Exit::GroupFailures
     } else {
         Exit::Success
+    })
+}
+
+/// The groups file as JSON: a Graph response, one group object, or a recorded exchange
+/// (`{"request": …, "response": {"body": …}}`, as in Microsoft's docs examples), which is read
+/// for its body. A response whose `@odata.context` names something other than groups is
+/// refused.
+fn read_groups_document(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the groups file {}", path.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON; give a Graph response (with a `value` array) or one group object",
+            path.display()
+        )
+    })?;
+    let document = match document.pointer("/response/body") {
+        Some(body) => body.clone(),
+        None => document,
+    };
+    if let Some(context) = document.get("@odata.context").and_then(|c| c.as_str())
+        && !context.contains("#groups")
+    {
+        anyhow::bail!(
+            "{} holds `{}` (@odata.context {context}), not groups; give a groups response",
+            path.display(),
+            context.rsplit('#').next().unwrap_or(context)
+        );
+    }
+    Ok(document)
+}
+
+/// What item number `item` of the file becomes: an invalid item (`not_a_group` names its
+/// `@odata.type` when it is another kind of object), a removal, or the group through the
+/// pipeline.
+fn report_item(
+    item: usize,
+    parsed: Result<GroupItem, WireError>,
+    not_a_group: Option<String>,
+    pipeline: &mut Pipeline,
+) -> anyhow::Result<ItemReport> {
+    let (id, display_name, result) = match parsed {
+        _ if not_a_group.is_some() => (
+            None,
+            None,
+            ItemResult::Invalid {
+                error: format!("a {} item, not a group", not_a_group.unwrap_or_default()),
+            },
+        ),
+        Err(error) => (
+            None,
+            None,
+            ItemResult::Invalid {
+                error: error.to_string(),
+            },
+        ),
+        Ok(GroupItem::Removed(delete)) => (
+            Some(delete.id),
+            None,
+            ItemResult::Removed { hard: delete.hard },
+        ),
+        Ok(GroupItem::Group {
+            mut group,
+            members_added,
+            ..
+        }) => {
+            group.members = members_added;
+            let (id, name) = (group.id.clone(), group.display_name.clone());
+            (Some(id), name, describe(pipeline.transform(group)?))
+        }
+    };
+    Ok(ItemReport {
+        item,
+        id,
+        display_name,
+        result,
     })
 }
 
