@@ -169,7 +169,7 @@ async fn a_group_claiming_an_on_premises_mailbox_address_is_a_conflict_and_the_m
             &env,
             &beta,
             "Beta",
-            &format!("{alpha_dn} (objectGUID {alpha_guid}, anchor Group_{alpha})"),
+            &format!("{alpha_dn} (objectGUID {alpha_guid}), anchor Group_{alpha}"),
             &held_elsewhere("proxyAddresses", "smtp:Shared@contoso.com"),
         ),
     ]);
