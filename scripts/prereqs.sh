@@ -2,8 +2,9 @@
 # The one install list for gwb's demo and tests on a fresh Debian machine with Rust: the
 # wasm32-wasip2 Rust target, rustfmt and clippy, a Samba AD DC (with winbind, which `samba` execs at start),
 # ldap-utils (ldapmodify, ldapsearch), openssl and python3, componentize-py (pinned) for the
-# Python rule plugins and, with node (20 or newer) on PATH, the JavaScript plugin tooling pinned
-# in plugins/js/package-lock.json (componentize-js, jco). `scripts/samba-dc.sh` calls this too.
+# Python rule plugins, pytest (pinned) for the Python SDK's unit tests and, with node (20 or
+# newer) on PATH, the JavaScript plugin tooling pinned in plugins/js/package-lock.json
+# (componentize-js, jco). `scripts/samba-dc.sh` calls this too.
 #
 # It installs every listed Debian package that dpkg does not report as installed (checking
 # packages, not commands: `samba` alone is no AD DC), then checks that every command the scripts
@@ -106,4 +107,17 @@ if [ ! -f "$js/node_modules/.package-lock.json" ] || [ "$js/package-lock.json" -
     fi
     say "installing the JavaScript plugin tooling (npm ci --prefix $js: componentize-js, jco)"
     npm ci --prefix "$js" --no-audit --no-fund >&2
+fi
+
+# pytest runs the Python SDK's unit tests (scripts/sdk-unit-tests.sh), pinned, in a venv of its
+# own so that the componentize-py install above stays as it is.
+pytest_version=9.2.0
+test_venv=plugins/target/python/test-venv
+if [ "$("$test_venv/bin/python" -m pytest --version 2>/dev/null | awk '{print $2}')" != "$pytest_version" ]; then
+    say "installing pytest==$pytest_version into $test_venv (pip)"
+    python3 -m venv "$test_venv"
+    "$test_venv/bin/python" -m pip install -q "pytest==$pytest_version" >&2 || {
+        say "could not install pytest==$pytest_version from PyPI into $test_venv"
+        exit 1
+    }
 fi

@@ -20,6 +20,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --manifest-path plugins/Cargo.toml --target-dir plugins/target --target wasm32-wasip2 \
     --workspace --all-targets --locked -- -D warnings
 
+step "SDK unit tests (Python, JS and Rust against plugins/sdk-vectors)"
+scripts/sdk-unit-tests.sh
+
 step "plugins (wasm32-wasip2, from source)"
 scripts/build-plugins.sh
 

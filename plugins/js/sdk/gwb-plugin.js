@@ -18,19 +18,13 @@
 
 import { log as hostLog } from "gwb:rules/log@1.1.0";
 
-import { RUST_ESCAPED_RANGES } from "./rust-escaped.js";
+import { RuleError } from "./rule-error.js";
 
-/**
- * An expected rule failure (bad data, a missing route, ...): throw it from a stage and the host
- * reports its message for that group, which is not a crash. From `configure` it stops loading.
- */
-export class RuleError extends Error {
-  /** @param {string} message what went wrong, in words an administrator understands */
-  constructor(message) {
-    super(message);
-    this.name = "RuleError";
-  }
-}
+// The pure helpers live in modules that import nothing from the host, so their unit tests run
+// in Node without the component (plugins/js/unit); they are part of this SDK's API.
+export { RuleError } from "./rule-error.js";
+export { checkFields, parseConfig } from "./config.js";
+export { quote, quoteChar, rustGlob, rustRegex } from "./rust-text.js";
 
 /** Logging through the host, tagged there with the plugin and the group being processed. */
 export const log = Object.freeze({
@@ -105,89 +99,6 @@ export const AttributeEdit = Object.freeze({
   /** Removes values from `name` (no values removes the attribute). */
   remove: (name, values) => ({ tag: "remove", val: attribute(name, values) }),
 });
-
-// ---- configuration -------------------------------------------------------------------------
-
-const KINDS = {
-  string: (v) => typeof v === "string",
-  number: (v) => typeof v === "number" && Number.isFinite(v),
-  integer: (v) => Number.isSafeInteger(v),
-  boolean: (v) => typeof v === "boolean",
-  array: (v) => Array.isArray(v),
-  object: (v) => v !== null && typeof v === "object" && !Array.isArray(v),
-};
-
-function describeValue(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/**
- * Checks one JSON object against `fields`: a map of key to type, one of `string`, `number`,
- * `integer`, `boolean`, `array`, `object`, with `?` for an optional key (`"string?"`). Unknown
- * keys, missing required keys and values of another type are refused with a RuleError naming
- * the key, e.g. `invalid config: unknown field "rotues", expected "default_ou" or "routes"`.
- * `where` prefixes the key in messages (e.g. `route 2: `). Returns `value`.
- *
- * @param {unknown} value
- * @param {Record<string, string>} fields
- * @param {string} [where]
- */
-export function checkFields(value, fields, where = "") {
-  const expected = Object.keys(fields);
-  const list = expected.map((k) => JSON.stringify(k));
-  const one =
-    list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
-  if (!KINDS.object(value)) {
-    throw new RuleError(`invalid config: ${where}expected an object, found ${describeValue(value)}`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!Object.hasOwn(fields, key)) {
-      throw new RuleError(
-        `invalid config: ${where}unknown field ${JSON.stringify(key)}, ` +
-          (expected.length ? `expected ${one}` : "there are no fields"),
-      );
-    }
-  }
-  for (const [key, spec] of Object.entries(fields)) {
-    const optional = spec.endsWith("?");
-    const kind = optional ? spec.slice(0, -1) : spec;
-    const check = KINDS[kind];
-    if (!check) throw new Error(`checkFields: unknown type ${JSON.stringify(spec)} for ${key}`);
-    const v = value[key];
-    if (v === undefined || (optional && v === null)) {
-      if (!optional) throw new RuleError(`invalid config: ${where}missing field ${JSON.stringify(key)}`);
-      continue;
-    }
-    if (!check(v)) {
-      throw new RuleError(
-        `invalid config: ${where}${JSON.stringify(key)} must be ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}, found ${describeValue(v)}`,
-      );
-    }
-  }
-  return value;
-}
-
-/**
- * Parses the plugin's `config` JSON (an empty text is read as `{}`) and checks it with
- * {@link checkFields}. Invalid JSON is a RuleError too.
- *
- * @param {string} configJson
- * @param {Record<string, string>} fields
- */
-export function parseConfig(configJson, fields) {
-  const text = configJson.trim() === "" ? "{}" : configJson;
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new RuleError(`invalid config: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return checkFields(value, fields);
-}
 
 // ---- the group -----------------------------------------------------------------------------
 
@@ -310,105 +221,6 @@ export function label(group) {
 /** Lower-cases ASCII letters only, as Rust's `to_ascii_lowercase` (String.toLowerCase is Unicode-aware). */
 export function asciiLower(text) {
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-
-// ---- answering as the Rust plugins do ---------------------------------------------------------
-
-// Characters Rust's `{:?}` writes as `\u{hex}`: not printable (control, format, surrogate,
-// private-use, unassigned, separators but the ASCII space) or grapheme extenders. From a table:
-// the engine has no Unicode property classes (`\p{..}` does not compile in a component).
-const RUST_ESCAPED = (() => {
-  const numbers = RUST_ESCAPED_RANGES.split(",").map((n) => parseInt(n, 36));
-  const starts = [];
-  const ends = [];
-  let last = -1;
-  for (let i = 0; i < numbers.length; i += 2) {
-    const start = last + 1 + numbers[i];
-    last = start + numbers[i + 1];
-    starts.push(start);
-    ends.push(last);
-  }
-  return { starts, ends };
-})();
-
-function rustEscapes(codePoint) {
-  const { starts, ends } = RUST_ESCAPED;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (codePoint < starts[mid]) hi = mid - 1;
-    else if (codePoint > ends[mid]) lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
-
-const SHORT_ESCAPES = { "\0": "\\0", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\" };
-
-function rustEscaped(c, quoteMark) {
-  if (Object.hasOwn(SHORT_ESCAPES, c)) return SHORT_ESCAPES[c];
-  if (c === quoteMark) return `\\${c}`;
-  if (rustEscapes(c.codePointAt(0))) return `\\u{${c.codePointAt(0).toString(16)}}`;
-  return c;
-}
-
-/**
- * `text` as Rust's `{:?}` shows a string (`"a \"b\"\n"`, `"e\u{301}"`), so a port's messages
- * are byte for byte the Rust plugin's. JSON.stringify differs for control characters, DEL,
- * combining marks and non-ASCII spaces. The Unicode version (this engine's against the Rust
- * build's) matters only for characters assigned in between.
- * @param {string} text
- */
-export function quote(text) {
-  let out = '"';
-  for (const c of text) out += rustEscaped(c, '"');
-  return `${out}"`;
-}
-
-/** One character as Rust's `{:?}` shows a `char`: `'x'`, `'\''`. @param {string} c */
-export function quoteChar(c) {
-  return `'${rustEscaped(c, "'")}'`;
-}
-
-/**
- * Compiles a regular expression as close to Rust's `regex` crate as a RegExp gets, for `test`
- * (Rust's `is_match`: a match anywhere): the `u` flag, and a leading `(?i)` read as the `i`
- * flag. Throws the engine's SyntaxError when it does not compile; lookaround and
- * backreferences, which Rust refuses, are refused too.
- *
- * What still differs (keep patterns to the common core: literals, anchors, explicit ranges
- * like `[A-Z0-9]`, groups, `|`, quantifiers): `\d`, `\w` and `\b` are ASCII-only here,
- * Unicode-aware in Rust; `\s` also matches U+FEFF here; `\p{..}` classes do not compile in a
- * component (the engine has no Unicode property tables); mid-pattern flags exist only in Rust;
- * under `i`, Rust folds a few more characters (the Kelvin sign K with k).
- * @param {string} source
- */
-export function rustRegex(source) {
-  if (/\(\?<?[=!]|\\[1-9]/.test(source)) {
-    throw new SyntaxError(
-      "lookaround and backreferences are not supported (Rust's regex, which the Rust plugins use, refuses them too)",
-    );
-  }
-  const caseless = source.startsWith("(?i)");
-  return new RegExp(caseless ? source.slice(4) : source, caseless ? "iu" : "u");
-}
-
-/**
- * A glob (`*` any run, `?` any one character, neither matching a line break; everything else
- * literal) as the Rust group-filter compiles it: anchored, case ignored (RegExp's `iu`; Rust folds
- * a few more characters, e.g. the Kelvin sign K with k, which this engine does not). `.` is not used: in JS it also
- * stops at `\r`, U+2028 and U+2029, in Rust only at `\n`.
- * @param {string} glob
- */
-export function rustGlob(glob) {
-  let source = "^";
-  for (const c of glob) {
-    if (c === "*") source += "[^\\n]*";
-    else if (c === "?") source += "[^\\n]";
-    else source += /[\\^$.|?*+()[\]{}\/]/.test(c) ? `\\${c}` : c;
-  }
-  return new RegExp(`${source}$`, "iu");
 }
 
 // ---- the export ----------------------------------------------------------------------------

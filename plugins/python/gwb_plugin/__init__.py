@@ -33,7 +33,8 @@ from wit_world.imports.types import (
 from . import config, log
 from .group import CloudGroup, GroupKind, extension, kind, label
 from .output import add, keep, remove, replace, skip, write
-from .plugin import RuleError, RulePlugin, export
+from .plugin import RulePlugin, export
+from .rule_error import RuleError
 
 __all__ = [
     "Attribute",

@@ -10,7 +10,7 @@ A misspelt key is an error naming it and the keys that are allowed, as the Rust 
 import json
 from typing import Any, Dict, Mapping, Optional
 
-from .plugin import RuleError
+from .rule_error import RuleError
 
 _REQUIRED = object()
 

@@ -22,19 +22,9 @@ from wit_world.imports import types
 from wit_world.imports.log import Level, log
 
 from .group import CloudGroup
+from .rule_error import RuleError
 
 T = TypeVar("T")
-
-
-class RuleError(Exception):
-    """An expected rule failure (bad data, a missing route, ...), reported for the group.
-
-    In `configure`, it stops loading the plugin with its message.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RulePlugin:

@@ -1,7 +1,8 @@
 //! A Microsoft Graph emulator on loopback, speaking real Graph shapes, for tests and the demo.
 //!
 //! It serves the token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client secret or signed
-//! JWT assertion) and the read endpoints gwb uses (`/v1.0/groups/delta`, `/v1.0/users/delta`,
+//! JWT assertion) and the read endpoints gwb uses (`/v1.0/groups/delta` and `/v1.0/users/delta`,
+//! also as `delta()`, the form Microsoft's SDKs send, and with `$deltatoken=latest`;
 //! `/beta/groups?$select=id,writebackConfiguration`, and `/v1.0/groups/{id}`, the only one that
 //! serves Microsoft 365 groups' `allowExternalSenders` and `hideFromAddressLists`, and
 //! `/v1.0/groups/{id}/members`, a group's direct members now) with opaque
@@ -21,6 +22,7 @@ mod entity;
 mod faults;
 mod generate;
 mod members;
+mod odata;
 mod paging;
 mod server;
 mod tenant;

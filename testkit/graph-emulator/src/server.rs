@@ -27,6 +27,7 @@ use crate::delta::{self, Resource, Selection};
 use crate::entity;
 use crate::faults::{self, Fault, FaultRule};
 use crate::members;
+use crate::odata;
 use crate::paging::{self, DeltaState, Rounds, Snapshot};
 use crate::tenant::Tenant;
 
@@ -338,11 +339,7 @@ async fn route(
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    let query: BTreeMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+    let query = odata::query(req.uri().query());
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), segments.as_slice()) {
         (&Method::POST, [tenant, "oauth2", "v2.0", "token"]) => {
@@ -391,7 +388,7 @@ async fn route(
                 Resource::Users
             };
             match (*version, rest) {
-                ("v1.0", ["delta"]) => {
+                ("v1.0", [function]) if odata::is_delta_function(function) => {
                     delta_page(&mut state, &shared.base_url, resource, &query, request_id)
                 }
                 (version, []) if resource == Resource::Groups => groups_page(
@@ -456,7 +453,8 @@ fn token(
     }
 }
 
-/// Serves one page of `/v1.0/{groups|users}/delta`.
+/// Serves one page of `/v1.0/{groups|users}/delta` (by any of its names, see
+/// [`odata::is_delta_function`]); its links always name it `delta`.
 fn delta_page(
     state: &mut State,
     base_url: &str,
@@ -475,8 +473,13 @@ fn delta_page(
             _ => sync_state_not_found(request_id),
         };
     }
+    // `$deltatoken=latest` ("sync from now"): no items, a delta link that tracks changes from
+    // now on, as a full round ending now would give.
+    let latest = query
+        .get("$deltatoken")
+        .is_some_and(|token| token.eq_ignore_ascii_case("latest"));
     let (since, selection) = match query.get("$deltatoken") {
-        Some(token) if !token.is_empty() => match paging::parse_delta_token(token) {
+        Some(token) if !token.is_empty() && !latest => match paging::parse_delta_token(token) {
             Some(delta) if delta.resource == resource && delta.epoch == state.delta_epoch => {
                 (Some(delta.seq), delta.selection)
             }
@@ -503,6 +506,7 @@ fn delta_page(
         );
     }
     let items = match resource {
+        _ if latest => Vec::new(),
         Resource::Groups => delta::group_items(
             &state.tenant,
             since,

@@ -230,4 +230,31 @@ mod tests {
         );
         assert!(bad(r#"{"exclude": ["re:("]}"#).starts_with("exclude pattern \"re:(\" is invalid"));
     }
+
+    /// The shared glob vectors (plugins/sdk-vectors/glob.json), which the Python and JS SDKs'
+    /// `rust_glob` / `rustGlob` are tested against, are this filter's answers.
+    #[test]
+    fn glob_vectors_are_this_filters_answers() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../../sdk-vectors/glob.json")).unwrap();
+        let globs = vectors["globs"].as_array().unwrap();
+        assert!(globs.len() > 10);
+        let texts = |case: &serde_json::Value, key: &str| -> Vec<String> {
+            serde_json::from_value(case[key].clone()).unwrap()
+        };
+        for case in globs {
+            let glob = case["glob"].as_str().unwrap();
+            let pattern = &patterns("include", vec![glob.to_owned()]).unwrap()[0];
+            let missed: Vec<_> = texts(case, "matches")
+                .into_iter()
+                .filter(|t| !pattern.regex.is_match(t))
+                .collect();
+            let wrong: Vec<_> = texts(case, "rejects")
+                .into_iter()
+                .filter(|t| pattern.regex.is_match(t))
+                .collect();
+            assert!(missed.is_empty(), "{glob:?} misses {missed:?}");
+            assert!(wrong.is_empty(), "{glob:?} matches {wrong:?}");
+        }
+    }
 }
