@@ -4,7 +4,7 @@
 use gwb::exit::Exit;
 use gwb_model::dn::Dn;
 
-use crate::common::{Env, operations, plugin};
+use crate::common::{Env, operations, ou_router};
 
 /// `dn` spelled as badly as RFC 2253 allows: lower-case types, spaces around `=`, `;` with
 /// spaces between RDNs.
@@ -27,16 +27,9 @@ async fn a_plugin_route_spelled_with_semicolons_creates_the_group_at_the_canonic
     let odd_cloud = odd_spelling(&cloud);
     // `\53ub` is `Sub`: a hex pair the canonical form writes as the character.
     let odd_sub = format!(r"ou = \\53ub ; {odd_cloud}");
-    env.set_plugins(&format!(
-        r#"
-[[plugins]]
-name = "ou-router"
-path = "{}"
-[plugins.config]
-routes = [{{ prefix = "Team ", ou = "{odd_sub}" }}]
-"#,
-        plugin("ou_router").display(),
-    ));
+    env.set_plugins(&ou_router(&format!(
+        "routes = [{{ prefix = \"Team \", ou = \"{odd_sub}\" }}]"
+    )));
     env.write_rules("[sync]\ncreate_missing_ous = true\n");
     // The rules file's own DNs, spelled oddly too.
     env.rewrite_rules(&[
