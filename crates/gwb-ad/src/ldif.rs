@@ -6,9 +6,12 @@ use crate::sid::to_base64;
 /// Longest line before folding (RFC 2849 recommends 76 columns).
 const LINE_WIDTH: usize = 76;
 
-/// True when RFC 2849 allows the value as a SAFE-STRING (no base64 needed): ASCII only, no
-/// NUL/CR/LF, not starting with space, `:` or `<`, and (our choice, as the RFC recommends)
-/// not ending with a space.
+/// True when the value can be written as an RFC 2849 SAFE-STRING (no base64 needed) that
+/// parsers read back unchanged: printable ASCII only, not starting with space, `:` or `<`,
+/// and (as the RFC recommends) not ending with a space. The RFC also allows other control
+/// characters than NUL/CR/LF, but OpenLDAP's parser drops whitespace such as a tab or a
+/// vertical tab after the `:`, so any control character means base64
+/// (`tests/props.rs` reads the LDIF back with `ldapmodify`).
 fn is_safe(value: &str) -> bool {
     let bytes = value.as_bytes();
     if let Some(first) = bytes.first()
@@ -19,9 +22,7 @@ fn is_safe(value: &str) -> bool {
     if bytes.last() == Some(&b' ') {
         return false;
     }
-    bytes
-        .iter()
-        .all(|b| b.is_ascii() && !matches!(b, b'\0' | b'\n' | b'\r'))
+    bytes.iter().all(|b| matches!(b, b' '..=b'~'))
 }
 
 /// Appends `name: value` (or `name:: base64`) folded at [`LINE_WIDTH`] columns.
@@ -148,6 +149,29 @@ mod tests {
             "x".repeat(80 - 63)
         );
         assert_eq!(operation_to_ldif(&op), expected);
+    }
+
+    #[test]
+    fn control_characters_are_base64() {
+        // OpenLDAP's ldapmodify drops a leading tab or vertical tab of a plain value.
+        let op = Operation::Add {
+            object_id: "1".into(),
+            dn: "CN=a,OU=G,DC=x".into(),
+            attributes: vec![(
+                "info".into(),
+                vec![
+                    "\tlead".into(),
+                    "\u{b}".into(),
+                    "a\tb".into(),
+                    "del\u{7f}".into(),
+                ],
+            )],
+        };
+        assert_eq!(
+            operation_to_ldif(&op),
+            "dn: CN=a,OU=G,DC=x\nchangetype: add\ninfo:: CWxlYWQ=\ninfo:: Cw==\ninfo:: YQli\n\
+             info:: ZGVsfw==\n"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //!   nothing else (inside a value it must be escaped), so every crate reads it the same way.
 //!   It is never written: [`Dn`]'s `Display` and [`Dn::key`] use `,`, and a `;` inside a value
 //!   is written `\;`. Samba's DC refuses `;` between RDNs (`Invalid DN syntax`, checked against
-//!   the test DC), so DN text that reaches the DC as written (a rules file's `ou`, a plugin's
-//!   parent DN) should use `,`.
+//!   the test DC), so no DN reaches the DC as written: the rules file's DNs and a plugin's
+//!   parent DN are sent in their [canonical form](#canonical-form).
 //! - Multi-valued RDNs: attribute-value pairs joined by `+` (`CN=a+UID=b`). Their order does not
 //!   matter when DNs are compared (an RDN is a set).
 //! - Escapes: `\` followed by one of `, + ; " \ < > = #`, a space or `/` (AD's list of reserved
@@ -32,6 +32,15 @@
 //!   handles uses (a literal `#` at the start is written `\#`).
 //! - `\` followed by any other character, a lone `\`, hex pairs that are not UTF-8.
 //!
+//! # Canonical form
+//!
+//! What gwb sends to the DC ([`Dn`]'s `Display`, [`canonical_dn`]): attribute types
+//! upper-cased as AD writes them (`ou` → `OU`, `dc` → `DC`; numeric OIDs as they are), values
+//! re-escaped with [`escape_dn_value`] (so `\2C` becomes `\,`, `\41` becomes `A`, `\C3\A9`
+//! becomes `é`), no spaces around `=`, `,` or `+`, `,` between RDNs, the pairs of a multi-valued
+//! RDN and the case of values as written. Canonicalising is idempotent, and the canonical text
+//! parses to the same RDNs as the original.
+//!
 //! # Comparison
 //!
 //! AD compares DNs case-insensitively. [`Dn::key`] is the comparison key: attribute types
@@ -44,8 +53,8 @@ use std::fmt;
 
 /// A parsed distinguished name: its RDNs from the leaf to the root.
 ///
-/// `==` compares the way AD does ([`Dn::key`]); `Display` writes RFC 4514 text with the
-/// attribute types and value case as given, values escaped and `,` between RDNs.
+/// `==` compares the way AD does ([`Dn::key`]); `Display` writes the
+/// [canonical form](self#canonical-form), the text gwb sends to the DC.
 #[derive(Debug, Clone)]
 pub struct Dn {
     rdns: Vec<Rdn>,
@@ -153,7 +162,8 @@ impl PartialEq for Dn {
 impl Eq for Dn {}
 
 impl fmt::Display for Dn {
-    /// Writes the DN in RFC 4514 form: values escaped, `,` between RDNs, `+` between pairs.
+    /// Writes the [canonical form](self#canonical-form): types upper-cased, values escaped,
+    /// `,` between RDNs, `+` between pairs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, rdn) in self.rdns.iter().enumerate() {
             if i > 0 {
@@ -163,7 +173,12 @@ impl fmt::Display for Dn {
                 if j > 0 {
                     f.write_str("+")?;
                 }
-                write!(f, "{attr_type}={}", escape_dn_value(value))?;
+                write!(
+                    f,
+                    "{}={}",
+                    attr_type.to_ascii_uppercase(),
+                    escape_dn_value(value)
+                )?;
             }
         }
         Ok(())
@@ -228,6 +243,11 @@ pub fn escape_dn_value(value: &str) -> String {
         }
     }
     out
+}
+
+/// The [canonical form](self#canonical-form) of DN text: the spelling gwb sends to the DC.
+pub fn canonical_dn(text: &str) -> Result<String, DnError> {
+    Dn::parse(text).map(|dn| dn.to_string())
 }
 
 /// The comparison key of DN text ([`Dn::key`]); text that is not a DN is lower-cased as is, so

@@ -282,7 +282,7 @@ impl RulesFile {
             path: path.to_owned(),
             defaults: Defaults {
                 naming: raw.defaults.naming,
-                ou: raw.defaults.ou.into_inner(),
+                ou: default_ou.to_string(),
                 routing_domain,
             },
             scope,

@@ -43,7 +43,8 @@ pub enum NamingScheme {
 pub struct Defaults {
     /// How `cn` is built.
     pub naming: NamingScheme,
-    /// The OU every group goes to unless a naming plugin routes it elsewhere.
+    /// The OU every group goes to unless a naming plugin routes it elsewhere (a rules file's
+    /// `ou` in its canonical form, [`gwb_model::dn::canonical_dn`]).
     pub ou: String,
     /// The tenant's hybrid routing domain (`<tenant>.mail.onmicrosoft.com`), whose address a
     /// Microsoft 365 group's `targetAddress` takes; `None` takes the group's one address in

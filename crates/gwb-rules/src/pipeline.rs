@@ -193,11 +193,11 @@ impl Pipeline {
             .propose(group, capabilities)
             .map_err(defaults_failed)?;
         for rule in self.rules.iter_mut().filter(|r| r.stages().naming) {
-            let naming = rule
+            let mut naming = rule
                 .naming(group, &mut desired, capabilities)
                 .map_err(|e| stage_failed(&**rule, Stage::Naming, &label, e))?;
             warnings.extend(
-                check_naming(&naming, &self.managed_ous)
+                check_naming(&mut naming, &self.managed_ous)
                     .map_err(|e| invalid_output(&**rule, Stage::Naming, &label, e))?,
             );
             privileges_of(&self.privileges, &**rule)
@@ -217,7 +217,7 @@ impl Pipeline {
                 edit.apply_to(&mut desired.attributes);
             }
         }
-        check_final(&desired, &self.managed_ous).map_err(defaults_failed)?;
+        check_final(&mut desired, &self.managed_ous).map_err(defaults_failed)?;
         Ok((desired, warnings))
     }
 }
@@ -262,13 +262,14 @@ fn canonical_edits(
         .collect()
 }
 
-/// Validates a naming answer; `Ok` holds its warnings.
-fn check_naming(naming: &Naming, managed_ous: &[Dn]) -> Result<Option<String>, String> {
+/// Validates a naming answer and puts its parent DN in canonical form; `Ok` holds its
+/// warnings.
+fn check_naming(naming: &mut Naming, managed_ous: &[Dn]) -> Result<Option<String>, String> {
     if let Some(cn) = &naming.cn {
         validate::cn(cn)?;
     }
-    if let Some(parent) = &naming.parent_dn {
-        validate::parent_dn(parent, managed_ous)?;
+    if let Some(parent) = &mut naming.parent_dn {
+        *parent = validate::parent_dn(parent, managed_ous)?;
     }
     naming
         .sam_account_name
@@ -291,10 +292,11 @@ fn apply_naming(desired: &mut DesiredGroup, naming: Naming) {
     }
 }
 
-/// The whole proposal, including what the defaults derived from cloud data.
-fn check_final(desired: &DesiredGroup, managed_ous: &[Dn]) -> Result<(), String> {
+/// The whole proposal, including what the defaults derived from cloud data; the parent DN
+/// leaves in canonical form, whoever set it.
+fn check_final(desired: &mut DesiredGroup, managed_ous: &[Dn]) -> Result<(), String> {
     validate::cn(&desired.cn)?;
-    validate::parent_dn(&desired.parent_dn, managed_ous)?;
+    desired.parent_dn = validate::parent_dn(&desired.parent_dn, managed_ous)?;
     for (name, values) in desired.attributes.iter() {
         for value in values {
             validate::attribute_value(name, value)?;

@@ -65,11 +65,12 @@ pub fn sam_account_name(value: &str) -> Result<Option<String>, String> {
     }))
 }
 
-/// Checks that `parent` is a DN inside one of the managed OUs.
-pub fn parent_dn(parent: &str, managed_ous: &[Dn]) -> Result<(), String> {
+/// Checks that `parent` is a DN inside one of the managed OUs; `Ok` holds its canonical form
+/// ([`gwb_model::dn::canonical_dn`]), the spelling to send to the DC.
+pub fn parent_dn(parent: &str, managed_ous: &[Dn]) -> Result<String, String> {
     let dn = Dn::parse(parent).map_err(|e| format!("target OU: {e}"))?;
     if managed_ous.iter().any(|ou| dn.is_within(ou)) {
-        Ok(())
+        Ok(dn.to_string())
     } else {
         let list: Vec<String> = managed_ous.iter().map(Dn::to_string).collect();
         Err(format!(
@@ -289,7 +290,14 @@ mod tests {
         let managed = vec![Dn::parse("OU=Groups,DC=example,DC=com").expect("dn")];
         assert_eq!(
             parent_dn("OU=Fin,OU=Groups,DC=example,DC=com", &managed),
-            Ok(())
+            Ok("OU=Fin,OU=Groups,DC=example,DC=com".to_owned())
+        );
+        assert_eq!(
+            parent_dn(
+                r"ou = Sub\2C EU ; OU=Fin,ou=groups , dc=example,DC=com",
+                &managed
+            ),
+            Ok(r"OU=Sub\, EU,OU=Fin,OU=groups,DC=example,DC=com".to_owned())
         );
         let err = parent_dn("OU=Other,DC=example,DC=com", &managed).expect_err("outside");
         assert!(err.contains("outside the managed OUs"), "{err}");

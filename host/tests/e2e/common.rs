@@ -379,6 +379,21 @@ config = {{ {config} }}
     )
 }
 
+/// The ou-router example plugin's entry of the chain, with `config` (lines of its
+/// `[plugins.config]` table).
+pub fn ou_router(config: &str) -> String {
+    format!(
+        r#"
+[[plugins]]
+name = "ou-router"
+path = "{}"
+[plugins.config]
+{config}
+"#,
+        plugin("ou_router").display()
+    )
+}
+
 /// The summary counts of a report.
 pub fn summary(report: &Value) -> &Value {
     &report["summary"]

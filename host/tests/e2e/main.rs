@@ -4,6 +4,7 @@
 mod common;
 
 mod attacks;
+mod canonical_dn;
 mod changes;
 mod check;
 mod crash;

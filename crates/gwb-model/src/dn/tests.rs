@@ -257,3 +257,39 @@ fn debug_output_lists_the_pairs() {
         r#"Dn { rdns: [[("OU", "Cloud"), ("L", "x")], [("DC", "x")]] }"#
     );
 }
+
+#[test]
+fn canonical_form_is_what_the_dc_accepts() {
+    let canonical = |text: &str| canonical_dn(text).unwrap_or_else(|e| panic!("{e}"));
+    // `;` between RDNs (Samba refuses it), spaces around `=` and separators, lower-case types.
+    assert_eq!(
+        canonical(" ou = Sub ; OU=Managed , dc=gwb;DC = test "),
+        "OU=Sub,OU=Managed,DC=gwb,DC=test"
+    );
+    // Hex pairs become the shortest escape, or the character itself; value case is kept.
+    assert_eq!(
+        canonical(r"CN=\53ales\2C EU\3B\2b\c3\a9\3D,OU=G,DC=x"),
+        r"CN=Sales\, EU\;\+é\=,OU=G,DC=x"
+    );
+    assert_eq!(canonical(r"CN=\20a\20,DC=x"), r"CN=\ a\ ,DC=x");
+    assert_eq!(canonical(r"CN=\23a\00,DC=x"), r"CN=\#a\00,DC=x");
+    assert_eq!(canonical(r"CN=a\/b,DC=x"), "CN=a/b,DC=x");
+    // Multi-valued RDNs keep their order; numeric OIDs stay as they are.
+    assert_eq!(
+        canonical("cn=a + uid=b,2.5.4.11=c"),
+        "CN=a+UID=b,2.5.4.11=c"
+    );
+    // Idempotent, and the same DN as the original.
+    for text in [" ou = Sub ; OU=Managed , dc=gwb", r"CN=\53ales\2C EU,DC=x"] {
+        let once = canonical(text);
+        assert_eq!(canonical(&once), once);
+        assert_eq!(
+            Dn::parse(&once).expect("valid"),
+            Dn::parse(text).expect("valid")
+        );
+    }
+    assert_eq!(
+        canonical_dn("OU=a;;DC=x").expect_err("empty RDN").dn,
+        "OU=a;;DC=x"
+    );
+}

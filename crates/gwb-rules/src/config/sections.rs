@@ -86,7 +86,7 @@ pub enum CertificateAlgorithm {
 pub struct AdSection {
     /// `ldaps://host:636` (recommended) or `ldap://host:389` with `starttls = true`.
     pub url: String,
-    /// The DN gwb binds as.
+    /// The DN gwb binds as, in its canonical form ([`gwb_model::dn::canonical_dn`]).
     pub bind_dn: String,
     /// The bind password.
     pub password: SecretRef,
@@ -122,7 +122,7 @@ pub struct SyncSection {
     pub on_soft_delete: RemovalChoice,
     /// For owned groups that the rules no longer want (default: delete).
     pub on_no_longer_desired: RemovalChoice,
-    /// The OU removed groups are moved to when a choice is `move`.
+    /// The OU removed groups are moved to when a choice is `move`, in its canonical form.
     pub holding_ou: Option<String>,
     /// Take over groups written by Entra Connect (adminDescription = Group_<objectId>) in
     /// place.
@@ -380,7 +380,7 @@ impl Context<'_> {
                 "use ldaps://, or set starttls = true; allow_plaintext = true exists for labs only",
             ));
         }
-        Dn::parse(raw.bind_dn.get_ref()).map_err(|e| {
+        let bind_dn = Dn::parse(raw.bind_dn.get_ref()).map_err(|e| {
             self.invalid(
                 Some(raw.bind_dn.span().start),
                 format!("[ad] bind_dn: {e}"),
@@ -389,7 +389,7 @@ impl Context<'_> {
         })?;
         Ok(AdSection {
             url: url.clone(),
-            bind_dn: raw.bind_dn.into_inner(),
+            bind_dn: bind_dn.to_string(),
             password: self.secret("ad", &raw.password, raw.allow_inline_secret)?,
             ca_file: raw.ca_file.map(|f| self.base.join(f)),
             starttls: raw.starttls,
@@ -407,7 +407,11 @@ impl Context<'_> {
             on_hard_delete: raw.on_hard_delete.unwrap_or(RemovalChoice::Delete),
             on_soft_delete: raw.on_soft_delete.unwrap_or(RemovalChoice::Keep),
             on_no_longer_desired: raw.on_no_longer_desired.unwrap_or(RemovalChoice::Delete),
-            holding_ou: raw.holding_ou.as_ref().map(|o| o.get_ref().clone()),
+            holding_ou: raw
+                .holding_ou
+                .as_ref()
+                .map(|ou| self.holding_ou(ou, managed_ous))
+                .transpose()?,
             adopt_connect_groups: raw.adopt_connect_groups,
             create_missing_ous: raw.create_missing_ous,
         };
@@ -417,34 +421,36 @@ impl Context<'_> {
             section.on_no_longer_desired,
         ]
         .contains(&RemovalChoice::Move);
-        match &raw.holding_ou {
-            None if wants_move => Err(self.invalid(
+        if wants_move && section.holding_ou.is_none() {
+            return Err(self.invalid(
                 None,
                 "[sync] a removal choice is \"move\" but holding_ou is not set".into(),
                 "add holding_ou = \"OU=Removed Groups,…\" inside a managed OU",
-            )),
-            Some(ou) => {
-                let dn = Dn::parse(ou.get_ref()).map_err(|e| {
-                    self.invalid(
-                        Some(ou.span().start),
-                        format!("[sync] holding_ou: {e}"),
-                        "write an OU DN",
-                    )
-                })?;
-                if managed_ous.iter().any(|m| dn.is_within(m)) {
-                    Ok(section)
-                } else {
-                    Err(self.invalid(
-                        Some(ou.span().start),
-                        format!(
-                            "[sync] holding_ou `{}` is outside the managed OUs",
-                            ou.get_ref()
-                        ),
-                        "gwb only writes inside managed_ous; add the holding OU to managed_ous",
-                    ))
-                }
-            }
-            None => Ok(section),
+            ));
+        }
+        Ok(section)
+    }
+
+    /// `[sync] holding_ou`: a DN inside a managed OU, in its canonical form.
+    fn holding_ou(&self, ou: &Spanned<String>, managed_ous: &[Dn]) -> Result<String, ConfigError> {
+        let dn = Dn::parse(ou.get_ref()).map_err(|e| {
+            self.invalid(
+                Some(ou.span().start),
+                format!("[sync] holding_ou: {e}"),
+                "write an OU DN",
+            )
+        })?;
+        if managed_ous.iter().any(|m| dn.is_within(m)) {
+            Ok(dn.to_string())
+        } else {
+            Err(self.invalid(
+                Some(ou.span().start),
+                format!(
+                    "[sync] holding_ou `{}` is outside the managed OUs",
+                    ou.get_ref()
+                ),
+                "gwb only writes inside managed_ous; add the holding OU to managed_ous",
+            ))
         }
     }
 

@@ -298,6 +298,33 @@ fn connection_sections_are_read_with_defaults() {
 }
 
 #[test]
+fn dns_are_kept_in_their_canonical_form() {
+    // Samba refuses `;` between RDNs: every DN of the rules file is sent as `canonical_dn`
+    // writes it, however the file spells it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "[defaults]\nou = \"ou = Cloud ; dc=example;DC = com\"\n\
+         managed_ous = [\"ou=More , DC=example,dc=com\"]\n\
+         [ad]\nurl = \"ldaps://dc1.example.com\"\nbind_dn = \"cn = svc\\\\2C gwb;dc=example;dc=com\"\n\
+         password = { file = \"ad.pw\" }\n\
+         [sync]\non_soft_delete = \"move\"\nholding_ou = \" ou=Removed;OU=Cloud;DC=Example,DC=com\"\n";
+    let rules = parse_in(dir.path(), text).expect("valid");
+    assert_eq!(rules.defaults.ou, "OU=Cloud,DC=example,DC=com");
+    let managed: Vec<String> = rules.managed_ous.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        managed,
+        ["OU=Cloud,DC=example,DC=com", "OU=More,DC=example,DC=com"]
+    );
+    assert_eq!(
+        rules.ad.expect("ad").bind_dn,
+        r"CN=svc\, gwb,DC=example,DC=com"
+    );
+    assert_eq!(
+        rules.sync.holding_ou.as_deref(),
+        Some("OU=Removed,OU=Cloud,DC=Example,DC=com")
+    );
+}
+
+#[test]
 fn unsafe_connection_settings_are_refused() {
     let graph =
         |extra: &str| format!("{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n{extra}");

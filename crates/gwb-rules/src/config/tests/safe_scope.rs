@@ -23,10 +23,11 @@ fn a_domain_root_is_refused_as_ou_and_in_managed_ous() {
             "ou = \"OU=Cloud,DC=gwb,DC=test\"\n\
              managed_ous = [\"OU=Cloud,DC=gwb,DC=test\",\n  \"dc=child,dc=gwb,dc=test\"]\n"
         ),
-        "DIR/org.toml:4: managed_ous: `dc=child,dc=gwb,dc=test` is a domain root (a naming \
+        // Named in its canonical spelling.
+        "DIR/org.toml:4: managed_ous: `DC=child,DC=gwb,DC=test` is a domain root (a naming \
          context head), where AD keeps its own objects; gwb creates, changes and deletes groups \
          in its managed OUs and must never manage those\n  \
-         hint: create an OU for gwb, e.g. \"OU=Cloud Groups,dc=child,dc=gwb,dc=test\", and list \
+         hint: create an OU for gwb, e.g. \"OU=Cloud Groups,DC=child,DC=gwb,DC=test\", and list \
          it in managed_ous instead"
     );
 }
@@ -66,16 +67,21 @@ fn well_known_containers_and_their_insides_are_refused() {
         let err = refused(&format!(
             "ou = \"OU=Cloud,DC=gwb,DC=test\"\nmanaged_ous = [\"{dn}\"]\n"
         ));
+        // Named in its canonical spelling.
+        let shown = &gwb_model::dn::canonical_dn(dn).expect("dn");
         assert!(
             err.starts_with(&format!(
                 "DIR/org.toml:3: {}\n",
-                message("managed_ous", dn, place)
+                message("managed_ous", shown, place)
             )),
             "{err}"
         );
         let err = refused(&format!("ou = \"{dn}\"\n"));
         assert!(
-            err.starts_with(&format!("DIR/org.toml:2: {}\n", message("ou", dn, place))),
+            err.starts_with(&format!(
+                "DIR/org.toml:2: {}\n",
+                message("ou", shown, place)
+            )),
             "{err}"
         );
     }
