@@ -87,11 +87,23 @@ pub struct InitArgs {
     pub client_id: String,
 
     /// The environment variable holding the app's client secret.
-    #[arg(long, value_name = "VAR", group = "graph_credential")]
+    // Hyphen values are taken (and refused by gwb, unprinted), so that a pasted secret never
+    // reaches clap's "unexpected argument" message; so are the other secret-locating flags.
+    #[arg(
+        long,
+        value_name = "VAR",
+        group = "graph_credential",
+        allow_hyphen_values = true
+    )]
     pub client_secret_env: Option<String>,
 
     /// A file holding the app's client secret (readable by gwb's user only).
-    #[arg(long, value_name = "FILE", group = "graph_credential")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        group = "graph_credential",
+        allow_hyphen_values = true
+    )]
     pub client_secret_file: Option<PathBuf>,
 
     /// The app's certificate (PEM), instead of a secret; needs --certificate-key.
@@ -104,7 +116,12 @@ pub struct InitArgs {
     pub certificate: Option<PathBuf>,
 
     /// The certificate's private key (PEM).
-    #[arg(long, value_name = "FILE", requires = "certificate")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "certificate",
+        allow_hyphen_values = true
+    )]
     pub certificate_key: Option<PathBuf>,
 
     /// The token authority (sovereign clouds; default https://login.microsoftonline.com).
@@ -128,11 +145,21 @@ pub struct InitArgs {
     pub bind_dn: String,
 
     /// The environment variable holding the bind password.
-    #[arg(long, value_name = "VAR", group = "ad_password")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        group = "ad_password",
+        allow_hyphen_values = true
+    )]
     pub password_env: Option<String>,
 
     /// A file holding the bind password (readable by gwb's user only).
-    #[arg(long, value_name = "FILE", group = "ad_password")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        group = "ad_password",
+        allow_hyphen_values = true
+    )]
     pub password_file: Option<PathBuf>,
 
     /// CA certificates (PEM) to verify the DC against, instead of the system roots.

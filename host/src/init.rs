@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
+use gwb_model::{ENV_NAME_RULE, is_env_name};
 use gwb_rules::{NamingScheme, RulesFile, ScopeKind};
 
 use crate::cli::InitArgs;
@@ -57,10 +58,21 @@ fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// A secret reference table, `{ env = "…" }` or `{ file = "…" }`; `flags` names the two
-/// options for the error when neither was given.
-fn secret(env: Option<&str>, file: Option<&Path>, flags: &str) -> anyhow::Result<String> {
+/// A secret reference table, `{ env = "…" }` or `{ file = "…" }`; `env_flag` names the
+/// option giving the variable and `flags` the options for the error when neither was given. A
+/// variable name that is no variable name is refused unprinted: it may be the secret itself.
+fn secret(
+    env: Option<&str>,
+    file: Option<&Path>,
+    env_flag: &str,
+    flags: &str,
+) -> anyhow::Result<String> {
     match (env, file) {
+        (Some(var), _) if !is_env_name(var) => anyhow::bail!(
+            "{env_flag} is not an environment variable name ({ENV_NAME_RULE}); it may be the \
+             secret itself, so it is not shown. Give the name of the variable that will hold the \
+             secret when gwb runs (e.g. {env_flag} GWB_SECRET), never the secret"
+        ),
         (Some(var), _) => Ok(format!("{{ env = {} }}", quoted(var))),
         (None, Some(path)) => Ok(format!(
             "{{ file = {} }}",
@@ -99,6 +111,7 @@ fn render(args: &InitArgs) -> anyhow::Result<String> {
             secret(
                 args.client_secret_env.as_deref(),
                 args.client_secret_file.as_deref(),
+                "--client-secret-env",
                 "--client-secret-env, --client-secret-file or --certificate with \
                  --certificate-key"
             )?
@@ -107,6 +120,7 @@ fn render(args: &InitArgs) -> anyhow::Result<String> {
     let password = secret(
         args.password_env.as_deref(),
         args.password_file.as_deref(),
+        "--password-env",
         "--password-env or --password-file",
     )?;
     let optional = |key: &str, value: Option<String>| {

@@ -24,8 +24,8 @@ pub struct RunLock {
 
 impl RunLock {
     /// Takes the lock in `state_dir` (created if missing, mode 0700), or fails naming the
-    /// process that holds it. A state directory group or others may write, or a lock file that
-    /// is a symbolic link, is refused.
+    /// process that holds it. A state directory group or others may write or another user owns
+    /// (root excepted), or a lock file that is a symbolic link, is refused.
     pub fn acquire(state_dir: &Path) -> anyhow::Result<RunLock> {
         gwb_graph::create_state_dir(state_dir)?;
         let path = state_dir.join(LOCK_FILE);
@@ -124,6 +124,28 @@ mod tests {
                 "state directory {0} is writable by group or others (mode 0775), so another \
                  user could plant or swap state files in it; run `chmod 700 {0}` (gwb creates \
                  it with mode 0700)",
+                dir.path().display()
+            )
+        );
+        assert!(!dir.path().join(LOCK_FILE).exists(), "nothing was created");
+    }
+
+    #[test]
+    fn a_state_directory_another_user_owns_is_refused() {
+        const NOBODY: u32 = 65534;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(NOBODY), None)
+            .expect("chown to another user needs root: the tests run as root, as CI does");
+        let user = gwb_model::ownership::running_user();
+        let err = RunLock::acquire(dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "state directory {0} is refused: it is owned by uid {NOBODY}, not by the user \
+                 running gwb (uid {user}) or root; its owner could plant or swap state files in \
+                 it. Run gwb as the user that owns it, or give it to this one with `chown -R \
+                 {user} {0}`",
                 dir.path().display()
             )
         );

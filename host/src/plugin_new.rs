@@ -10,6 +10,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
+use gwb_model::ownership;
 
 use crate::cli::{PluginLang, PluginNewArgs};
 use crate::exit::Exit;
@@ -27,8 +28,9 @@ struct Language {
     title: &'static str,
     /// The source file the author edits.
     source: &'static str,
-    /// What must exist in the gwb checkout to build it.
-    needs: &'static str,
+    /// What must exist in the gwb checkout to build it (the build wrapper or SDK manifest
+    /// first), each checked to be the user's own.
+    needs: &'static [&'static str],
 }
 
 fn language(lang: PluginLang) -> Language {
@@ -36,17 +38,17 @@ fn language(lang: PluginLang) -> Language {
         PluginLang::Rust => Language {
             title: "Rust",
             source: "src/lib.rs",
-            needs: "plugins/sdk/Cargo.toml",
+            needs: &["plugins/sdk/Cargo.toml"],
         },
         PluginLang::Python => Language {
             title: "Python",
             source: "app.py",
-            needs: "plugins/python/build.py",
+            needs: &["plugins/python/build.py"],
         },
         PluginLang::Js => Language {
             title: "JavaScript",
             source: "plugin.js",
-            needs: "plugins/js/build.mjs",
+            needs: &["plugins/js/build.mjs", "plugins/js/sdk/gwb-plugin.js"],
         },
     }
 }
@@ -159,8 +161,10 @@ fn is_checkout(dir: &Path) -> bool {
     dir.join("wit").is_dir() && dir.join("plugins/sdk").is_dir()
 }
 
-/// The gwb source checkout: `explicit`, else the first checkout above the current directory,
-/// else the first above the running gwb binary (e.g. `<checkout>/target/debug/gwb`).
+/// The gwb source checkout: `explicit`, else the first checkout above the running gwb binary
+/// (e.g. `<checkout>/target/debug/gwb`). Never one found above the current directory: a plugin
+/// is built by running the checkout's build wrapper, and a folder such as `/tmp/plugins` may
+/// hold anyone's.
 fn find_checkout(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(dir) = explicit {
         let dir = dir
@@ -174,20 +178,58 @@ fn find_checkout(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         );
         return Ok(dir);
     }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let exe = std::env::current_exe().ok();
-    let starts = std::iter::once(cwd).chain(exe);
-    for start in starts {
-        let start = start.canonicalize().unwrap_or(start);
-        if let Some(found) = start.ancestors().find(|dir| is_checkout(dir)) {
-            return Ok(found.to_owned());
-        }
+    let exe = std::env::current_exe().context("cannot tell where the gwb binary is")?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    match exe.ancestors().find(|dir| is_checkout(dir)) {
+        Some(found) => Ok(found.to_owned()),
+        None => anyhow::bail!(
+            "no gwb source checkout found above the gwb binary {}: the plugin is built with the \
+             SDK and build wrappers in one; clone gwb's repository, run scripts/prereqs.sh there, \
+             and give its folder with --gwb-source DIR",
+            exe.display()
+        ),
     }
-    anyhow::bail!(
-        "no gwb source checkout found above the current directory or the gwb binary: the \
-         plugin is built with the SDK and build wrappers in one; clone gwb's repository, run \
-         scripts/prereqs.sh there, and give its folder with --gwb-source DIR"
-    )
+}
+
+/// Checks that `checkout` holds every file of `needs` and that the user running gwb can trust
+/// them: the checkout folder, each folder on the way to each file, and the file must be owned
+/// by that user or root and not writable by group or others ([`ownership`], the rule of the
+/// compile cache and the state directory), since building the plugin runs them.
+fn check_checkout(checkout: &Path, lang: &Language) -> anyhow::Result<()> {
+    for need in lang.needs {
+        anyhow::ensure!(
+            checkout.join(need).is_file(),
+            "{} has no {need}, which a {} plugin is built with: use a complete gwb checkout \
+             (--gwb-source DIR)",
+            checkout.display(),
+            lang.title
+        );
+    }
+    let refuse = |path: &Path, why: ownership::Untrusted| {
+        anyhow::anyhow!(
+            "the gwb source checkout {0} is refused: {1}: {why}. Building a plugin runs its \
+             build wrapper and SDK, so they must be yours (or root's) and not writable by group \
+             or others: if you own it, run `chmod -R go-w {0}`; else clone gwb's repository \
+             yourself and give it with --gwb-source DIR",
+            checkout.display(),
+            path.display()
+        )
+    };
+    ownership::check_dir(checkout).map_err(|why| refuse(checkout, why))?;
+    for need in lang.needs {
+        let file = checkout.join(need);
+        let mut dir = checkout.to_owned();
+        for part in Path::new(need)
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+        {
+            dir.push(part);
+            ownership::check_dir(&dir).map_err(|why| refuse(&dir, why))?;
+        }
+        ownership::check_file(&file).map_err(|why| refuse(&file, why))?;
+    }
+    Ok(())
 }
 
 /// Creates `dir` (and its parents) unless it exists; refuses one that holds anything.
@@ -363,19 +405,12 @@ cn_prefix = {prefix}
 }
 
 /// Writes the plugin folder `args` asks for; fails, writing nothing, on a bad name, a missing
-/// checkout or an existing non-empty folder.
+/// or untrusted checkout or an existing non-empty folder.
 pub fn run(args: &PluginNewArgs) -> anyhow::Result<Exit> {
     let name = args.name.as_str();
     validate_name(name, args.lang)?;
     let checkout = find_checkout(args.gwb_source.as_deref())?;
-    let needs = language(args.lang).needs;
-    anyhow::ensure!(
-        checkout.join(needs).is_file(),
-        "{} has no {needs}, which a {} plugin is built with: use a complete gwb checkout \
-         (--gwb-source DIR)",
-        checkout.display(),
-        language(args.lang).title
-    );
+    check_checkout(&checkout, &language(args.lang))?;
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(name));
     create_empty_dir(&dir)?;
     let absolute = dir

@@ -205,7 +205,7 @@ fn load(secret: &SecretRef, what: &str) -> anyhow::Result<Secret> {
     let source = match secret {
         SecretRef::Env(name) => SecretSource::Env(name.clone()),
         SecretRef::File(path) => SecretSource::File(path.clone()),
-        SecretRef::Inline(value) => return Ok(Secret::new(value.clone())),
+        SecretRef::Inline(secret) => return Ok(secret.clone()),
     };
     source.load().with_context(|| format!("cannot load {what}"))
 }

@@ -213,35 +213,129 @@ fn bad_names_unknown_languages_and_missing_checkouts_are_refused() {
     assert_eq!(std::fs::read_dir(parent.path()).expect("read").count(), 0);
 }
 
-#[test]
-fn the_checkout_above_the_current_directory_comes_first_and_must_hold_the_languages_tools() {
-    // A bare checkout: the contract and the Rust SDK folders, and the Python wrapper only.
+/// A bare checkout: the contract and the Rust SDK folders, and the Python wrapper only.
+fn bare_checkout() -> tempfile::TempDir {
     let checkout = tempfile::tempdir().expect("tempdir");
     for dir in ["wit", "plugins/sdk", "plugins/python"] {
         std::fs::create_dir_all(checkout.path().join(dir)).expect("mkdir");
     }
     std::fs::write(checkout.path().join("plugins/python/build.py"), "").expect("build.py");
+    checkout
+}
+
+/// The README's build line of a Python plugin `name` built with the checkout at `root`.
+fn python_build(root: &Path, name: &str) -> String {
+    format!(
+        "2. Build: `python3 {}/plugins/python/build.py --out target/{name}.wasm .` (writes \
+         `target/{name}.wasm`).",
+        root.display()
+    )
+}
+
+#[test]
+fn only_the_binarys_checkout_or_gwb_source_is_used_and_it_must_hold_the_languages_tools() {
+    let checkout = bare_checkout();
+    let root = checkout.path().canonicalize().expect("canonical");
     let work = checkout.path().join("work/deeper");
     std::fs::create_dir_all(&work).expect("mkdir");
+    // A checkout above the current directory is not used: the one above the binary is.
     let out = gwb(&work, &["plugin", "new", "p", "--lang", "python"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let root = checkout.path().canonicalize().expect("canonical");
+    let own = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("the binary's checkout");
     let readme = std::fs::read_to_string(work.join("p/README.md")).expect("README.md");
-    assert!(
-        readme.contains(&format!(
-            "2. Build: `python3 {}/plugins/python/build.py --out target/p.wasm .` (writes \
-             `target/p.wasm`).",
-            root.display()
-        )),
-        "{readme}"
+    assert!(readme.contains(&python_build(&own, "p")), "{readme}");
+    // --gwb-source names another.
+    let source = root.to_str().expect("utf-8 path");
+    let out = gwb(
+        &work,
+        &[
+            "plugin",
+            "new",
+            "q",
+            "--lang",
+            "python",
+            "--gwb-source",
+            source,
+        ],
     );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let readme = std::fs::read_to_string(work.join("q/README.md")).expect("README.md");
+    assert!(readme.contains(&python_build(&root, "q")), "{readme}");
     assert_refused(
         &work,
-        &["plugin", "new", "q", "--lang", "js"],
+        &["plugin", "new", "r", "--lang", "js", "--gwb-source", source],
         &format!(
             "{} has no plugins/js/build.mjs, which a JavaScript plugin is built with",
             root.display()
         ),
     );
-    assert!(!work.join("q").exists());
+    assert!(!work.join("r").exists());
+}
+
+#[test]
+fn a_checkout_another_user_owns_or_others_may_write_is_refused() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    const NOBODY: u32 = 65534;
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    let checkout = bare_checkout();
+    let root = checkout.path().canonicalize().expect("canonical");
+    let source = root.to_str().expect("utf-8 path");
+    let work = tempfile::tempdir().expect("tempdir");
+    let refused = |path: &Path, why: &str| {
+        format!(
+            "error: the gwb source checkout {0} is refused: {1}: {why}. Building a plugin runs \
+             its build wrapper and SDK, so they must be yours (or root's) and not writable by \
+             group or others: if you own it, run `chmod -R go-w {0}`; else clone gwb's \
+             repository yourself and give it with --gwb-source DIR\n",
+            root.display(),
+            path.display()
+        )
+    };
+    let args = [
+        "plugin",
+        "new",
+        "p",
+        "--lang",
+        "python",
+        "--gwb-source",
+        source,
+    ];
+
+    let wrapper = root.join("plugins/python/build.py");
+    chmod(&wrapper, 0o666);
+    let why = "it is writable by group or others (mode 0666)";
+    assert_refused(work.path(), &args, &refused(&wrapper, why));
+    chmod(&wrapper, 0o644);
+
+    let folder = root.join("plugins/python");
+    chmod(&folder, 0o777);
+    let why = "it is writable by group or others (mode 0777)";
+    assert_refused(work.path(), &args, &refused(&folder, why));
+    chmod(&folder, 0o755);
+
+    chmod(&root, 0o757);
+    let why = "it is writable by group or others (mode 0757)";
+    assert_refused(work.path(), &args, &refused(&root, why));
+    chmod(&root, 0o755);
+
+    // Owned by another user, the checkout or only its build wrapper.
+    let user = std::fs::metadata(&root).expect("stat").uid();
+    for path in [&root, &wrapper] {
+        std::os::unix::fs::chown(path, Some(NOBODY), None)
+            .expect("chown to another user needs root: the tests run as root, as CI does");
+        let why = format!(
+            "it is owned by uid {NOBODY}, not by the user running gwb (uid {user}) or root"
+        );
+        assert_refused(work.path(), &args, &refused(path, &why));
+        std::os::unix::fs::chown(path, Some(user), None).expect("chown back");
+    }
+    // Nothing was written by any refusal; the checkout as it now is is used.
+    assert_eq!(std::fs::read_dir(work.path()).expect("read").count(), 0);
+    let out = gwb(work.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

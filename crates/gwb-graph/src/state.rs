@@ -11,7 +11,8 @@
 //! The state belongs to one tenant, app and AD domain ([`StateBinding`]): opened for another,
 //! it is refused. Its files are private to the user running gwb: created with mode 0600 in a
 //! directory created 0700, never opened through a symbolic link, and a directory that group or
-//! others may write is refused (they could plant or swap state files in it).
+//! others may write, that another user owns (root excepted) or that is a symbolic link is
+//! refused (they could plant or swap state files in it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
@@ -19,6 +20,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use gwb_model::ownership::{self, Untrusted};
 use gwb_model::{MemberKind, UserAnchor};
 use rustix::fs::OFlags;
 use serde::{Deserialize, Serialize};
@@ -31,8 +33,6 @@ const STATE_VERSION: u32 = 1;
 const FILE_MODE: u32 = 0o600;
 /// The mode of the state directory (and the parents) gwb creates.
 const DIR_MODE: u32 = 0o700;
-/// Mode bits that let group or others change a directory's entries.
-const WRITABLE_BY_OTHERS: u32 = 0o022;
 /// Mode bits that give group or others any access.
 const OPEN_TO_OTHERS: u32 = 0o077;
 
@@ -216,6 +216,16 @@ pub enum StateError {
         /// Its mode bits.
         mode: u32,
     },
+    /// The state directory belongs to another user, or is a symbolic link or not a folder.
+    #[error("state directory {path} is refused: {reason}; {fix}")]
+    UntrustedDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// Why ([`gwb_model::ownership::Untrusted`]'s text).
+        reason: String,
+        /// What to do about it.
+        fix: String,
+    },
     /// The checkpoint is not based on the state now saved.
     #[error("this checkpoint is older than the state already committed; read a new round instead")]
     Stale,
@@ -362,7 +372,8 @@ fn corrupt(path: &Path, reason: impl Into<String>) -> StateError {
 }
 
 /// Creates the state directory `dir` and the parents it lacks, each with mode 0700, and
-/// refuses it when group or others may write it. An existing directory keeps its mode.
+/// refuses it when group or others may write it, another user owns it (root excepted) or it is
+/// a symbolic link. An existing directory keeps its mode and owner.
 pub fn create_state_dir(dir: &Path) -> Result<(), StateError> {
     DirBuilder::new()
         .recursive(true)
@@ -372,17 +383,37 @@ pub fn create_state_dir(dir: &Path) -> Result<(), StateError> {
     state_dir_mode(dir).map(|_| ())
 }
 
-/// The mode bits of the existing state directory `dir`, refused when group or others may
-/// write it.
+/// The mode bits of the existing state directory `dir`, refused unless it is a folder (not a
+/// symbolic link) owned by the user running gwb or root that group and others may not write:
+/// the rule of the plugin compile cache ([`ownership::check_dir`]).
 fn state_dir_mode(dir: &Path) -> Result<u32, StateError> {
-    let mode = std::fs::metadata(dir).map_err(io_error(dir))?.mode() & 0o7777;
-    if mode & WRITABLE_BY_OTHERS != 0 {
-        return Err(StateError::UnsafeDirectory {
+    let untrusted = |why: Untrusted, fix: String| StateError::UntrustedDirectory {
+        path: dir.to_owned(),
+        reason: why.to_string(),
+        fix,
+    };
+    match ownership::check_dir(dir) {
+        Ok(meta) => Ok(meta.mode() & 0o7777),
+        Err(Untrusted::Inspect(source)) => Err(io_error(dir)(source)),
+        Err(Untrusted::Mode { mode, .. }) => Err(StateError::UnsafeDirectory {
             path: dir.to_owned(),
             mode,
-        });
+        }),
+        Err(why @ Untrusted::Owner { user, .. }) => {
+            let fix = format!(
+                "its owner could plant or swap state files in it. Run gwb as the user that owns \
+                 it, or give it to this one with `chown -R {user} {}`",
+                dir.display()
+            );
+            Err(untrusted(why, fix))
+        }
+        Err(why) => {
+            let fix = "point [graph] state_dir at the real directory (gwb never follows a \
+                       symbolic link to its state)"
+                .to_owned();
+            Err(untrusted(why, fix))
+        }
     }
-    Ok(mode)
 }
 
 /// The directory holding `path`.

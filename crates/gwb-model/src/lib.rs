@@ -10,6 +10,7 @@ mod cloud;
 mod desired;
 pub mod dn;
 pub mod limits;
+pub mod ownership;
 pub mod printable;
 mod rule;
 mod schema;
@@ -26,5 +27,5 @@ pub use desired::{
 pub use dn::escape_dn_value;
 pub use rule::{Rule, Stage, StageError, Stages};
 pub use schema::AttributeNames;
-pub use secret::{Secret, SecretError, SecretSource};
+pub use secret::{ENV_NAME_RULE, MAX_ENV_NAME, Secret, SecretError, SecretSource, is_env_name};
 pub use user::{CloudDelete, UserAnchor};

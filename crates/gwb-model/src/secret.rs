@@ -1,5 +1,5 @@
 //! Secrets (client secrets, private keys, bind passwords): loaded from an environment variable
-//! or a file, never printed. Shared by the Graph and AD sides so there is one redacting type.
+//! or a file, never printed (nor is a variable "name" that may be a pasted secret). Shared by the Graph and AD sides so there is one redacting type.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -42,6 +42,23 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The longest environment variable name gwb takes a secret from.
+pub const MAX_ENV_NAME: usize = 64;
+
+/// What an environment variable name must look like ([`is_env_name`]), for messages.
+pub const ENV_NAME_RULE: &str =
+    "only letters, digits and _, not starting with a digit, at most 64 characters";
+
+/// Whether `name` looks like an environment variable name: letters, digits and `_`, not
+/// starting with a digit, at most [`MAX_ENV_NAME`] characters. Anything else may be a secret
+/// pasted where its variable's name belongs, so callers refuse it without printing it.
+pub fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_ENV_NAME
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Where a secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -57,6 +74,14 @@ pub enum SecretError {
     /// The variable is unset or not UTF-8.
     #[error("environment variable {0} is not set (or not UTF-8); set it to the secret value")]
     EnvMissing(String),
+    /// The variable's name is not one ([`is_env_name`]); it is not kept, as it may be the
+    /// secret itself.
+    #[error(
+        "the environment variable name given is not a variable name ({ENV_NAME_RULE}); it may be \
+         the secret itself, so it is not shown: put the secret in a variable and give the \
+         variable's name"
+    )]
+    EnvName,
     /// The file cannot be read.
     #[error("cannot read secret file {path}: {source}; check the path and its permissions")]
     File {
@@ -74,6 +99,7 @@ impl SecretSource {
     /// Loads the secret.
     pub fn load(&self) -> Result<Secret, SecretError> {
         let value = match self {
+            Self::Env(name) if !is_env_name(name) => return Err(SecretError::EnvName),
             Self::Env(name) => {
                 std::env::var(name).map_err(|_| SecretError::EnvMissing(name.clone()))?
             }
@@ -127,5 +153,33 @@ mod tests {
             .load()
             .unwrap_err();
         assert!(err.to_string().contains("GWB_TEST_SURELY_UNSET_VAR"));
+    }
+
+    #[test]
+    fn a_name_that_is_no_variable_name_is_refused_unprinted() {
+        for good in ["GWB_AD_PASSWORD", "_x", "a1", &"A".repeat(MAX_ENV_NAME)] {
+            assert!(is_env_name(good), "{good}");
+        }
+        let long = "A".repeat(MAX_ENV_NAME + 1);
+        for bad in [
+            "",
+            "1ABC",
+            "S3cret!",
+            "pass word",
+            "a-b",
+            "é",
+            long.as_str(),
+        ] {
+            assert!(!is_env_name(bad), "{bad}");
+            let err = SecretSource::Env(bad.into())
+                .load()
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("the environment variable name given is not"),
+                "{err}"
+            );
+            assert!(bad.is_empty() || !err.contains(bad), "{err}");
+        }
     }
 }

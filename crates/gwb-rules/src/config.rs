@@ -15,11 +15,14 @@ use crate::privileges::Privileges;
 use crate::scope::{Scope, ScopeKind};
 use crate::validate::canonical_name;
 
+mod secret_lines;
+mod secrets;
 mod sections;
 
+pub use secrets::SecretRef;
 pub use sections::{
     AdSection, CertificateAlgorithm, GraphCredential, GraphSection, GuardsSection, RemovalChoice,
-    SecretRef, SyncSection,
+    SyncSection,
 };
 
 /// What to do when a plugin crashes or hits a limit.
@@ -527,9 +530,23 @@ fn routing_domain(value: &str) -> Result<String, String> {
     Ok(value.to_ascii_lowercase())
 }
 
+/// The error of a file that does not parse or deserialize. The parser's message is shown
+/// (never its snippet of the line) with any string value it quotes left out, and not at all at
+/// a line of a secret-bearing key: the key is named instead, since the line may hold the secret.
 fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
     let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-    let message = error.message().trim().to_owned();
+    if let Some((key, start)) = secret_lines::secret_key_on_line(text, line) {
+        return ConfigError::Syntax {
+            path: path.display().to_string(),
+            line: start,
+            message: format!(
+                "{} is not valid TOML here (the line is not shown: it may hold the secret)",
+                key.name()
+            ),
+            hint: format!("check its quotes and braces; {}", key.fix),
+        };
+    }
+    let message = without_strings(error.message().trim());
     let hint = if message.contains("unknown field") {
         "remove or correct the key; docs/rules-file.md lists every key"
     } else if message.contains("missing field") {
@@ -543,6 +560,31 @@ fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError
         message,
         hint: hint.into(),
     }
+}
+
+/// `message` with every string value it quotes (serde's `string "…"`) left out: a value
+/// written at the wrong key may be a secret.
+fn without_strings(message: &str) -> String {
+    const QUOTED: &str = "string \"";
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(QUOTED) {
+        out.push_str(&rest[..at]);
+        out.push_str("string (not shown)");
+        let after = &rest[at + QUOTED.len()..];
+        let mut escaped = false;
+        let end = after
+            .char_indices()
+            .find(|&(_, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            })
+            .map_or(after.len(), |(i, _)| i + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The 1-based line holding byte `offset` of `text`.

@@ -3,12 +3,13 @@
 //!
 //! Whoever can change the cache can make gwb run native code with its AD and Graph
 //! credentials, so the cache is used only when it is private to the user running gwb: a folder
-//! (created with mode 0700) that is no symbolic link, is owned by the effective uid and is not
-//! writable by group or others, holding a key file (`cache.key`, 32 random bytes, mode 0600)
+//! (created with mode 0700) that is no symbolic link, is owned by the effective uid (or root) and
+//! is not writable by group or others ([`gwb_model::ownership`], the rule the Graph state
+//! directory follows too), holding a key file (`cache.key`, 32 random bytes, mode 0600)
 //! with no access for group or others. Otherwise gwb warns once and compiles every plugin.
 //! Every entry carries an HMAC-SHA256 under that key and is loaded only when it verifies;
-//! entries are opened without following symbolic links and must be owned by the user and not
-//! writable by group or others. An entry that fails any check is compiled again and replaced.
+//! entries are opened without following symbolic links and must be owned by the user (or root)
+//! and not writable by group or others. An entry that fails any check is compiled again and replaced.
 
 mod entry;
 mod key;

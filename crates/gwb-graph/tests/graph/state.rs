@@ -516,6 +516,49 @@ async fn a_state_directory_others_may_write_is_refused() {
     assert_eq!(mode(&path), 0o600);
 }
 
+/// The uid of `nobody`: another user than the one running the tests (root).
+const NOBODY: u32 = 65534;
+
+#[tokio::test]
+async fn a_state_directory_another_user_owns_or_a_symbolic_link_to_one_is_refused() {
+    let emu = emulator(tenant(0), 10, 500).await;
+    let (dir, path) = state_dir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(dir.path(), Some(NOBODY), None)
+        .expect("chown to another user needs root: the tests run as root, as CI does");
+    let user = gwb_model::ownership::running_user();
+    assert_eq!(
+        open_error(config(&emu), &path, SourceOptions::default()),
+        format!(
+            "state directory {0} is refused: it is owned by uid {NOBODY}, not by the user \
+             running gwb (uid {user}) or root; its owner could plant or swap state files in it. \
+             Run gwb as the user that owns it, or give it to this one with `chown -R {user} {0}`",
+            dir.path().display()
+        )
+    );
+    assert!(!path.exists(), "nothing was written");
+
+    // A symbolic link to a private directory is not followed either.
+    std::os::unix::fs::chown(dir.path(), Some(user), None).unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let linked = link.join("state.json");
+    assert_eq!(
+        open_error(config(&emu), &linked, SourceOptions::default()),
+        format!(
+            "state directory {} is refused: it is a symbolic link (not followed); point [graph] \
+             state_dir at the real directory (gwb never follows a symbolic link to its state)",
+            link.display()
+        )
+    );
+
+    // Its owner (here root, running the test) may use it.
+    run_once(&emu, &path, SourceOptions::default()).await;
+    assert_eq!(mode(&path), 0o600);
+}
+
 /// Why a state whose `file` (the snapshot or the journal) holds the last generation is
 /// refused.
 fn no_generation_left(file: &Path) -> String {

@@ -10,18 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::ConfigError;
-
-/// Where a secret comes from. Inline values are refused unless the table says
-/// `allow_inline_secret = true`, because rules files get copied, committed and mailed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretRef {
-    /// An environment variable's name.
-    Env(String),
-    /// A file holding the secret (one trailing newline is ignored).
-    File(PathBuf),
-    /// The secret itself, written in the rules file.
-    Inline(String),
-}
+use super::secrets::{AD_PASSWORD, CERTIFICATE, CLIENT_SECRET, Refusal, SecretKey, SecretRef};
 
 /// `[graph]`: how to read Microsoft Graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,9 +59,9 @@ pub enum GraphCredential {
     },
 }
 
-/// The JWT signature algorithm of a certificate credential.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The JWT signature algorithm of a certificate credential (`algorithm = "ps256"` or
+/// `"rs256"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CertificateAlgorithm {
     /// RSASSA-PSS with SHA-256 and the `x5t#S256` header (Microsoft's current default).
     #[default]
@@ -148,14 +137,6 @@ pub struct GuardsSection {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawSecret {
-    env: Option<String>,
-    file: Option<PathBuf>,
-    value: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawGraph {
     tenant_id: String,
     client_id: String,
@@ -163,8 +144,9 @@ pub(super) struct RawGraph {
     authority: String,
     #[serde(default = "default_endpoint")]
     endpoint: String,
-    client_secret: Option<Spanned<RawSecret>>,
-    certificate: Option<RawCertificate>,
+    // Secret-bearing keys are read as raw values, so that no parser message quotes them.
+    client_secret: Option<Spanned<toml::Value>>,
+    certificate: Option<Spanned<toml::Value>>,
     #[serde(default)]
     allow_inline_secret: bool,
     ca_file: Option<PathBuf>,
@@ -184,19 +166,11 @@ pub(super) struct RawGraph {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawCertificate {
-    cert_file: PathBuf,
-    key_file: PathBuf,
-    #[serde(default)]
-    algorithm: CertificateAlgorithm,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawAd {
     url: Spanned<String>,
     bind_dn: Spanned<String>,
-    password: Spanned<RawSecret>,
+    // Read as a raw value, so that no parser message quotes it.
+    password: Spanned<toml::Value>,
     #[serde(default)]
     allow_inline_secret: bool,
     ca_file: Option<PathBuf>,
@@ -266,33 +240,21 @@ impl Context<'_> {
         }
     }
 
+    /// `refusal` of the secret-bearing value `raw`, as an error at its line.
+    fn refused(&self, raw: &Spanned<toml::Value>, (message, hint): Refusal) -> ConfigError {
+        self.invalid(Some(raw.span().start), message, hint)
+    }
+
     fn secret(
         &self,
-        table: &str,
-        raw: &Spanned<RawSecret>,
+        key: SecretKey,
+        raw: &Spanned<toml::Value>,
         allow_inline: bool,
     ) -> Result<SecretRef, ConfigError> {
-        let offset = Some(raw.span().start);
-        let secret = raw.get_ref();
-        let chosen = match (&secret.env, &secret.file, &secret.value) {
-            (Some(name), None, None) => SecretRef::Env(name.clone()),
-            (None, Some(file), None) => SecretRef::File(self.base.join(file)),
-            (None, None, Some(value)) if allow_inline => SecretRef::Inline(value.clone()),
-            (None, None, Some(_)) => {
-                return Err(self.invalid(
-                    offset,
-                    format!("[{table}] holds a secret inline"),
-                    "use { env = \"VAR\" } or { file = \"/path\" }; if you really want the secret \
-                     in this file, also set allow_inline_secret = true",
-                ));
-            }
-            _ => {
-                return Err(self.invalid(
-                    offset,
-                    format!("[{table}] secret must have exactly one of env, file or value"),
-                    "e.g. { env = \"GWB_AD_PASSWORD\" } or { file = \"/etc/gwb/ad-password\" }",
-                ));
-            }
+        let chosen = match key.secret(raw.get_ref(), allow_inline) {
+            Ok(SecretRef::File(file)) => SecretRef::File(self.base.join(file)),
+            Ok(chosen) => chosen,
+            Err(refusal) => return Err(self.refused(raw, refusal)),
         };
         if let SecretRef::File(path) = &chosen {
             warn_if_readable_by_others(path, "secrets file");
@@ -301,18 +263,23 @@ impl Context<'_> {
     }
 
     pub(super) fn graph(&self, raw: RawGraph) -> Result<GraphSection, ConfigError> {
-        let credential = match (&raw.client_secret, raw.certificate) {
-            (Some(secret), None) => {
-                GraphCredential::Secret(self.secret("graph", secret, raw.allow_inline_secret)?)
-            }
+        let credential = match (&raw.client_secret, &raw.certificate) {
+            (Some(secret), None) => GraphCredential::Secret(self.secret(
+                CLIENT_SECRET,
+                secret,
+                raw.allow_inline_secret,
+            )?),
             (None, Some(cert)) => {
-                let key_file = self.base.join(cert.key_file);
+                let (cert_file, key_file, algorithm) = CERTIFICATE
+                    .certificate(cert.get_ref())
+                    .map_err(|refusal| self.refused(cert, refusal))?;
+                let key_file = self.base.join(key_file);
                 // The private key is as secret as a client secret.
                 warn_if_readable_by_others(&key_file, "certificate key file");
                 GraphCredential::Certificate {
-                    cert_file: self.base.join(cert.cert_file),
+                    cert_file: self.base.join(cert_file),
                     key_file,
-                    algorithm: cert.algorithm,
+                    algorithm,
                 }
             }
             _ => {
@@ -390,7 +357,7 @@ impl Context<'_> {
         Ok(AdSection {
             url: url.clone(),
             bind_dn: bind_dn.to_string(),
-            password: self.secret("ad", &raw.password, raw.allow_inline_secret)?,
+            password: self.secret(AD_PASSWORD, &raw.password, raw.allow_inline_secret)?,
             ca_file: raw.ca_file.map(|f| self.base.join(f)),
             starttls: raw.starttls,
             allow_plaintext: raw.allow_plaintext,

@@ -325,6 +325,66 @@ fn dns_are_kept_in_their_canonical_form() {
 }
 
 #[test]
+fn a_secret_in_the_wrong_shape_is_refused_naming_the_key_and_fix_never_the_value() {
+    let ad = |line: &str| {
+        error_of(&format!(
+            "{HEAD}[ad]\nurl = \"ldaps://dc1\"\nbind_dn = \"CN=svc,DC=x\"\n{line}\n"
+        ))
+    };
+    let fix = "put the password in a file readable only by gwb's user and write password = \
+               { file = \"/etc/gwb/ad-password\" }, or set it in an environment variable and \
+               write password = { env = \"GWB_AD_PASSWORD\" }";
+    assert_eq!(
+        ad("password = \"S3cret\""),
+        format!(
+            "DIR/org.toml:6: [ad] password is written as a string, as if it were the secret \
+             itself: gwb reads secrets only from a file or an environment variable, and the \
+             value is not shown\n  hint: {fix}"
+        )
+    );
+    assert_eq!(
+        ad("password = { env = \"S3cret!\" }"),
+        format!(
+            "DIR/org.toml:6: [ad] password = {{ env = … }} is not an environment variable name \
+             (only letters, digits and _, not starting with a digit, at most 64 characters); it \
+             may be the secret itself, so it is not shown\n  hint: {fix}"
+        )
+    );
+    assert_eq!(
+        ad("password = \"S3cret"),
+        format!(
+            "DIR/org.toml:6: [ad] password is not valid TOML here (the line is not shown: it may \
+             hold the secret)\n  hint: check its quotes and braces; {fix}"
+        )
+    );
+    assert_eq!(
+        ad("password = [1]"),
+        format!(
+            "DIR/org.toml:6: [ad] password is an array, not a table (the value is not shown)\n  hint: {fix}"
+        )
+    );
+    let certificate = error_of(&format!(
+        "{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n\
+         certificate = {{ cert_file = \"a.pem\", key_file = \"-----BEGIN PRIVATE KEY-----S3cret\" }}\n"
+    ));
+    assert!(
+        certificate.starts_with(
+            "DIR/org.toml:6: [graph] certificate key_file is not the path of a PEM file: the \
+             file's content, which is not shown, belongs in the file\n  hint: put the certificate"
+        ),
+        "{certificate}"
+    );
+    // At any other key, a string value the parser quotes is left out too.
+    assert_eq!(
+        error_of(&format!(
+            "{HEAD}[guards]\nmax_deletes = \"S3cret \\\" x\"\n"
+        )),
+        "DIR/org.toml:4: invalid type: string (not shown), expected usize\n  hint: check the \
+         TOML syntax at that line (quotes around strings, [table] headers)"
+    );
+}
+
+#[test]
 fn unsafe_connection_settings_are_refused() {
     let graph =
         |extra: &str| format!("{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n{extra}");
@@ -342,7 +402,7 @@ fn unsafe_connection_settings_are_refused() {
     .expect("allowed explicitly");
     assert_eq!(
         inline.graph.expect("graph").credential,
-        GraphCredential::Secret(SecretRef::Inline("s3cr3t".into()))
+        GraphCredential::Secret(SecretRef::Inline(gwb_model::Secret::new("s3cr3t")))
     );
     let err = error_of(&graph(
         "client_secret = { env = \"A\" }\ndirectory_extensions = [\"costCenter\"]\n",

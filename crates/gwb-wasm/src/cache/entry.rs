@@ -55,9 +55,9 @@ pub(super) fn load(
     // SAFETY: `Component::deserialize` runs its input as machine code, so it must be an
     // artefact from `Component::serialize`. These bytes are deserialized only because their MAC
     // verified (in constant time) under the cache key: 32 random bytes that gwb created in a
-    // file only the running user can read (owned by the effective uid, no group or other
-    // access, opened without following symbolic links, in a folder owned by that uid and not
-    // writable by group or others). The MAC covers the format tag, this plugin's SHA-256, this
+    // file only the running user can read (owned by the effective uid or root, no group or
+    // other access, opened without following symbolic links, in a folder owned by that uid or
+    // root and not writable by group or others). The MAC covers the format tag, this plugin's SHA-256, this
     // engine's compatibility hash and every byte of the artefact, so the bytes are exactly what
     // `seal` stored for this plugin and engine, written by a gwb that held the key: by this
     // user (or root), never planted by anyone else, nor truncated, nor another plugin's.

@@ -1,30 +1,16 @@
 //! Files and folders only the user running gwb controls: created private, checked for owner and
-//! mode, opened without following symbolic links.
+//! mode by [`gwb_model::ownership`], opened without following symbolic links.
 
-use std::fs::{DirBuilder, File, Metadata};
+use std::fs::{DirBuilder, File};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
+use gwb_model::ownership;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
-/// Mode bits a file or folder must not have, and how a refusal says so.
-pub(super) struct Forbidden {
-    bits: u32,
-    meaning: &'static str,
-}
-
-/// Nobody but the owner may change the file, or a folder's entries.
-pub(super) const WRITABLE_BY_OTHERS: Forbidden = Forbidden {
-    bits: 0o022,
-    meaning: "is writable by group or others",
-};
-/// Nobody but the owner may have any access to the file.
-pub(super) const OPEN_TO_OTHERS: Forbidden = Forbidden {
-    bits: 0o077,
-    meaning: "gives group or others access",
-};
+pub(super) use gwb_model::ownership::{Forbidden, OPEN_TO_OTHERS, WRITABLE_BY_OTHERS};
 
 /// Creates `dir` and the parents it lacks, each with mode 0700. An existing folder is left as
 /// it is (for [`check_dir`] to judge).
@@ -36,17 +22,12 @@ pub(super) fn create_dir(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create it: {e}"))
 }
 
-/// Refuses a folder that is a symbolic link, not a folder, not owned by the user running gwb,
-/// or writable by group or others.
+/// Refuses a folder that is a symbolic link, not a folder, not owned by the user running gwb
+/// (or root), or writable by group or others.
 pub(super) fn check_dir(dir: &Path) -> Result<(), String> {
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("cannot inspect it: {e}"))?;
-    if meta.file_type().is_symlink() {
-        return Err("it is a symbolic link (not followed)".into());
-    }
-    if !meta.is_dir() {
-        return Err("it is not a folder".into());
-    }
-    check_owner_and_mode(&meta, &WRITABLE_BY_OTHERS)
+    ownership::check_dir(dir)
+        .map(drop)
+        .map_err(|why| why.to_string())
 }
 
 /// The content of the regular file at `path`, opened without following a symbolic link, when
@@ -62,7 +43,7 @@ pub(super) fn read_private(path: &Path, forbidden: &Forbidden) -> Result<Option<
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    check_owner_and_mode(&meta, forbidden)?;
+    ownership::check_owner_and_mode(&meta, forbidden).map_err(|why| why.to_string())?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read it: {e}"))?;
@@ -80,21 +61,4 @@ fn open_no_follow(path: &Path) -> Result<Option<File>, String> {
         Err(Errno::LOOP) => Err("it is a symbolic link (not followed)".into()),
         Err(e) => Err(format!("cannot open it: {e}")),
     }
-}
-
-/// Refuses `meta` unless the user running gwb owns it and none of the `forbidden` mode bits is
-/// set.
-fn check_owner_and_mode(meta: &Metadata, forbidden: &Forbidden) -> Result<(), String> {
-    let user = rustix::process::geteuid().as_raw();
-    if meta.uid() != user {
-        return Err(format!(
-            "it is owned by uid {}, not by the user running gwb (uid {user})",
-            meta.uid()
-        ));
-    }
-    let mode = meta.mode() & 0o7777;
-    if mode & forbidden.bits != 0 {
-        return Err(format!("it {} (mode {mode:04o})", forbidden.meaning));
-    }
-    Ok(())
 }
