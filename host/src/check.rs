@@ -12,6 +12,7 @@ use gwb_graph::{GraphClient, GraphError, RequestStats};
 use gwb_model::clock::system_clock;
 use gwb_model::printable::printable_lines;
 use gwb_rules::RulesFile;
+use gwb_rules::rights::rights_bearing_among;
 
 use crate::exit::Exit;
 use crate::plugins::PluginChain;
@@ -43,6 +44,27 @@ impl Checklist {
         self.failures += 1;
         println!("FAIL  {}", printable_lines(&what.to_string(), "      "));
         println!("      hint: {}", printable_lines(hint, "      "));
+    }
+}
+
+/// A plugin granted rights-bearing attributes ([`gwb_rules::rights`]) by name: a warning, so the
+/// grant is seen. No grant covers them otherwise.
+fn check_rights_bearing(rules: &RulesFile, list: &mut Checklist) {
+    for plugin in &rules.plugins {
+        let listed = plugin.privileges.attributes.as_deref().unwrap_or_default();
+        let bearing = rights_bearing_among(listed);
+        if !bearing.is_empty() {
+            list.warn(
+                format!(
+                    "plugin `{}` ({}) may write rights-bearing attributes: {}",
+                    plugin.name,
+                    plugin.location,
+                    bearing.join("; ")
+                ),
+                "keep them in its attributes only if the plugin must set them; no grant covers \
+                 them unless it names them",
+            );
+        }
     }
 }
 
@@ -84,6 +106,7 @@ pub async fn run(rules_path: &Path) -> anyhow::Result<Exit> {
         rules.managed_ous.len()
     ));
     list.ok(scope_line(&rules));
+    check_rights_bearing(&rules, &mut list);
 
     match PluginChain::load(&rules).and_then(|chain| chain.instantiate().map(|_| chain)) {
         Ok(chain) => {

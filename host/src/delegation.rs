@@ -23,9 +23,6 @@ pub struct Needs {
     pub aces: Vec<Ace>,
     /// The schema objects they name.
     pub schema: SchemaGuids,
-    /// The plugins whose `[[plugins]]` entry does not restrict `attributes`: what they write
-    /// is not covered.
-    pub unrestricted_plugins: Vec<String>,
 }
 
 impl Needs {
@@ -82,30 +79,18 @@ impl Needs {
                 anyhow::anyhow!("{missing}; it is named by plugin {}", plugins.join(", "))
             }
         })?;
-        let unrestricted_plugins = rules
-            .plugins
-            .iter()
-            .filter(|p| p.privileges.attributes.is_none())
-            .map(|p| p.name.clone())
-            .collect();
         Ok(Needs {
             attributes,
             aces,
             schema,
-            unrestricted_plugins,
         })
     }
 }
 
-/// The warning for plugins that may write any attribute.
-pub fn unrestricted_warning(plugin: &str) -> String {
-    format!(
-        "plugin `{plugin}` has no `attributes` in its [[plugins]] entry: it may write any \
-         attribute that is not protected, and these rights do not cover what it writes (such \
-         writes fail with insufficient access); list the attributes it writes in its \
-         `attributes` and run gwb delegation again"
-    )
-}
+/// The ACE that limits what owning an object gives: OWNER RIGHTS (S-1-3-4) allowed only
+/// READ_CONTROL, inherited by every object created below the OU. Windows Server 2008 and later
+/// then grant an owner no implicit WRITE_DAC; Samba 4.17 ignores it (docs/delegation.md).
+pub const OWNER_RIGHTS_ACE: &str = "(A;CIIO;RC;;;OW)";
 
 /// Connects, computes the rights for the account and prints them.
 pub async fn run(rules: &RulesFile, args: &DelegationArgs) -> anyhow::Result<Exit> {
@@ -203,7 +188,16 @@ fn header(account: &Account, needs: &Needs, create_ous: bool, missing_ous: &[Str
          # - on each managed OU: create and delete groups{};\n\
          # - on the groups below it: read and write these {} attributes and no other:\n\
          #   {}\n\
-         #   (cn and name: renames and moves; extensionName: gwb's mark and record).\n",
+         #   (cn and name: renames and moves; extensionName: gwb's mark and record).\n\
+         # What these ACEs do not stop: Create Child of group lets the account set, in the add\n\
+         # that creates a group, any attribute the group class allows (member, managedBy,\n\
+         # gidNumber, proxyAddresses, …); the Write Property grants bind only later changes.\n\
+         # gwb itself holds what it writes to its rules: membership by any name is refused,\n\
+         # and each plugin writes only the attributes its [[plugins]] entry lists.\n\
+         # AD makes the account the owner of the groups{} it creates, and an owner may rewrite\n\
+         # their permissions. On Windows Server 2008 and later DCs this ACE on each managed OU\n\
+         # (OWNER RIGHTS, S-1-3-4, allowed only to read permissions, inherited by every object\n\
+         # below) takes that away: {OWNER_RIGHTS_ACE}. Samba 4.17 ignores it.\n",
         account.dn,
         account.logon_name,
         account.sid,
@@ -214,11 +208,9 @@ fn header(account: &Account, needs: &Needs, create_ous: bool, missing_ous: &[Str
         },
         needs.attributes.len(),
         needs.attributes.join(", "),
+        if create_ous { " and OUs" } else { "" },
     );
     let mut warn = |text: String| out += &format!("# WARNING: {text}\n");
-    for plugin in &needs.unrestricted_plugins {
-        warn(unrestricted_warning(plugin));
-    }
     if account.protected {
         warn(format!(
             "{} is a protected account (adminCount=1); give gwb a dedicated unprivileged \

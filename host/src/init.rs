@@ -169,6 +169,7 @@ kinds = {kinds}
 # name = "ou-router"
 # path = "plugins/ou_router.wasm"
 # sha256 = "<sha256sum of the file>"
+# attributes = []   # what its mapping stage may edit; a plugin with a mapping stage must list them
 # [plugins.config]
 # default_ou = {ou}
 

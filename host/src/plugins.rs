@@ -28,8 +28,10 @@ pub struct PluginChain {
 }
 
 impl PluginChain {
-    /// Compiles (or loads from the cache) every plugin of the chain, checking pins. Errors
-    /// name the plugin's entry in the rules file (`file:line`).
+    /// Compiles (or loads from the cache) every plugin of the chain, checking pins, and refuses
+    /// a plugin whose `describe` names the mapping stage while its entry has no `attributes`
+    /// key ([`gwb_rules::PluginEntry::check_mapping_grant`]). Errors name the plugin's entry in
+    /// the rules file (`file:line`).
     pub fn load(rules: &RulesFile) -> anyhow::Result<PluginChain> {
         let runtime = Runtime::new(settings::runtime_options(rules))
             .context("cannot start the WebAssembly runtime")?;
@@ -37,10 +39,11 @@ impl PluginChain {
             .plugins
             .iter()
             .map(|entry| {
-                runtime
+                let plugin = runtime
                     .load(&settings::plugin_spec(entry))
-                    .map(|plugin| (entry.name.clone(), plugin))
-                    .with_context(|| format!("{}: plugin `{}`", entry.location, entry.name))
+                    .with_context(|| format!("{}: plugin `{}`", entry.location, entry.name))?;
+                entry.check_mapping_grant(plugin.info().stages.mapping)?;
+                Ok((entry.name.clone(), plugin))
             })
             .collect::<anyhow::Result<_>>()?;
         Ok(PluginChain { plugins })

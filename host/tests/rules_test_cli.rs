@@ -179,12 +179,19 @@ fn every_docs_fixture_gets_an_answer_and_non_group_files_a_clear_error() {
 /// `gwb rules test` over "Bad group" and "Good group" with one plugin, `bad`: misbehave with
 /// the `config` (a TOML inline table's keys) and `limits` (a TOML inline table).
 fn rules_test_misbehave(config: &str, limits: &str) -> Output {
+    rules_test_granting(config, limits, Some(r#"["description"]"#))
+}
+
+/// Like [`rules_test_misbehave`] with the plugin's `[[plugins]] attributes` set to `attributes`
+/// (a TOML array), or absent.
+fn rules_test_granting(config: &str, limits: &str, attributes: Option<&str>) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let plugin = OnePlugin {
         name: "bad",
         path: &built_plugin("misbehave"),
         limits,
         config,
+        attributes,
     };
     let rules = one_plugin_rules(dir.path(), &plugin, None);
     let groups = bad_and_good_groups(dir.path());
@@ -470,6 +477,118 @@ fn protected_attributes_are_refused_however_a_plugin_spells_them() {
             ) && first.contains(&format!("`{protected}`"))
                 && first.contains(&format!("`{written}`")),
             "{written}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_mapping_plugin_without_attributes_is_refused_at_load_naming_it_and_the_key() {
+    let out = rules_test_granting(r#"stage = "mapping", mode = "ok""#, "{}", None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout(&out), "", "no group is reported on");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains(
+                ": plugin `bad` implements the mapping stage, but its [[plugins]] \
+                 entry has no `attributes` key: gwb does not guess which attributes a plugin may \
+                 write\n  hint: add attributes = [...] to the entry"
+            ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn membership_in_attributes_is_refused_at_load_by_any_name() {
+    for name in ["memberUid", "msSFU30PosixMember", "nonSecurityMember"] {
+        let listed = format!(r#"["description", "{name}"]"#);
+        let out = rules_test_granting(r#"stage = "mapping", mode = "ok""#, "{}", Some(&listed));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert_eq!(stdout(&out), "", "no group is reported on");
+        assert!(
+            stderr.contains(&format!(
+                "plugin `bad`: attributes: may not change `{name}`: it expresses membership, \
+                 and members come only from the cloud group"
+            )),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_plugin_writes_only_what_its_attributes_list() {
+    for attribute in ["gidNumber", "managedBy", "proxyAddresses", "mail"] {
+        let out = rules_test_granting(
+            &format!(
+                r#"stage = "mapping", mode = "edit-attribute", only = "Bad group", attribute = "{attribute}""#
+            ),
+            "{}",
+            Some(r#"["description"]"#),
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(4), "{text}");
+        let first = text.split("[2]").next().unwrap_or_default();
+        assert!(
+            first.contains(&format!(
+                "    failed: plugin `bad` (mapping stage) overstepped its [[plugins]] privileges \
+                 for group \"Bad group\" (00000000-0000-4000-8000-00000000000b): it may not edit \
+                 `{attribute}` (its attributes: `description`)"
+            )),
+            "{attribute}: {text}"
+        );
+    }
+}
+
+/// Writes `groups.json` into `dir` with `count` security groups. Returns its path.
+fn many_groups(dir: &Path, count: usize) -> PathBuf {
+    let groups: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("00000000-0000-4000-8000-{i:012x}"),
+                "displayName": format!("Group {i}"),
+                "securityEnabled": true,
+                "mailEnabled": false,
+                "groupTypes": [],
+            })
+        })
+        .collect();
+    let path = dir.join("groups.json");
+    std::fs::write(&path, serde_json::json!({ "value": groups }).to_string())
+        .expect("write groups.json");
+    path
+}
+
+#[test]
+fn a_plugins_huge_skip_reasons_and_rule_errors_are_cut_at_4_kib_in_every_line() {
+    for (mode, kept, code) in [("huge-text", 'x', 0), ("huge-error", 'e', 4)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plugin = OnePlugin {
+            name: "huge",
+            path: &built_plugin("misbehave"),
+            // Room for the 10 MiB the plugin builds; the time budget is not under test.
+            limits: "{ memory_mib = 64, time_ms = 10000 }",
+            config: &format!(r#"stage = "filter", mode = "{mode}""#),
+            attributes: Some("[]"),
+        };
+        let rules = one_plugin_rules(dir.path(), &plugin, None);
+        let out = gwb(&rules, &many_groups(dir.path(), 200), &[]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(code), "{mode}");
+        let cut = format!(
+            "{}… (cut: 10481664 of 10485760 bytes)",
+            kept.to_string().repeat(4096)
+        );
+        assert_eq!(
+            text.matches(&cut).count(),
+            200,
+            "{mode}: every group's text is cut"
+        );
+        let longest = text.lines().map(str::len).max().unwrap_or_default();
+        assert!(longest <= 4300, "{mode}: a line of {longest} bytes");
+        assert!(
+            text.contains("\n200 item(s): "),
+            "{mode}: every group is reported"
         );
     }
 }

@@ -35,6 +35,8 @@ fn one_plugin(dir: &Path, (name, folder): (&str, &str), config: &str) -> PathBuf
         path: &built_js_plugin(folder),
         limits: "{ time_ms = 2000, memory_mib = 32 }",
         config,
+        // The JS plugins under test have no mapping stage.
+        attributes: None,
     };
     one_plugin_rules(dir, &plugin, Some(&cache_dir()))
 }

@@ -38,6 +38,8 @@ fn py_misbehave(config: &str, memory_mib: u32) -> Output {
         path: &built_python_plugin("py_misbehave"),
         limits: &limits,
         config,
+        // What py_misbehave's mapping writes.
+        attributes: Some(r#"["description", "info"]"#),
     };
     let rules = one_plugin_rules(dir.path(), &plugin, Some(&cache_dir()));
     // The tests run in parallel: the first run compiles the component into the cache alone,

@@ -63,11 +63,44 @@ pub struct PluginEntry {
     /// The plugin's `config` table as JSON text (`{}` when absent).
     pub config_json: String,
     /// What the plugin may do within the global rules (`attributes`, `ous`, `may_set_cn`,
-    /// `may_set_sam_account_name`); absent keys restrict nothing.
+    /// `may_set_sam_account_name`). An absent `attributes` grants no attribute; absent `ous`
+    /// and `may_set_*` keys restrict nothing.
     pub privileges: Privileges,
+    /// The entry has an `attributes` key: a plugin that implements the mapping stage must
+    /// (see [`PluginEntry::check_mapping_grant`]).
+    pub lists_attributes: bool,
     /// Where the entry starts in the rules file, for messages: `file:line`.
     pub location: String,
 }
+
+impl PluginEntry {
+    /// Refuses a plugin that implements the mapping stage (`implements_mapping`, which only its
+    /// `describe` export tells, so this runs when the plugin is loaded) while its entry has no
+    /// `attributes` key: what it may write must be listed, never assumed, as `[scope]` must be.
+    pub fn check_mapping_grant(&self, implements_mapping: bool) -> Result<(), ConfigError> {
+        if !implements_mapping || self.lists_attributes {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            location: self.location.clone(),
+            message: format!(
+                "plugin `{}` implements the mapping stage, but its [[plugins]] entry has no \
+                 `attributes` key: gwb does not guess which attributes a plugin may write",
+                self.name
+            ),
+            hint: MAPPING_GRANT_HINT.into(),
+        })
+    }
+}
+
+const MAPPING_GRANT_HINT: &str = "add attributes = [...] to the entry (before its \
+                                  [plugins.config]) listing, by lDAPDisplayName, each attribute \
+                                  its mapping stage may edit, e.g. attributes = \
+                                  [\"extensionAttribute1\"]; attributes = [] grants none. \
+                                  Rights-bearing attributes (managedBy, gidNumber, \
+                                  proxyAddresses, mail, …) are granted only by name, and \
+                                  membership (member, memberUid, msSFU30PosixMember, \
+                                  nonSecurityMember, …) never";
 
 /// A validated rules file.
 #[derive(Debug, Clone)]
@@ -420,13 +453,14 @@ fn plugin_entry(
         },
         config_json,
         privileges: privileges(raw, managed_ous, at)?,
+        lists_attributes: raw.attributes.is_some(),
         location,
     })
 }
 
 /// The entry's privileges: `attributes` (canonicalised as plugin edits are, without a schema:
-/// no OID, no option, nothing protected), `ous` and the `may_set_*` flags. Absent keys restrict
-/// nothing.
+/// no OID, no option, nothing protected; absent: none), `ous` and the `may_set_*` flags (absent:
+/// unrestricted).
 fn privileges(
     raw: &RawPlugin,
     managed_ous: &[Dn],
@@ -450,7 +484,8 @@ fn privileges(
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
-        .transpose()?;
+        .transpose()?
+        .unwrap_or_default();
     let ous = raw
         .ous
         .as_deref()
@@ -464,7 +499,7 @@ fn privileges(
         })
         .transpose()?;
     Ok(Privileges {
-        attributes,
+        attributes: Some(attributes),
         ous,
         may_set_cn: raw.may_set_cn.unwrap_or(true),
         may_set_sam_account_name: raw.may_set_sam_account_name.unwrap_or(true),

@@ -9,6 +9,7 @@ pub mod config;
 pub mod defaults;
 pub mod pipeline;
 pub mod privileges;
+pub mod rights;
 pub mod scope;
 pub mod validate;
 

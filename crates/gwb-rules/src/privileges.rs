@@ -1,6 +1,8 @@
 //! Least privilege per plugin: what the rules file's `[[plugins]]` entry lets one plugin do
 //! within the global rules (`attributes`, `ous`, `may_set_cn`, `may_set_sam_account_name`).
-//! An absent key leaves that plugin as unrestricted as the global rules allow.
+//! A plugin writes only the attributes its entry lists (an absent `attributes` lists none, and
+//! a mapping plugin without the key is refused at load); absent `ous` and `may_set_*` keys
+//! leave the naming stage as free as the global rules allow.
 
 use gwb_model::dn::Dn;
 use gwb_model::{DesiredGroup, Naming};
@@ -11,7 +13,8 @@ use crate::validate::spelled;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Privileges {
     /// The only attributes its mapping stage may edit (as the rules file names them,
-    /// canonicalised); `None`: any attribute the global rules allow.
+    /// canonicalised); every `[[plugins]]` entry has a list. `None` only in [`UNRESTRICTED`]:
+    /// any attribute the global rules allow, for a rule the rules file does not list (tests).
     pub attributes: Option<Vec<String>>,
     /// The only OUs (with their sub-OUs) its naming stage may route to; `None`: any managed OU.
     pub ous: Option<Vec<Dn>>,
@@ -21,7 +24,8 @@ pub struct Privileges {
     pub may_set_sam_account_name: bool,
 }
 
-/// The privileges of a plugin whose entry restricts nothing (today's behaviour).
+/// The privileges of a rule no `[[plugins]]` entry describes (tests and benchmarks that build a
+/// pipeline by hand): the global rules alone.
 pub static UNRESTRICTED: Privileges = Privileges {
     attributes: None,
     ous: None,

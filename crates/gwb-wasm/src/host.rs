@@ -14,11 +14,9 @@ use crate::bindings::types::{
     self, Attribute, KeyValue, Member, TargetCapabilities as WitTarget, WritebackConfiguration,
 };
 use crate::bindings::{GroupHandle, ProposalHandle};
+use crate::cap::cap;
 use crate::limiter::Limiter;
 use crate::log_budget::{Admit, LOG_BYTES_PER_RUN, LOG_LINES_PER_RUN, LogBudget};
-
-/// The longest log message kept; longer ones are cut so a plugin cannot flood the log.
-const MAX_LOG_CHARS: usize = 4096;
 
 /// Everything a plugin's store holds.
 pub(crate) struct StoreData {
@@ -84,10 +82,8 @@ impl WasiView for StoreData {
 
 impl log::Host for StoreData {
     fn log(&mut self, level: Level, message: String) {
-        let message = match message.char_indices().nth(MAX_LOG_CHARS) {
-            Some((cut, _)) => format!("{}…", &message[..cut]),
-            None => message,
-        };
+        // Longer messages are cut so a plugin cannot flood the log or gwb's memory.
+        let message = cap(message);
         if level == Level::Error {
             // Kept even past the log cap: it explains a trap (the SDK logs a panic here).
             self.last_error = Some(message.clone());

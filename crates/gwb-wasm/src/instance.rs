@@ -13,6 +13,7 @@ use wasmtime::Store;
 use wasmtime::component::Resource;
 
 use crate::bindings::{WitPluginInfo, types};
+use crate::cap::cap;
 use crate::exports::Exports;
 use crate::host::StoreData;
 use crate::plugin::{Limits, Shared};
@@ -185,7 +186,7 @@ fn configure_here(shared: &Shared, mut live: Live) -> Result<Live, WasmError> {
     result.map_err(|e| WasmError::Configure {
         name: shared.spec.name.clone(),
         path: shared.spec.path.clone(),
-        message: e.message,
+        message: cap(e.message),
     })?;
     live.fresh_bytes = live.store.data().limiter.in_use();
     Ok(live)
@@ -298,7 +299,7 @@ impl PluginInstance {
                 } else {
                     self.live = Some(live);
                 }
-                answer.map_err(|error| StageError::Rule(error.message))
+                answer.map_err(|error| StageError::Rule(cap(error.message)))
             }
             Err(trap) => {
                 let cause = fault::cause(&trap, live.store.data(), limits);
@@ -372,7 +373,7 @@ impl Rule for PluginInstance {
         })?;
         Ok(match decision {
             types::FilterDecision::Write => FilterDecision::Write,
-            types::FilterDecision::Skip(reason) => FilterDecision::Skip(reason),
+            types::FilterDecision::Skip(reason) => FilterDecision::Skip(cap(reason)),
         })
     }
 

@@ -28,6 +28,7 @@
 
 mod bindings;
 mod cache;
+mod cap;
 mod contract;
 mod error;
 mod exports;
@@ -42,6 +43,7 @@ mod runtime;
 mod sandbox;
 
 pub use cache::CacheStatus;
+pub use cap::MAX_PLUGIN_TEXT_BYTES;
 pub use error::WasmError;
 pub use instance::{CallStats, PluginInstance};
 pub use log_budget::{LOG_BYTES_PER_RUN, LOG_LINES_PER_RUN};

@@ -13,6 +13,7 @@ use wasmtime::component::Component;
 use crate::WasmError;
 use crate::bindings::WitPluginInfo;
 use crate::cache::{Cache, CacheStatus};
+use crate::cap::cap;
 use crate::contract::Shape;
 use crate::exports::ExportsPre;
 use crate::instance::{self, Live};
@@ -228,7 +229,9 @@ pub(crate) fn load(
         log_budget: Arc::default(),
         recycles: AtomicU64::new(0),
     };
-    let (live, described) = instance::describe(&shared)?;
+    let (live, mut described) = instance::describe(&shared)?;
+    described.name = cap(std::mem::take(&mut described.name));
+    described.version = cap(std::mem::take(&mut described.version));
     shared.info.name = described.name.clone();
     shared.info.version = described.version.clone();
     shared.info.stages = Stages {

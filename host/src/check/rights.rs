@@ -13,7 +13,7 @@ use gwb_ad::{Account, Directory, Discovery};
 use gwb_rules::RulesFile;
 
 use super::Checklist;
-use crate::delegation::{Needs, unrestricted_warning};
+use crate::delegation::Needs;
 
 /// What the checks of every OU share: the rights needed, the bind account and its token.
 pub(super) struct Rights {
@@ -43,12 +43,6 @@ impl Rights {
                 return None;
             }
         };
-        for plugin in &needs.unrestricted_plugins {
-            list.warn(
-                format!("ad: {}", unrestricted_warning(plugin)),
-                "gwb check verifies the rights for what gwb and the restricted plugins write",
-            );
-        }
         let account = match directory.account(discovery, bind_dn).await {
             Ok(account) => account,
             Err(error) => {

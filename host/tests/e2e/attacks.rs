@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, misbehave, plugin};
+use crate::common::{Env, misbehave, misbehave_granted, plugin};
 
 /// Runs the `gwb` binary; returns its exit code, stdout and stderr.
 fn gwb(env: &Env, args: &[&str]) -> (i32, String, String) {
@@ -294,4 +294,126 @@ fn failed_line<'a>(summary: &'a str, id: &str, name: &str) -> &'a str {
         .lines()
         .find(|l| l.starts_with(&format!("  - {id} \"{name}\": FAILED: ")))
         .unwrap_or_else(|| panic!("no line for {name}: {summary}"))
+}
+
+/// Membership by its other names, and the rights-bearing attributes a plugin tried in the issue.
+const FORBIDDEN: [&str; 6] = [
+    "memberUid",
+    "msSFU30PosixMember",
+    "nonSecurityMember",
+    "gidNumber",
+    "proxyAddresses",
+    "managedBy",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_plugin_writes_only_what_its_attributes_list_and_never_membership() {
+    let mut env = Env::new("grants", 1, "").await;
+    let user = env.users[0].id.clone();
+    let targets: Vec<(String, &str)> = FORBIDDEN
+        .iter()
+        .enumerate()
+        .map(|(i, attribute)| (env.gid(0xc1 + i as u64), *attribute))
+        .collect();
+    let fine = env.gid(0xcf);
+    for (id, attribute) in &targets {
+        env.add_group(id, attribute, &[&user]);
+    }
+    env.add_group(&fine, "Fine", &[&user]);
+    let (code, out, err) = gwb(&env, &["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = env.groups().await;
+    let editor = |only: &str, attribute: &str, attributes: Option<&str>| {
+        misbehave_granted(
+            &format!("edit-{}", only.to_ascii_lowercase()),
+            &format!(
+                r#"stage = "mapping", mode = "edit-attribute", only = "{only}", pass_others = true, attribute = "{attribute}""#
+            ),
+            "{}",
+            attributes,
+        )
+    };
+
+    // Membership named in `attributes`: the rules file is refused before anything runs.
+    env.set_plugins(&editor(
+        "Fine",
+        "info",
+        Some(r#"["info", "memberUid", "msSFU30PosixMember", "nonSecurityMember"]"#),
+    ));
+    let (code, out, err) = gwb(&env, &["sync"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains(
+            "plugin `edit-fine`: attributes: may not change `memberUid`: it expresses \
+             membership, and members come only from the cloud group"
+        ),
+        "{err}"
+    );
+    // A mapping plugin without `attributes`: refused when it is loaded.
+    env.set_plugins(&editor("Fine", "info", None));
+    let (code, out, err) = gwb(&env, &["sync"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains(
+            ": plugin `edit-fine` implements the mapping stage, but its [[plugins]] entry has \
+             no `attributes` key"
+        ),
+        "{err}"
+    );
+    assert_eq!(env.groups().await, before, "neither run wrote anything");
+
+    // Each plugin listed for `info` alone: every other attribute fails its group.
+    let chain: Vec<String> = targets
+        .iter()
+        .map(|(_, attribute)| editor(attribute, attribute, Some(r#"["info"]"#)))
+        .chain([editor("Fine", "info", Some(r#"["info"]"#))])
+        .collect();
+    env.set_plugins(&chain.concat());
+    let (code, summary, err) = gwb(&env, &["sync"]);
+    assert_eq!(code, 4, "finished with per-group failures: {summary}{err}");
+    for (id, attribute) in &targets {
+        let line = failed_line(&summary, id, attribute);
+        let plugin = format!("edit-{}", attribute.to_ascii_lowercase());
+        let refusal = if attribute.starts_with("gid")
+            || attribute.starts_with("proxy")
+            || attribute.starts_with("managed")
+        {
+            format!(
+                "FAILED: plugin `{plugin}` (mapping stage) overstepped its [[plugins]] \
+                 privileges for group \"{attribute}\" ({id}): it may not edit `{attribute}` \
+                 (its attributes: `info`)"
+            )
+        } else {
+            format!(
+                "FAILED: plugin `{plugin}` (mapping stage) gave invalid output for group \
+                 \"{attribute}\" ({id}): may not change `{attribute}`: it expresses membership"
+            )
+        };
+        assert!(line.contains(&refusal), "{line}");
+    }
+
+    // AD: not one forbidden attribute on any group, and Fine got its `info`.
+    let mut directory = env.directory().await;
+    let attrs: Vec<String> = FORBIDDEN
+        .iter()
+        .chain(&["info"])
+        .map(|a| (*a).to_owned())
+        .collect();
+    let groups = directory
+        .read_owned(std::slice::from_ref(&env.root), &attrs, false)
+        .await
+        .expect("read owned");
+    assert_eq!(groups.len(), FORBIDDEN.len() + 1, "{groups:?}");
+    for group in &groups {
+        for attribute in FORBIDDEN {
+            assert_eq!(
+                group.attributes.get(attribute),
+                &[] as &[String],
+                "{} holds {attribute}",
+                group.dn
+            );
+        }
+        let info = (group.object_id == fine).then_some("x");
+        assert_eq!(group.attributes.first("info"), info, "{}", group.dn);
+    }
 }

@@ -2,12 +2,13 @@
 //! its hint for a wrong Graph secret and for a managed OU that does not exist. Safe scope: a
 //! managed OU that is AD's own place stops `gwb sync`, `gwb plan` and `gwb check` before
 //! anything is read or written, and a gwb group AD nests into a protected group draws a
-//! warning from `gwb check` and in the run report.
+//! warning from `gwb check` and in the run report, as does a plugin granted rights-bearing
+//! attributes.
 
 use gwb::exit::Exit;
 use test_support::TestDc;
 
-use crate::common::Env;
+use crate::common::{Env, misbehave_granted};
 
 /// Runs `gwb check`; returns the exit code and stdout.
 fn check(env: &Env) -> (i32, String) {
@@ -310,5 +311,36 @@ async fn a_gwb_group_nested_into_a_protected_group_is_warned_about() {
     assert_eq!(
         report["directory_warnings"],
         serde_json::json!([format!("{problem}; {advice}")])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_warns_of_each_rights_bearing_attribute_a_plugin_is_granted() {
+    let plugins = misbehave_granted(
+        "tagger",
+        r#"stage = "mapping", mode = "ok""#,
+        "{}",
+        Some(r#"["info", "gidNumber", "managedBy"]"#),
+    );
+    let env = Env::new("bearing", 0, &plugins).await;
+    let (code, out) = check(&env);
+    assert_eq!(code, 0, "a warning, not a failure: {out}");
+    let warning = out
+        .lines()
+        .find(|l| l.starts_with("WARN  plugin `tagger` ("))
+        .unwrap_or_else(|| panic!("no warning for tagger: {out}"));
+    assert!(
+        warning.ends_with(
+            ") may write rights-bearing attributes: `gidNumber` (is the group's POSIX GID, which \
+             SSSD, idmap_ad and nss_ldap honour (0 is root's group)); `managedBy` (names the \
+             group's manager, whom Exchange and Outlook let change the membership)"
+        ),
+        "{warning}"
+    );
+    assert_hinted(
+        &out,
+        warning,
+        "keep them in its attributes only if the plugin must set them; no grant covers them \
+         unless it names them",
     );
 }

@@ -365,15 +365,29 @@ fn guid_bytes(id: &str) -> [u8; 16] {
 }
 
 /// One misbehave entry of the chain, named `name`, with `config` (the keys of a TOML inline
-/// table) and `limits` (a TOML inline table).
+/// table) and `limits` (a TOML inline table), granted the attributes its mapping modes write
+/// in these tests (`description`, and `info` for `edit-attribute`).
 pub fn misbehave(name: &str, config: &str, limits: &str) -> String {
+    misbehave_granted(name, config, limits, Some(r#"["description", "info"]"#))
+}
+
+/// Like [`misbehave`] with its `attributes` (a TOML array), or without the key when `None`.
+pub fn misbehave_granted(
+    name: &str,
+    config: &str,
+    limits: &str,
+    attributes: Option<&str>,
+) -> String {
+    let attributes = attributes
+        .map(|a| format!("attributes = {a}\n"))
+        .unwrap_or_default();
     format!(
         r#"
 [[plugins]]
 name = "{name}"
 path = "{}"
 limits = {limits}
-config = {{ {config} }}
+{attributes}config = {{ {config} }}
 "#,
         plugin("misbehave").display()
     )

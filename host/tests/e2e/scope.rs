@@ -59,6 +59,7 @@ async fn a_group_the_rules_fail_on_stays_as_it_is_even_in_a_full_round() {
 [[plugins]]
 name = "misbehave"
 path = "{}"
+attributes = []
 [plugins.config]
 stage = "naming"
 mode = "panic"

@@ -260,6 +260,9 @@ pub struct OnePlugin<'a> {
     pub limits: &'a str,
     /// The keys of its `config` TOML inline table, e.g. `mode = "panic"`.
     pub config: &'a str,
+    /// Its `attributes`, a TOML array, e.g. `["description"]`, or `None` for no key (a plugin
+    /// that implements the mapping stage is then refused at load).
+    pub attributes: Option<&'a str>,
 }
 
 /// Writes `rules.toml` into `dir`: security groups into `OU=Cloud,DC=example,DC=com` through
@@ -281,11 +284,15 @@ kinds = ["security"]
 name = "{}"
 path = {:?}
 limits = {}
-config = {{ {} }}
+{}config = {{ {} }}
 "#,
             plugin.name,
             plugin.path.display().to_string(),
             plugin.limits,
+            plugin
+                .attributes
+                .map(|a| format!("attributes = {a}\n"))
+                .unwrap_or_default(),
             plugin.config,
         ),
     )

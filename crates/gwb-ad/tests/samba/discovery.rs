@@ -52,6 +52,20 @@ async fn the_schema_names_every_attribute_by_its_attribute_id() {
         ("1.2.840.113556.1.4.782", "objectCategory"),
         ("1.2.840.113556.1.2.281", "nTSecurityDescriptor"),
         ("1.2.840.113556.1.2.102", "memberOf"),
+        // Membership by its other names (gwb-rules' validate::names documents the source).
+        ("1.2.840.113556.1.4.530", "nonSecurityMember"),
+        ("1.2.840.113556.1.6.18.1.346", "msSFU30PosixMember"),
+        ("1.3.6.1.1.1.1.12", "memberUid"),
+        ("1.2.840.113556.1.4.1793", "msDS-NonMembers"),
+        ("1.2.840.113556.1.4.1792", "msDS-AzLDAPQuery"),
+        ("1.2.840.113556.1.4.166", "groupMembershipSAM"),
+        ("1.2.840.113556.1.4.89", "nTGroupMembers"),
+        ("1.2.840.113556.1.4.1806", "msDS-MembersForAzRole"),
+        (
+            "1.2.840.113556.1.4.2103",
+            "msDS-MembersOfResourcePropertyList",
+        ),
+        ("1.2.840.113556.1.4.609", "sIDHistory"),
     ];
     let external_id = ("1.2.840.113556.1.4.2310", "msDS-ExternalDirectoryObjectId");
     if dc.is_exchange() {

@@ -15,7 +15,30 @@ struct Protected {
     why: &'static str,
 }
 
-/// Attributes a mapping plugin may not touch.
+/// Why a membership attribute is protected: members are gwb's alone to write.
+const MEMBERSHIP: &str = "it expresses membership, and members come only from the cloud group \
+                          (gwb resolves them and writes `member`)";
+
+/// Attributes a mapping plugin may not touch, and no rules file can grant one.
+///
+/// Membership by any name is among them. The list was taken from the schema, not from memory:
+/// a Samba 4.17 DC's (`ldapsearch` under `CN=Schema,CN=Configuration` for `attributeSchema`
+/// entries with a `linkID`, intersected with the `allowedAttributes` of a group, whose classes
+/// are `group` with the auxiliary classes `posixGroup`, `mailRecipient` and
+/// `securityPrincipal`), checked against Microsoft's published schema ([MS-ADA1]/[MS-ADA2]/
+/// [MS-ADA3] and learn.microsoft.com/windows/win32/adschema, e.g. `msSFU30PosixMember`:
+/// attributeID 1.2.840.113556.1.6.18.1.346, linkID 2030, used in `group`). The forward links a
+/// group may hold are `member` (linkID 2), `nonSecurityMember` (50, membership Windows does not
+/// use for security, read by other directories), `msSFU30PosixMember` (2030, the POSIX members
+/// SSSD and idmap_ad read), `msDS-NonMembers` (2014, Authorization Manager's excluded members),
+/// `managedBy` (72, a manager: rights-bearing, see [`crate::rights`], not membership) and
+/// `msDS-PrimaryComputer` (2186, not membership); the back links (`memberOf` …) are computed by
+/// AD. Membership held as values rather than links: `memberUid` (posixGroup, RFC 2307 user
+/// names, read by SSSD/nss_ldap), `msDS-AzLDAPQuery` (an Authorization Manager group's members
+/// by LDAP query), `groupMembershipSAM` and `nTGroupMembers` (Windows NT membership). And two
+/// membership links of other classes, refused by name too so no spelling reaches AD:
+/// `msDS-MembersForAzRole` (2016) and `msDS-MembersOfResourcePropertyList` (2180).
+/// `sIDHistory` makes the group carry another principal's SID, so its access: refused as well.
 const PROTECTED: &[Protected] = &[
     Protected {
         name: "objectClass",
@@ -51,6 +74,56 @@ const PROTECTED: &[Protected] = &[
         name: "member",
         oid: "2.5.4.31",
         why: "members come from the cloud group; gwb resolves and writes them",
+    },
+    Protected {
+        name: "nonSecurityMember",
+        oid: "1.2.840.113556.1.4.530",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "msSFU30PosixMember",
+        oid: "1.2.840.113556.1.6.18.1.346",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "memberUid",
+        oid: "1.3.6.1.1.1.1.12",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "msDS-NonMembers",
+        oid: "1.2.840.113556.1.4.1793",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "msDS-AzLDAPQuery",
+        oid: "1.2.840.113556.1.4.1792",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "groupMembershipSAM",
+        oid: "1.2.840.113556.1.4.166",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "nTGroupMembers",
+        oid: "1.2.840.113556.1.4.89",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "msDS-MembersForAzRole",
+        oid: "1.2.840.113556.1.4.1806",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "msDS-MembersOfResourcePropertyList",
+        oid: "1.2.840.113556.1.4.2103",
+        why: MEMBERSHIP,
+    },
+    Protected {
+        name: "sIDHistory",
+        oid: "1.2.840.113556.1.4.609",
+        why: "it would give the group another principal's SID and its access",
     },
     Protected {
         name: "memberOf",

@@ -63,6 +63,11 @@ enum Mode {
     InvalidAttribute,
     /// Answer with a 2 MiB value.
     HugeValue,
+    /// Answer with 10 MiB of text (filter: the skip reason; naming: the cn; mapping: the
+    /// description): what gwb keeps of a plugin's text is capped.
+    HugeText,
+    /// Return a rule error whose message is 10 MiB long.
+    HugeError,
     /// Return a rule error.
     RuleError,
     /// Log at every level (and one line with terminal control sequences), then behave.
@@ -190,6 +195,8 @@ impl Misbehave {
                 return Ok(Some(Answer::Attribute("bad name!".into(), "x".into())));
             }
             Mode::HugeValue => "x".repeat(2 << 20),
+            Mode::HugeText => "x".repeat(HUGE_TEXT_BYTES),
+            Mode::HugeError => return Err(RuleError::new("e".repeat(HUGE_TEXT_BYTES))),
             Mode::Leak => {
                 let needy = self.config.only.is_some()
                     && group.display_name() == self.config.only.as_deref();
@@ -219,6 +226,9 @@ impl Misbehave {
         Ok(Some(Answer::Text(text)))
     }
 }
+
+/// The length of `huge-text`'s answer and `huge-error`'s message: 10 MiB.
+const HUGE_TEXT_BYTES: usize = 10 << 20;
 
 /// What `control-characters` answers (in `configure`: its config error): clear screen, colour,
 /// bell, a line break and a forged line, a C1 control sequence.

@@ -1,4 +1,5 @@
-//! `[[plugins]]` privileges: absent keys restrict nothing, present ones are validated where
+//! `[[plugins]]` privileges: an absent `attributes` grants none (and a mapping plugin without
+//! it is refused at load), other absent keys restrict nothing; present ones are validated where
 //! they are written.
 
 use super::*;
@@ -15,9 +16,72 @@ fn plugin_with(keys: &str) -> Result<RulesFile, ConfigError> {
 }
 
 #[test]
-fn absent_keys_leave_a_plugin_unrestricted() {
+fn an_absent_attributes_key_grants_no_attribute_and_the_rest_restrict_nothing() {
     let rules = plugin_with("").expect("valid");
-    assert_eq!(rules.plugins[0].privileges, UNRESTRICTED);
+    assert_eq!(
+        rules.plugins[0].privileges,
+        Privileges {
+            attributes: Some(vec![]),
+            ..UNRESTRICTED.clone()
+        }
+    );
+    assert!(!rules.plugins[0].lists_attributes);
+    assert!(
+        plugin_with(
+            "attributes = []
+"
+        )
+        .expect("valid")
+        .plugins[0]
+            .lists_attributes,
+        "an empty list is a list"
+    );
+}
+
+#[test]
+fn a_mapping_plugin_without_an_attributes_key_is_refused_naming_it_and_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_plugin(dir.path());
+    let rules = parse_in(dir.path(), HEAD).expect("valid");
+    let entry = &rules.plugins[0];
+    assert!(
+        entry.check_mapping_grant(false).is_ok(),
+        "no mapping stage: nothing to grant"
+    );
+    let err = entry
+        .check_mapping_grant(true)
+        .expect_err("mapping without attributes")
+        .to_string()
+        .replace(&dir.path().display().to_string(), "DIR");
+    assert_eq!(
+        err,
+        format!(
+            "DIR/org.toml:4: plugin `router` implements the mapping stage, but its [[plugins]] \
+             entry has no `attributes` key: gwb does not guess which attributes a plugin may \
+             write\n  hint: {MAPPING_GRANT_HINT}"
+        )
+    );
+    let listed = parse_in(dir.path(), &format!("{HEAD}attributes = []\n")).expect("valid");
+    assert!(listed.plugins[0].check_mapping_grant(true).is_ok());
+}
+
+#[test]
+fn membership_by_any_name_is_refused_in_attributes() {
+    for name in [
+        "memberUid",
+        "msSFU30PosixMember",
+        "nonSecurityMember",
+        "msDS-NonMembers",
+        "msds-azldapquery",
+        "1.3.6.1.1.1.1.12",
+    ] {
+        let err = error_with(&format!("attributes = [\"info\", \"{name}\"]\n"));
+        assert!(
+            err.starts_with("DIR/org.toml:7: plugin `router`: attributes: may not change `")
+                && err.contains("it expresses membership"),
+            "{name}: {err}"
+        );
+    }
 }
 
 #[test]

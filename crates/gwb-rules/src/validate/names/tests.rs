@@ -3,9 +3,13 @@
 
 use super::*;
 
+/// Why a membership attribute is refused.
+const MEMBERSHIP: &str = "it expresses membership, and members come only from the cloud group \
+                          (gwb resolves them and writes `member`)";
+
 /// The protected attributes, their attributeIDs as Microsoft publishes them (and a Samba DC's
 /// schema holds them), and the refusal's reason.
-const EXPECTED: [(&str, &str, &str); 16] = [
+const EXPECTED: [(&str, &str, &str); 26] = [
     (
         "objectClass",
         "2.5.4.0",
@@ -40,6 +44,32 @@ const EXPECTED: [(&str, &str, &str); 16] = [
         "member",
         "2.5.4.31",
         "members come from the cloud group; gwb resolves and writes them",
+    ),
+    ("nonSecurityMember", "1.2.840.113556.1.4.530", MEMBERSHIP),
+    (
+        "msSFU30PosixMember",
+        "1.2.840.113556.1.6.18.1.346",
+        MEMBERSHIP,
+    ),
+    ("memberUid", "1.3.6.1.1.1.1.12", MEMBERSHIP),
+    ("msDS-NonMembers", "1.2.840.113556.1.4.1793", MEMBERSHIP),
+    ("msDS-AzLDAPQuery", "1.2.840.113556.1.4.1792", MEMBERSHIP),
+    ("groupMembershipSAM", "1.2.840.113556.1.4.166", MEMBERSHIP),
+    ("nTGroupMembers", "1.2.840.113556.1.4.89", MEMBERSHIP),
+    (
+        "msDS-MembersForAzRole",
+        "1.2.840.113556.1.4.1806",
+        MEMBERSHIP,
+    ),
+    (
+        "msDS-MembersOfResourcePropertyList",
+        "1.2.840.113556.1.4.2103",
+        MEMBERSHIP,
+    ),
+    (
+        "sIDHistory",
+        "1.2.840.113556.1.4.609",
+        "it would give the group another principal's SID and its access",
     ),
     ("memberOf", "1.2.840.113556.1.2.102", "it is computed by AD"),
     ("cn", "2.5.4.3", "set it in the naming stage"),
