@@ -8,6 +8,8 @@ use gwb_ad::delegation::{
     Ace, GROUP_CLASS, OU_CLASS, SchemaGuids, required_aces, written_attributes,
 };
 use gwb_ad::{Account, Directory, Discovery};
+use gwb_model::printable::printable;
+use gwb_model::shell;
 use gwb_rules::RulesFile;
 
 use crate::cli::{DelegationArgs, DelegationFormat};
@@ -122,25 +124,38 @@ pub async fn run(rules: &RulesFile, args: &DelegationArgs) -> anyhow::Result<Exi
             rules.sync.create_missing_ous,
             &missing,
             args.format
-        )
+        )?
     );
     Ok(Exit::Success)
 }
 
 /// The whole output: the header, then the forms `format` asks for (all three when `None`).
+/// Every value on a dsacls or PowerShell line is one literal of that shell
+/// ([`gwb_model::shell`]); an OU or account that cannot be one fails with the form that can
+/// grant the rights instead.
 pub fn render(
     account: &Account,
     needs: &Needs,
     create_ous: bool,
     missing_ous: &[String],
     format: Option<DelegationFormat>,
-) -> String {
+) -> anyhow::Result<String> {
     let mut out = header(account, needs, create_ous, missing_ous);
     let wanted = |f: DelegationFormat| format.is_none_or(|x| x == f);
     if wanted(DelegationFormat::Dsacls) {
         out += "\n## dsacls (cmd.exe on a domain-joined machine, as a domain administrator)\n";
         for ace in &needs.aces {
-            out += &ace.dsacls(&account.logon_name);
+            let line = ace.dsacls(&account.logon_name).with_context(|| {
+                format!(
+                    "cannot print the dsacls lines for OU {} and account {}: cmd.exe would \
+                     read them otherwise than written; grant the rights with `gwb delegation \
+                     --format powershell` (which names the account by its SID) or \
+                     `--format sddl`, or rename the OU",
+                    printable(&ace.ou),
+                    printable(&account.logon_name)
+                )
+            })?;
+            out += &line;
             out.push('\n');
         }
     }
@@ -148,20 +163,26 @@ pub fn render(
         out += "\n## PowerShell (with the ActiveDirectory module, as a domain administrator)\n";
         out += "Import-Module ActiveDirectory\n";
         out += &format!(
-            "$account = [System.Security.Principal.SecurityIdentifier]'{}'\n",
-            account.sid
+            "$account = [System.Security.Principal.SecurityIdentifier]{}\n",
+            shell::powershell(&account.sid)?
         );
         for (ou, aces) in per_ou(&needs.aces) {
-            let quoted = ou.replace('\'', "''");
+            let quoted = shell::powershell(ou).with_context(|| {
+                format!(
+                    "cannot print the PowerShell lines for OU {}: grant the rights with `gwb \
+                     delegation --format sddl`, or rename the OU",
+                    printable(ou)
+                )
+            })?;
             out += &format!(
-                "$acl = (Get-ADObject -Identity '{quoted}' -Properties nTSecurityDescriptor).nTSecurityDescriptor\n"
+                "$acl = (Get-ADObject -Identity {quoted} -Properties nTSecurityDescriptor).nTSecurityDescriptor\n"
             );
             for ace in aces {
-                out += &ace.powershell();
+                out += &ace.powershell()?;
                 out.push('\n');
             }
             out += &format!(
-                "Set-ADObject -Identity '{quoted}' -Replace @{{nTSecurityDescriptor = $acl}}\n"
+                "Set-ADObject -Identity {quoted} -Replace @{{nTSecurityDescriptor = $acl}}\n"
             );
         }
     }
@@ -169,14 +190,15 @@ pub fn render(
         out += "\n## SDDL: the ACEs to add to each OU's DACL (e.g. samba-tool dsacl set \
                 --objectdn=<OU> --sddl=<ACE>)\n";
         for (ou, aces) in per_ou(&needs.aces) {
-            out += ou;
+            // Not a shell line, but one line: control characters shown as escapes.
+            out += &printable(ou);
             out.push('\n');
             for ace in aces {
                 out += &format!("  {}\n", ace.sddl(&account.sid));
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The comment lines that say what the rights are, for whom, and what they do not cover.
@@ -198,9 +220,9 @@ fn header(account: &Account, needs: &Needs, create_ous: bool, missing_ous: &[Str
          # their permissions. On Windows Server 2008 and later DCs this ACE on each managed OU\n\
          # (OWNER RIGHTS, S-1-3-4, allowed only to read permissions, inherited by every object\n\
          # below) takes that away: {OWNER_RIGHTS_ACE}. Samba 4.17 ignores it.\n",
-        account.dn,
-        account.logon_name,
-        account.sid,
+        printable(&account.dn),
+        printable(&account.logon_name),
+        printable(&account.sid),
         if create_ous {
             ", create OUs ([sync] create_missing_ous)"
         } else {
@@ -215,12 +237,13 @@ fn header(account: &Account, needs: &Needs, create_ous: bool, missing_ous: &[Str
         warn(format!(
             "{} is a protected account (adminCount=1); give gwb a dedicated unprivileged \
              service account and delegate these rights to it",
-            account.dn
+            printable(&account.dn)
         ));
     }
     for ou in missing_ous {
         warn(format!(
-            "{ou} does not exist; create it before granting these rights"
+            "{} does not exist; create it before granting these rights",
+            printable(ou)
         ));
     }
     out

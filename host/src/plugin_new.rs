@@ -15,6 +15,8 @@ use gwb_model::ownership;
 use crate::cli::{PluginLang, PluginNewArgs};
 use crate::exit::Exit;
 use crate::init::quoted;
+use gwb_model::printable::printable;
+use gwb_model::shell;
 
 /// The longest plugin name accepted (it becomes a crate, file and plugin name).
 const MAX_NAME: usize = 48;
@@ -273,25 +275,24 @@ fn relative_import(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
-/// `text` as one word for a POSIX shell: as is when it holds only safe characters, else in
-/// single quotes.
-fn shell_word(text: &str) -> String {
-    let safe = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,".contains(c));
-    if safe {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+/// The command line `program <script> args`, with `script` as one POSIX shell word
+/// ([`shell::posix`]); refused, naming the checkout, when its path cannot be one.
+fn command_line(program: &str, script: &Path, args: &str) -> anyhow::Result<String> {
+    let word = shell::posix(&script.display().to_string()).with_context(|| {
+        format!(
+            "cannot print the build command for {}: move the gwb checkout (or link it) to a \
+             path without control or bidirectional characters and give it with --gwb-source",
+            printable(&script.display().to_string())
+        )
+    })?;
+    Ok(format!("{program} {word} {args}"))
 }
 
 /// One file of the project: its path in the folder and its text.
 type File = (&'static str, String);
 
 /// The project's files for `lang`, named `name`, built against `checkout`, written to `dir`.
-fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File> {
+fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> anyhow::Result<Vec<File>> {
     let fill = |template: &str, sdk: &str| {
         template
             .replace("{{name}}", name)
@@ -327,10 +328,11 @@ fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File>
         }
         PluginLang::Python => {
             let wasm = format!("target/{name}.wasm");
-            let build = format!(
-                "python3 {} --out {wasm} .",
-                shell_word(&path(checkout.join("plugins/python/build.py")))
-            );
+            let build = command_line(
+                "python3",
+                &checkout.join("plugins/python/build.py"),
+                &format!("--out {wasm} ."),
+            )?;
             let app = fill(include_str!("plugin_new/templates/app.py"), "");
             (vec![("app.py", app)], wasm, build)
         }
@@ -339,10 +341,11 @@ fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File>
             // A JSON string is a JS string literal.
             let sdk = serde_json::Value::String(sdk).to_string();
             let wasm = format!("target/{name}.wasm");
-            let build = format!(
-                "node {} plugin.js {wasm}",
-                shell_word(&path(checkout.join("plugins/js/build.mjs")))
-            );
+            let build = command_line(
+                "node",
+                &checkout.join("plugins/js/build.mjs"),
+                &format!("plugin.js {wasm}"),
+            )?;
             let js = fill(include_str!("plugin_new/templates/plugin.js"), &sdk);
             (vec![("plugin.js", js)], wasm, build)
         }
@@ -369,7 +372,7 @@ fn files(name: &str, lang: PluginLang, checkout: &Path, dir: &Path) -> Vec<File>
         ("rules.toml", rules(name, &wasm)),
         (".gitignore", "/target/\n".to_owned()),
     ]);
-    files
+    Ok(files)
 }
 
 /// The rules file for `gwb rules test`: security groups into an example OU through the plugin
@@ -416,7 +419,7 @@ pub fn run(args: &PluginNewArgs) -> anyhow::Result<Exit> {
     let absolute = dir
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", dir.display()))?;
-    for (file, text) in files(name, args.lang, &checkout, &absolute) {
+    for (file, text) in files(name, args.lang, &checkout, &absolute)? {
         let path = absolute.join(file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -481,9 +484,69 @@ mod tests {
         );
     }
 
+    /// The build command in the README reads back, under POSIX sh's rules, as the build
+    /// script's path as one word, for checkouts at hostile paths; a path no word can carry
+    /// is refused naming it.
     #[test]
-    fn shell_words_are_quoted_when_needed() {
-        assert_eq!(shell_word("/a/b.py"), "/a/b.py");
-        assert_eq!(shell_word("/my dir/it's"), r"'/my dir/it'\''s'");
+    fn build_commands_name_a_hostile_checkout_as_one_word() {
+        use test_support::shell_lex::{HOSTILE_NAMES, posix_words};
+        let dir = Path::new("/home/me/cn-prefix");
+        let build_line = |files: &[File]| -> String {
+            let readme = &files
+                .iter()
+                .find(|(f, _)| *f == "README.md")
+                .expect("readme")
+                .1;
+            let line = readme
+                .lines()
+                .find_map(|l| l.strip_prefix("2. Build: `"))
+                .expect("build line");
+            line.rsplit_once("` (writes `").expect("end").0.to_owned()
+        };
+        let mut checked = 0;
+        for name in HOSTILE_NAMES.iter().chain(&["/my dir/it's", "plain"]) {
+            let checkout = Path::new("/src").join(name);
+            for (lang, program, script, args) in [
+                (
+                    PluginLang::Python,
+                    "python3",
+                    "plugins/python/build.py",
+                    ["--out", "target/cn-prefix.wasm", "."],
+                ),
+                (
+                    PluginLang::Js,
+                    "node",
+                    "plugins/js/build.mjs",
+                    ["plugin.js", "target/cn-prefix.wasm", ""],
+                ),
+            ] {
+                match files("cn-prefix", lang, &checkout, dir) {
+                    Ok(files) => {
+                        let script = checkout.join(script).display().to_string();
+                        let mut expected = vec![program.to_owned(), script];
+                        expected.extend(
+                            args.iter()
+                                .filter(|a| !a.is_empty())
+                                .map(|a| (*a).to_owned()),
+                        );
+                        assert_eq!(posix_words(&build_line(&files)), Ok(expected), "{name:?}");
+                        checked += 1;
+                    }
+                    Err(error) => {
+                        let message = format!("{error:#}");
+                        assert!(
+                            name.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                            "{message}"
+                        );
+                        assert!(
+                            message.starts_with("cannot print the build command for /src/"),
+                            "{message}"
+                        );
+                        assert!(message.contains("--gwb-source"), "{message}");
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 12);
     }
 }

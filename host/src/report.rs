@@ -15,6 +15,7 @@ use serde::Serialize;
 use gwb_rules::Rejection;
 
 use gwb_model::printable::{printable, printable_lines};
+use gwb_model::shell::{self, Unquotable};
 use gwb_wasm::{LOG_BYTES_PER_RUN, LOG_LINES_PER_RUN};
 
 use crate::transform::{NoteKind, RuleNote};
@@ -245,18 +246,54 @@ pub struct RecipientEntry {
     pub object_id: String,
     /// The group's DN.
     pub dn: String,
-    /// The Exchange Management Shell line for it.
-    pub powershell: String,
+    /// The group's objectGUID, once AD has given it one (read back after the write; a plan
+    /// knows it for groups that exist already).
+    pub object_guid: Option<String>,
+    /// The Exchange Management Shell line for it: `Update-Recipient -Identity '<objectGUID>'`,
+    /// which no group name can change; before the group has an objectGUID, its DN as one
+    /// PowerShell literal. `None` when that DN cannot be one (it carries a control or
+    /// bidirectional character): the summary says why.
+    pub powershell: Option<String>,
+}
+
+/// The `Update-Recipient` line for the group Exchange knows by `identity`.
+fn update_recipient_line(identity: &str) -> Result<String, Unquotable> {
+    Ok(format!(
+        "Update-Recipient -Identity {}",
+        shell::powershell(identity)?
+    ))
 }
 
 impl RecipientEntry {
-    /// The entry for the group at `dn`. The DN goes in a single-quoted PowerShell string, in
-    /// which nothing is expanded and a `'` is written twice.
+    /// The entry for the group at `dn`, named by its DN until [`RecipientEntry::identify`].
     fn new(object_id: &str, dn: &str) -> Self {
         Self {
             object_id: object_id.to_owned(),
             dn: dn.to_owned(),
-            powershell: format!("Update-Recipient -Identity '{}'", dn.replace('\'', "''")),
+            object_guid: None,
+            powershell: update_recipient_line(dn).ok(),
+        }
+    }
+
+    /// Names the group by `object_guid` (text form) from now on.
+    pub fn identify(&mut self, object_guid: String) {
+        self.powershell = update_recipient_line(&object_guid).ok();
+        self.object_guid = Some(object_guid);
+    }
+
+    /// The summary's line: the object id and the line to run, or why there is none yet.
+    fn summary_line(&self) -> String {
+        let line = match &self.powershell {
+            Some(line) => Ok(line.clone()),
+            None => update_recipient_line(&self.dn),
+        };
+        match line {
+            Ok(line) => format!("{}: {line}", self.object_id),
+            Err(why) => format!(
+                "{}: no Update-Recipient line: {why}; once gwb sync has written the group, the \
+                 line names it by its objectGUID",
+                self.object_id
+            ),
         }
     }
 
@@ -443,7 +480,7 @@ impl RunReport {
         let s = &self.summary;
         let source = &self.source;
         let round = match (&source.full, &source.full_reason) {
-            (true, Some(reason)) => format!("full round ({reason})"),
+            (true, Some(reason)) => format!("full round ({})", printable(reason)),
             (true, None) => "full round".to_owned(),
             (false, _) if source.on_demand => "provision on demand".to_owned(),
             (false, _) => "incremental round".to_owned(),
@@ -614,7 +651,7 @@ impl RunReport {
         let recipients = self
             .update_recipient
             .iter()
-            .map(|r| format!("{}: {}", r.object_id, printable(&r.powershell)))
+            .map(RecipientEntry::summary_line)
             .collect();
         for (lines, what) in [
             (directory_warnings, "directory warnings"),
@@ -1000,7 +1037,7 @@ mod tests {
         };
         let mut report = RunReport::default();
         report.add_plan(&plan);
-        let lines = |report: &RunReport| -> Vec<(String, String)> {
+        let lines = |report: &RunReport| -> Vec<(String, Option<String>)> {
             report
                 .update_recipient
                 .iter()
@@ -1009,15 +1046,15 @@ mod tests {
         };
         let first = (
             "g1".to_owned(),
-            "Update-Recipient -Identity 'CN=O''Brien $(rm -rf) `x`,OU=Cloud,DC=x'".to_owned(),
+            Some("Update-Recipient -Identity 'CN=O''Brien $(rm -rf) `x`,OU=Cloud,DC=x'".to_owned()),
         );
         let fourth = (
             "g4".to_owned(),
-            "Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'".to_owned(),
+            Some("Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'".to_owned()),
         );
         let third = (
             "g3".to_owned(),
-            "Update-Recipient -Identity 'CN=Failed,OU=Cloud,DC=x'".to_owned(),
+            Some("Update-Recipient -Identity 'CN=Failed,OU=Cloud,DC=x'".to_owned()),
         );
         assert_eq!(lines(&report), [first.clone(), third, fourth.clone()]);
         let outcome = |id: &str, outcome| gwb_ad::OperationReport {
@@ -1046,6 +1083,93 @@ mod tests {
             summary.contains("  - g4: Update-Recipient -Identity 'CN=Mailed now,OU=Cloud,DC=x'\n"),
             "{summary}"
         );
+        // Once AD has given the group its objectGUID, the line names it by that.
+        report.update_recipient[1].identify("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".into());
+        assert!(
+            report.render_summary(false).contains(
+                "  - g4: Update-Recipient -Identity '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'\n"
+            ),
+            "{summary}"
+        );
+    }
+
+    /// The Update-Recipient line of a group with a hostile name, in the summary and in the
+    /// report's JSON, lexes under PowerShell's rules as exactly one literal naming the group
+    /// (its DN before it exists, its objectGUID after), or there is no line and the summary
+    /// says why; the DN stays in the JSON as data.
+    #[test]
+    fn update_recipient_lines_are_one_powershell_literal_for_hostile_names() {
+        use test_support::shell_lex::{HOSTILE_NAMES, PsWord, powershell_words};
+        let dn = |name: &str| format!("CN={},OU=Cloud,DC=x", gwb_model::escape_dn_value(name));
+        let plan = Plan {
+            operations: HOSTILE_NAMES
+                .iter()
+                .enumerate()
+                .map(|(i, name)| Operation::Add {
+                    object_id: format!("g{i}"),
+                    dn: dn(name),
+                    attributes: vec![("mailNickname".to_owned(), vec!["x".to_owned()])],
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        let mut report = RunReport::default();
+        report.add_plan(&plan);
+        let expect = |identity: &str| {
+            vec![
+                PsWord::Bare("Update-Recipient".into()),
+                PsWord::Bare("-Identity".into()),
+                PsWord::Quoted(identity.into()),
+            ]
+        };
+        // The lines of the summary and the JSON, by object id.
+        let printed = |report: &RunReport| {
+            let summary = report.render_summary(true);
+            let json = serde_json::to_value(report).expect("json");
+            (summary, json)
+        };
+        let (summary, json) = printed(&report);
+        let mut lines_seen = 0;
+        for (i, name) in HOSTILE_NAMES.iter().enumerate() {
+            let dn = dn(name);
+            let entry = &json["update_recipient"][i];
+            assert_eq!(entry["dn"], dn.as_str());
+            let prefix = format!("  - g{i}: ");
+            let line = summary
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .expect("a summary line for every group");
+            match entry["powershell"].as_str() {
+                Some(json_line) => {
+                    assert_eq!(powershell_words(json_line), Ok(expect(&dn)), "{name:?}");
+                    assert_eq!(powershell_words(line), Ok(expect(&dn)), "{name:?}");
+                    lines_seen += 1;
+                }
+                None => {
+                    assert!(line.starts_with("no Update-Recipient line: `CN="), "{line}");
+                    assert!(!line.chars().any(char::is_control), "{line:?}");
+                }
+            }
+        }
+        assert_eq!(lines_seen, 10, "{summary}");
+        // After the write, every line names the objectGUID AD gave the group.
+        for (i, entry) in report.update_recipient.iter_mut().enumerate() {
+            entry.identify(format!("00000000-0000-0000-0000-{i:012x}"));
+        }
+        let (summary, json) = printed(&report);
+        for i in 0..HOSTILE_NAMES.len() {
+            let guid = format!("00000000-0000-0000-0000-{i:012x}");
+            let line = summary
+                .lines()
+                .find_map(|l| l.strip_prefix(format!("  - g{i}: ").as_str()))
+                .expect("line");
+            assert_eq!(powershell_words(line), Ok(expect(&guid)));
+            let json_line = json["update_recipient"][i]["powershell"]
+                .as_str()
+                .expect("line");
+            assert_eq!(powershell_words(json_line), Ok(expect(&guid)));
+            assert_eq!(json["update_recipient"][i]["object_guid"], guid.as_str());
+        }
     }
 
     /// Settings Graph would not give are named with Graph's words, and the summary says the

@@ -10,6 +10,7 @@ use gwb_ad::{
     CurrentGroup, Directory, Discovery, Guards, OwnerMark, Plan, ReconcileInput, guards, reconcile,
 };
 use gwb_graph::{Round, RoundOptions, Source, SourceError};
+use gwb_model::printable::printable;
 use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
 use gwb_rules::config::{AdSection, GuardsSection};
 use gwb_rules::{Rejection, RulesFile};
@@ -20,7 +21,7 @@ use crate::lock::RunLock;
 use crate::on_demand::Steps;
 use crate::plugins::PluginChain;
 use crate::progress::Progress;
-use crate::report::{RunReport, SourceReport};
+use crate::report::{RecipientEntry, RunReport, SourceReport};
 use crate::settings::{self, ad_config, ad_section, graph_config, graph_section};
 use crate::transform::{NoteKind, RuleNote, ad_target, transform_all};
 
@@ -221,12 +222,30 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
         }
     }
     report.timings.write = started.elapsed().as_secs_f64();
+    identify_recipients(&mut directory, &mut report.update_recipient).await;
     let exit = if report.has_group_failures() {
         Exit::GroupFailures
     } else {
         Exit::Success
     };
     finish(&report, options, steps.as_ref(), exit)
+}
+
+/// Names each group that needs `Update-Recipient` by the objectGUID AD gave it: the groups a
+/// sync wrote, and in a plan those that exist already. A group not found under its DN with its
+/// anchor (a plan's new group) keeps its DN line; a failed read is a warning, never a failed run.
+async fn identify_recipients(directory: &mut Directory, entries: &mut [RecipientEntry]) {
+    for entry in entries {
+        match directory.anchored_guid(&entry.dn, &entry.object_id).await {
+            Ok(Some(guid)) => entry.identify(guid),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(
+                dn = %printable(&entry.dn),
+                error = %printable(&error.to_string()),
+                "cannot read the objectGUID for the Update-Recipient line; it names the DN"
+            ),
+        }
+    }
 }
 
 /// The read step: the delta round, or with `--group` the named groups read now.

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use gwb_model::object_id_from_anchor;
+use gwb_model::printable::printable;
 
 use crate::directory::{ModOp, text_values};
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
@@ -226,7 +227,11 @@ impl Directory {
                 },
             };
             if let (Outcome::Failed(why), Some(id)) = (&outcome, &object_id) {
-                tracing::warn!(operation = %op.summary(), error = %why, "operation failed");
+                tracing::warn!(
+                    operation = %printable(&op.summary()),
+                    error = %printable(why),
+                    "operation failed"
+                );
                 failed.insert(id.clone());
             }
             report.operations.push(OperationReport {

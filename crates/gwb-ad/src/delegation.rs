@@ -23,6 +23,7 @@
 
 use gwb_model::TargetCapabilities;
 use gwb_model::dn::Dn;
+use gwb_model::shell::{self, Unquotable};
 
 use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
 use crate::owner::OWNER_ATTRIBUTE;
@@ -171,35 +172,41 @@ impl Ace {
         )
     }
 
-    /// The dsacls command that grants it to `account` (`DOMAIN\name`).
-    pub fn dsacls(&self, account: &str) -> String {
+    /// The dsacls command that grants it to `account` (`DOMAIN\name`), for cmd.exe: the OU
+    /// and the grant each one double-quoted argument ([`shell::cmd`]); refused when either
+    /// carries what cmd.exe expands or cannot quote (`"`, `%`, `!`, `^`, `&`, `|`, `<`, `>`,
+    /// control characters).
+    pub fn dsacls(&self, account: &str) -> Result<String, Unquotable> {
         let (inherit, object) = match &self.inherited_class {
             None => ("T", self.object.name.clone()),
             Some(class) => ("S", format!("{};{}", self.object.name, class.name)),
         };
-        format!(
-            "dsacls \"{}\" /I:{inherit} /G \"{account}:{};{object}\"",
-            self.ou,
-            self.rights.letters()
-        )
+        Ok(format!(
+            "dsacls {} /I:{inherit} /G {}",
+            shell::cmd(&self.ou)?,
+            shell::cmd(&format!("{account}:{};{object}", self.rights.letters()))?
+        ))
     }
 
     /// The PowerShell statement that adds it to `$acl` for `$account` (an `ActiveDirectory`
-    /// `ActiveDirectoryAccessRule` by schemaIDGUID), commented with the schema names.
-    pub fn powershell(&self) -> String {
+    /// `ActiveDirectoryAccessRule` by schemaIDGUID), commented with the schema names; every
+    /// value a single-quoted literal ([`shell::powershell`]).
+    pub fn powershell(&self) -> Result<String, Unquotable> {
         let head = format!(
             "$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule \
-             $account, '{}', 'Allow', [Guid]'{}'",
-            self.rights.powershell(),
-            self.object.guid
+             $account, {}, 'Allow', [Guid]{}",
+            shell::powershell(self.rights.powershell())?,
+            shell::powershell(&self.object.guid)?
         );
-        match &self.inherited_class {
+        Ok(match &self.inherited_class {
             None => format!("{head}, 'All')) # {}", self.object.name),
             Some(class) => format!(
-                "{head}, 'Descendents', [Guid]'{}')) # {} on {}",
-                class.guid, self.object.name, class.name
+                "{head}, 'Descendents', [Guid]{})) # {} on {}",
+                shell::powershell(&class.guid)?,
+                self.object.name,
+                class.name
             ),
-        }
+        })
     }
 }
 

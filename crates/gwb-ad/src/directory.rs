@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gwb_model::printable::printable;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::RawControl;
 use ldap3::{LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
@@ -195,7 +196,13 @@ impl Directory {
             match call(ldap).await {
                 Ok(value) => return Ok(value),
                 Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
-                    tracing::warn!(operation, dn, attempt, error = %err, "retrying LDAP call");
+                    tracing::warn!(
+                        operation,
+                        dn = %printable(dn),
+                        attempt,
+                        error = %printable(&err.to_string()),
+                        "retrying LDAP call"
+                    );
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                     if is_disconnect(&err) {
                         // A failed reconnect is retried by the next attempt.

@@ -6,7 +6,7 @@ use gwb_model::{ANCHOR_PREFIX, Attributes, anchor_for, object_id_from_anchor};
 use ldap3::{Scope, SearchEntry};
 
 use crate::directory::{first_bytes, text_values};
-use crate::discovery::EXTERNAL_ID_ATTRIBUTE;
+use crate::discovery::{EXTERNAL_ID_ATTRIBUTE, guid_text};
 use crate::escape::{escape_filter_value, normalize_dn};
 use crate::owner::{OWNER_ATTRIBUTE, OwnerMark};
 use crate::sid::to_base64;
@@ -193,6 +193,26 @@ impl Directory {
             .collect();
         self.read_matching(managed_ous, &filters, attributes, external_id)
             .await
+    }
+
+    /// The objectGUID (`xxxxxxxx-xxxx-…`, lower case) of the object at `dn` when it carries
+    /// the `Group_` anchor of `object_id`; `None` when nothing is there or another object is.
+    /// An `Update-Recipient` line names a group by it, which no group name can change.
+    pub async fn anchored_guid(
+        &mut self,
+        dn: &str,
+        object_id: &str,
+    ) -> Result<Option<String>, AdError> {
+        let entry = self
+            .read_entry(
+                dn,
+                &["objectGUID", "adminDescription", EXTERNAL_ID_ATTRIBUTE],
+            )
+            .await?;
+        Ok(entry
+            .filter(|e| entry_anchor(e).is_some_and(|(id, _)| id == object_id))
+            .and_then(|e| first_bytes(&e, "objectGUID"))
+            .and_then(|bytes| guid_text(&bytes)))
     }
 
     /// How many groups under `managed_ous` are gwb's (a `Group_` anchor and `owner`'s mark):

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use gwb_model::printable::printable;
 use gwb_model::{CloudDelete, CloudGroup, GroupKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -150,11 +151,18 @@ pub(crate) async fn read(
                     .insert(group.id.clone(), parse(&url, &group.id, &body)?);
             }
             Err(error @ GraphError::Status { status: 404, .. }) => {
-                tracing::debug!(group = %group.id, %error, "Exchange settings not found");
+                tracing::debug!(
+                    group = %printable(&group.id),
+                    error = %printable(&error.to_string()),
+                    "Exchange settings not found"
+                );
                 reads.missed(error.to_string());
             }
             Err(error @ GraphError::Status { status: 403, .. }) => {
-                tracing::debug!(%error, "Exchange settings refused; not reading the rest");
+                tracing::debug!(
+                    error = %printable(&error.to_string()),
+                    "Exchange settings refused; not reading the rest"
+                );
                 reads.unread += 1;
                 reads.error = Some(error.to_string());
                 refused = true;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use gwb_model::Secret;
 use gwb_model::clock::Clock;
+use gwb_model::printable::printable;
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
@@ -329,7 +330,13 @@ impl GraphClient {
                 break;
             }
             let wait = retry::delay(&policy, retry_after, attempt, retry::jitter());
-            tracing::debug!(url, attempt, ?wait, %last, "retrying");
+            tracing::debug!(
+                url = %printable(url),
+                attempt,
+                ?wait,
+                last = %printable(&last),
+                "retrying"
+            );
             stats.retries += 1;
             tokio::time::sleep(wait).await;
         }

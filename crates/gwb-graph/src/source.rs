@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use gwb_model::clock::{self, Clock};
+use gwb_model::printable::printable;
 use gwb_model::{CloudDelete, CloudGroup, Member, MemberKind, UserAnchor, WritebackConfiguration};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -583,7 +584,10 @@ impl Source {
             .await
         {
             Err(GraphError::Resync { reason, .. }) if users_start.is_some() => {
-                tracing::warn!(%reason, "users delta link refused; reading all users");
+                tracing::warn!(
+                    reason = %printable(&reason),
+                    "users delta link refused; reading all users"
+                );
                 stats.resyncs += 1;
                 change.users.clear();
                 change.full_users = true;
@@ -601,7 +605,10 @@ impl Source {
             .await
         {
             Err(GraphError::Resync { reason, .. }) if groups_start.is_some() => {
-                tracing::warn!(%reason, "groups delta link refused; reading all groups");
+                tracing::warn!(
+                    reason = %printable(&reason),
+                    "groups delta link refused; reading all groups"
+                );
                 stats.resyncs += 1;
                 collector = GroupCollector::default();
                 change.full_groups = true;

@@ -15,6 +15,7 @@ pub mod printable;
 mod rule;
 mod schema;
 mod secret;
+pub mod shell;
 mod user;
 pub mod well_known;
 

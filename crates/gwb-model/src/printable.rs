@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 /// True for what must not reach a terminal as is: every control character (C0, DEL, C1, line
 /// breaks and tabs included) and the bidirectional embedding, override and isolate marks.
-fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

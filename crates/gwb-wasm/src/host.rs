@@ -88,7 +88,8 @@ impl log::Host for StoreData {
             // Kept even past the log cap: it explains a trap (the SDK logs a panic here).
             self.last_error = Some(message.clone());
         }
-        let (plugin, group) = (&*self.plugin, self.group.id.as_str());
+        let group_id = printable(&self.group.id);
+        let (plugin, group) = (&*self.plugin, &*group_id);
         match self.log_budget.admit(message.len()) {
             Admit::Write => {}
             Admit::FirstDropped => {

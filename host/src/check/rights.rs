@@ -75,17 +75,22 @@ impl Rights {
 
     /// The hint that grants the ACEs of `ou` that `pick` selects.
     fn fix(&self, ou: &str, pick: impl Fn(&Ace) -> bool) -> String {
-        let lines: Vec<String> = self
+        let lines: Result<Vec<String>, _> = self
             .needs
             .aces
             .iter()
             .filter(|a| a.ou == ou && pick(a))
             .map(|a| a.dsacls(&self.account.logon_name))
             .collect();
-        format!(
-            "grant it:\n{}\n(gwb delegation prints every right gwb needs, also as PowerShell and SDDL)",
-            lines.join("\n")
-        )
+        match lines {
+            Ok(lines) => format!(
+                "grant it:\n{}\n(gwb delegation prints every right gwb needs, also as PowerShell and SDDL)",
+                lines.join("\n")
+            ),
+            Err(why) => format!(
+                "grant it with `gwb delegation --format powershell` (no dsacls line: {why})"
+            ),
+        }
     }
 
     /// The hint when the bind account may not create groups in `ou`.

@@ -12,6 +12,14 @@ fn object(name: &str, guid: &str) -> SchemaObject {
 }
 
 fn needs(create_ous: bool) -> Needs {
+    let ous = [
+        Dn::parse("OU=Cloud,DC=example,DC=com").unwrap(),
+        Dn::parse("OU=O'Brien,DC=example,DC=com").unwrap(),
+    ];
+    needs_on(&ous, create_ous)
+}
+
+fn needs_on(ous: &[Dn], create_ous: bool) -> Needs {
     let schema: SchemaGuids = [
         object("group", "bf967a9c-0de6-11d0-a285-00aa003049e2"),
         object("organizationalUnit", "bf967aa5-0de6-11d0-a285-00aa003049e2"),
@@ -20,12 +28,8 @@ fn needs(create_ous: bool) -> Needs {
     .into_iter()
     .collect();
     let attributes = vec!["member".to_owned()];
-    let ous = [
-        Dn::parse("OU=Cloud,DC=example,DC=com").unwrap(),
-        Dn::parse("OU=O'Brien,DC=example,DC=com").unwrap(),
-    ];
     Needs {
-        aces: required_aces(&ous, &attributes, create_ous, &schema).unwrap(),
+        aces: required_aces(ous, &attributes, create_ous, &schema).unwrap(),
         attributes,
         schema,
     }
@@ -61,7 +65,7 @@ const HEADER: &str = "\
 
 #[test]
 fn all_three_forms_are_printed_under_their_headings() {
-    let out = render(&account(false), &needs(true), true, &[], None);
+    let out = render(&account(false), &needs(true), true, &[], None).unwrap();
     let expected = format!(
         "{HEADER}
 ## dsacls (cmd.exe on a domain-joined machine, as a domain administrator)
@@ -108,7 +112,8 @@ fn one_form_alone_and_the_warnings() {
         false,
         &["OU=New,DC=example,DC=com".to_owned()],
         Some(DelegationFormat::Dsacls),
-    );
+    )
+    .unwrap();
     let header = HEADER
         .replace(", create OUs ([sync] create_missing_ous)", "")
         .replace("the groups and OUs it creates", "the groups it creates");
@@ -125,4 +130,148 @@ dsacls \"OU=O'Brien,DC=example,DC=com\" /I:S /G \"EXAMPLE\\svc-gwb:RPWP;member;g
 "
     );
     assert_eq!(out, expected);
+}
+
+/// The lines of one form below the header, without comments.
+fn form_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+/// Every dsacls and PowerShell line names each hostile OU as exactly one literal of its shell,
+/// read back under that shell's rules (the same words as for a plain OU, the OU in its place),
+/// and the SDDL form keeps it on one line; what a shell cannot be given is refused, naming the
+/// OU and the form to use instead.
+#[test]
+fn hostile_ous_are_one_literal_in_every_form() {
+    use gwb_model::escape_dn_value;
+    use test_support::shell_lex::{HOSTILE_NAMES, PsWord, cmd_words, powershell_words};
+
+    let plain = Dn::parse("OU=Plain,DC=example,DC=com").unwrap();
+    let form = |ou: &Dn, format| {
+        render(
+            &account(false),
+            &needs_on(std::slice::from_ref(ou), true),
+            true,
+            &[],
+            Some(format),
+        )
+    };
+    let reference_ps = form(&plain, DelegationFormat::Powershell).unwrap();
+    let reference_cmd = form(&plain, DelegationFormat::Dsacls).unwrap();
+    let (mut ps_lines, mut cmd_lines) = (0, 0);
+    for name in HOSTILE_NAMES {
+        let ou = Dn::parse(&format!("OU={},DC=example,DC=com", escape_dn_value(name))).unwrap();
+        let text = ou.to_string();
+        let unprintable = text.chars().any(|c| c.is_control() || c == '\u{202e}');
+
+        match form(&ou, DelegationFormat::Powershell) {
+            Ok(out) => {
+                let (got, want) = (form_lines(&out), form_lines(&reference_ps));
+                assert_eq!(got.len(), want.len(), "{out}");
+                for (line, reference) in got.iter().zip(want) {
+                    let expected: Vec<PsWord> = powershell_words(reference)
+                        .unwrap()
+                        .into_iter()
+                        .map(|w| match w {
+                            PsWord::Quoted(v) if v == plain.to_string() => {
+                                PsWord::Quoted(text.clone())
+                            }
+                            w => w,
+                        })
+                        .collect();
+                    assert_eq!(powershell_words(line), Ok(expected), "{name:?}: {line}");
+                    ps_lines += 1;
+                }
+            }
+            Err(error) => {
+                assert!(unprintable, "{name:?}: {error:#}");
+                let message = format!("{error:#}");
+                assert!(message.contains("cannot print the PowerShell lines for OU OU="));
+                assert!(message.contains("--format sddl"), "{message}");
+            }
+        }
+
+        match form(&ou, DelegationFormat::Dsacls) {
+            Ok(out) => {
+                let (got, want) = (form_lines(&out), form_lines(&reference_cmd));
+                assert_eq!(got.len(), want.len(), "{out}");
+                for (line, reference) in got.iter().zip(want) {
+                    let expected: Vec<String> = cmd_words(reference)
+                        .unwrap()
+                        .into_iter()
+                        .map(|w| {
+                            if w == plain.to_string() {
+                                text.clone()
+                            } else {
+                                w
+                            }
+                        })
+                        .collect();
+                    assert_eq!(cmd_words(line), Ok(expected), "{name:?}: {line}");
+                    cmd_lines += 1;
+                }
+            }
+            Err(error) => {
+                let message = format!("{error:#}");
+                assert!(
+                    unprintable || text.contains(['"', '%', '!', '^', '&', '|', '<', '>']),
+                    "{name:?}: {message}"
+                );
+                assert!(
+                    message.contains("cannot print the dsacls lines for OU OU=")
+                        && message.contains("--format powershell"),
+                    "{message}"
+                );
+            }
+        }
+
+        let sddl = form(&ou, DelegationFormat::Sddl).unwrap();
+        let lines = form_lines(&sddl);
+        assert_eq!(
+            lines.len(),
+            form_lines(&form(&plain, DelegationFormat::Sddl).unwrap()).len()
+        );
+        assert_eq!(lines[0], gwb_model::printable::printable(&text));
+        assert!(!sddl.chars().any(|c| c.is_control() && c != '\n') && !sddl.contains('\u{202e}'));
+    }
+    // The PowerShell form has 7 lines (Import-Module, $account, Get, 3 ACEs, Set), the dsacls
+    // form 3: for the 10 OUs PowerShell takes and the 6 cmd.exe takes.
+    assert_eq!((ps_lines, cmd_lines), (10 * 7, 6 * 3));
+}
+
+/// An account cmd.exe would expand is refused for dsacls, naming it and the PowerShell form,
+/// which names the account by its SID.
+#[test]
+fn an_account_cmd_would_expand_has_no_dsacls_line() {
+    let mut account = account(false);
+    account.logon_name = "EXAMPLE\\svc%PATH%".into();
+    let error = render(
+        &account,
+        &needs(false),
+        false,
+        &[],
+        Some(DelegationFormat::Dsacls),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        format!("{error:#}"),
+        "cannot print the dsacls lines for OU OU=Cloud,DC=example,DC=com and account \
+         EXAMPLE\\svc%PATH%: cmd.exe would read them otherwise than written; grant the rights \
+         with `gwb delegation --format powershell` (which names the account by its SID) or \
+         `--format sddl`, or rename the OU: `EXAMPLE\\svc%PATH%:CCDC;group` cannot be printed as \
+         one cmd.exe literal: it carries % (U+0025), which cmd.exe expands as a variable even \
+         inside double quotes"
+    );
+    assert!(
+        render(
+            &account,
+            &needs(false),
+            false,
+            &[],
+            Some(DelegationFormat::Powershell)
+        )
+        .is_ok()
+    );
 }

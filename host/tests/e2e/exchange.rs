@@ -149,6 +149,27 @@ fn settings_reads(env: &Env, since: usize) -> Vec<String> {
         .collect()
 }
 
+/// The objectGUID of the entry at `dn` as AD gave it, read with ldapsearch, in the text form
+/// Exchange's `-Identity` takes (the first three fields little endian).
+fn object_guid(env: &Env, dn: &str) -> String {
+    let out = env.dc.ldapsearch(&["-s", "base", "-b", dn, "objectGUID"]);
+    let encoded = out
+        .lines()
+        .find_map(|l| l.strip_prefix("objectGUID:: "))
+        .unwrap_or_else(|| panic!("no objectGUID for {dn}: {out}"));
+    let b = STANDARD.decode(encoded).expect("base64 objectGUID");
+    assert_eq!(b.len(), 16, "{dn}");
+    let hex = |bytes: &[u8]| bytes.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex(&[b[3], b[2], b[1], b[0]]),
+        hex(&[b[5], b[4]]),
+        hex(&[b[7], b[6]]),
+        hex(&b[8..10]),
+        hex(&b[10..])
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_microsoft_365_group_is_routed_to_exchange_online_where_the_forest_has_exchange() {
     let env = Env::new("exroute", 0, "").await;
@@ -283,10 +304,12 @@ async fn a_new_microsoft_365_group_is_routed_to_exchange_online_where_the_forest
     ]
     .iter()
     .map(|(id, dn)| {
+        let guid = object_guid(&env, dn);
         json!({
             "object_id": id,
             "dn": dn,
-            "powershell": format!("Update-Recipient -Identity '{dn}'"),
+            "object_guid": guid,
+            "powershell": format!("Update-Recipient -Identity '{guid}'"),
         })
     })
     .collect();
@@ -646,4 +669,112 @@ async fn exchange_settings_follow_the_cloud_and_a_refused_read_keeps_them() {
     let report = sync(&env, true).await;
     assert_eq!(report["source"]["exchange_settings_unread"], 0);
     assert_eq!(settings(&env), [no.clone(), no]);
+}
+
+/// The attack: a Microsoft 365 group any user may create, named with the typographic
+/// single quotes PowerShell also reads as quotes. `gwb plan` prints (summary and report) only
+/// Update-Recipient lines that lex under PowerShell's rules as one literal, the DN of the group
+/// it will create; `gwb sync` names each group by the objectGUID AD gave it, as an LDAP search
+/// reads it back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_group_name_is_one_literal_in_every_update_recipient_line() {
+    use gwb_model::escape_dn_value;
+    use test_support::shell_lex::{PsWord, powershell_words};
+
+    let env = Env::new("exquote", 0, "").await;
+    if !env.dc.is_exchange() {
+        return; // No Exchange schema: no recipient, no line (the test above checks that).
+    }
+    let names = [
+        "Sales\u{2019} $(New-Item pwned) \u{2018}x",
+        "O'Brien `$(calc)`; \u{201A}\u{201B} \"q\" %PATH% ^&|<>",
+    ];
+    let ids = [env.gid(0xa1), env.gid(0xa2)];
+    for ((id, name), nickname) in ids.iter().zip(names).zip(["salesa", "salesb"]) {
+        add_mail_group(
+            &env,
+            id,
+            name,
+            (true, nickname),
+            &cloud_proxies(nickname),
+            json!({}),
+        );
+    }
+    let dns: Vec<String> = ids
+        .iter()
+        .zip(names)
+        .map(|(id, name)| {
+            format!(
+                "CN={},{}",
+                escape_dn_value(&format!("{name}_{}", &id[id.len() - 12..])),
+                env.cloud_ou
+            )
+        })
+        .collect();
+    let literal = |identity: &str| {
+        vec![
+            PsWord::Bare("Update-Recipient".into()),
+            PsWord::Bare("-Identity".into()),
+            PsWord::Quoted(identity.to_owned()),
+        ]
+    };
+    // The summary's line for each group and the report's entries.
+    let run = |command: &str| {
+        let report_path = env.dir.path().join(format!("{command}.json"));
+        let report_arg = report_path.display().to_string();
+        let out = env
+            .gwb_command(&[command, "--report", &report_arg])
+            .output()
+            .expect("run gwb");
+        let text = String::from_utf8(if command == "plan" {
+            out.stderr
+        } else {
+            out.stdout
+        })
+        .expect("utf-8");
+        assert!(out.status.success(), "{text}");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(report_path).expect("report"))
+                .expect("report JSON");
+        (text, report)
+    };
+    let check = |summary: &str, report: &Value, identities: &[String]| {
+        let entries = report["update_recipient"].as_array().expect("entries");
+        assert_eq!(entries.len(), 2, "{report:#}");
+        for ((id, dn), identity) in ids.iter().zip(&dns).zip(identities) {
+            let entry = entries
+                .iter()
+                .find(|e| e["object_id"] == id.as_str())
+                .expect("an entry per group");
+            assert_eq!(
+                entry["dn"],
+                dn.as_str(),
+                "the DN stays in the report as data"
+            );
+            let line = entry["powershell"].as_str().expect("a line");
+            assert_eq!(powershell_words(line), Ok(literal(identity)), "{line}");
+            let prefix = format!("  - {id}: ");
+            let printed: Vec<&str> = summary
+                .lines()
+                .filter_map(|l| l.strip_prefix(prefix.as_str()))
+                .collect();
+            assert_eq!(printed, [line], "{summary}");
+        }
+        // Every line that starts a PowerShell command is one of these.
+        let commands = summary.matches("Update-Recipient -Identity").count();
+        assert_eq!(commands, 2, "{summary}");
+    };
+
+    let (summary, report) = run("plan");
+    check(&summary, &report, &dns);
+    assert_eq!(report["update_recipient"][0]["object_guid"], Value::Null);
+
+    let (summary, report) = run("sync");
+    let guids: Vec<String> = dns.iter().map(|dn| object_guid(&env, dn)).collect();
+    check(&summary, &report, &guids);
+    for (id, guid) in ids.iter().zip(&guids) {
+        let entries = report["update_recipient"].as_array().expect("entries");
+        let entry = entries.iter().find(|e| e["object_id"] == id.as_str());
+        assert_eq!(entry.expect("entry")["object_guid"], guid.as_str());
+    }
 }

@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 
 use gwb_model::dn::Dn;
 
+pub mod shell_lex;
+
 /// The Samba AD DC the tests run against.
 #[derive(Debug, Clone)]
 pub struct TestDc {

@@ -108,7 +108,7 @@ fn each_managed_ou_gets_child_rights_then_property_rights_on_groups() {
 
     let dsacls: Vec<String> = aces[..4]
         .iter()
-        .map(|a| a.dsacls("EXAMPLE\\svc-gwb"))
+        .map(|a| a.dsacls("EXAMPLE\\svc-gwb").unwrap())
         .collect();
     assert_eq!(
         dsacls,
@@ -120,13 +120,13 @@ fn each_managed_ou_gets_child_rights_then_property_rights_on_groups() {
         ]
     );
     assert_eq!(
-        aces[0].powershell(),
+        aces[0].powershell().unwrap(),
         "$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule \
          $account, 'CreateChild, DeleteChild', 'Allow', \
          [Guid]'bf967a9c-0de6-11d0-a285-00aa003049e2', 'All')) # group"
     );
     assert_eq!(
-        aces[2].powershell(),
+        aces[2].powershell().unwrap(),
         "$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule \
          $account, 'ReadProperty, WriteProperty', 'Allow', \
          [Guid]'bf967950-0de6-11d0-a285-00aa003049e2', 'Descendents', \
