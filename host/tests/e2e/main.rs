@@ -19,5 +19,6 @@ mod lock;
 mod on_demand;
 mod plugin_chain;
 mod plugin_new;
+mod poison;
 mod scope;
 mod state_binding;

@@ -2,7 +2,7 @@
 
 use gwb::exit::Exit;
 
-use crate::common::{Env, operations, plugin};
+use crate::common::{Env, operations, ou_router};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn adding_a_router_moves_only_the_routed_groups() {
@@ -20,18 +20,7 @@ async fn adding_a_router_moves_only_the_routed_groups() {
         "dn: {teams}\nchangetype: add\nobjectClass: organizationalUnit\nou: Teams\n"
     ));
 
-    env.set_plugins(&format!(
-        r#"
-[[plugins]]
-name = "ou-router"
-path = "{}"
-[plugins.config]
-routes = [{{ prefix = "Team ", ou = "{teams}" }}]
-default_ou = "{}"
-"#,
-        plugin("ou_router").display(),
-        env.cloud_ou
-    ));
+    env.set_plugins(&ou_router("Team ", &teams, &env.cloud_ou));
     // A full plan: every group goes through the new chain.
     let (exit, report) = env.run_full(false).await;
     assert_eq!(exit, Exit::Success, "{report:#}");
