@@ -79,8 +79,8 @@ async fn one_group_ad_refuses_does_not_hold_back_the_tenant() {
     assert_eq!(failed[0]["outcome"], "failed");
     let why = failed[0]["detail"].as_str().expect("detail");
     assert!(
-        why.contains("rc=50") || why.contains("nsufficient"),
-        "{why}"
+        why.starts_with(&format!("LDAP add of {pill_dn} failed")) && why.contains("rc=50"),
+        "AD's refusal (insufficientAccessRights): {why}"
     );
     assert_eq!(report["state_kept"], Value::Null, "the state advanced");
     assert_eq!(report["read_again_next_run"], 1);
