@@ -47,8 +47,12 @@ pub struct RunReport {
     /// Why a sync did not advance the Graph state (its changes are read again next run).
     pub state_kept: Option<String>,
     /// Groups the next run reads again although they may not change (rule failures, groups
-    /// reconcile skipped).
+    /// reconcile skipped, groups with a failed operation), and cloud removals it hands over
+    /// again (a delete or move AD refused).
     pub read_again_next_run: usize,
+    /// Failed removals of groups the cloud no longer lists at all (found by a full round):
+    /// there is nothing to read again, so the next full round tries them again.
+    pub removals_left_to_full_round: usize,
     /// The counts of the closing summary.
     pub summary: Summary,
     /// The log lines each plugin wrote past its per-run cap, counted instead of written, by
@@ -102,6 +106,9 @@ pub struct SourceReport {
     pub member_changes: u64,
     /// Groups read again by id (asked for by the last run, or a member's anchors changed).
     pub read_again: u64,
+    /// Removals handed over again because the last run could not finish them (counted in
+    /// `deletes` too).
+    pub deletes_again: u64,
     /// Microsoft 365 groups whose `allowExternalSenders` and `hideFromAddressLists` were read.
     pub exchange_settings_read: u64,
     /// Microsoft 365 groups whose settings could not be read; they keep the values read last.
@@ -125,6 +132,7 @@ impl SourceReport {
             users: stats.users,
             member_changes: stats.member_changes,
             read_again: stats.read_again,
+            deletes_again: stats.deletes_again,
             exchange_settings_read: stats.exchange_settings_read,
             exchange_settings_unread: stats.exchange_settings_unread,
             exchange_settings_error: None,
@@ -522,6 +530,14 @@ impl RunReport {
                 self.read_again_next_run
             );
         }
+        if self.removals_left_to_full_round > 0 {
+            let _ = writeln!(
+                out,
+                "  {} failed removal(s) of groups the cloud no longer lists are tried again by \
+                 the next full round (`gwb sync --full`, or full_every_runs/full_every_days)",
+                self.removals_left_to_full_round
+            );
+        }
         let _ = writeln!(
             out,
             "  created {}, updated {}, renamed/moved {}, deleted {}, moved to holding OU {}, adopted {}, unchanged {}",
@@ -750,9 +766,10 @@ mod tests {
                 reason: "DN: another object already has this DN".into(),
             }],
             state_kept: Some(
-                "some operations failed; the next run reads these changes again".into(),
+                "provision on demand (--group) leaves the Graph state as it was".into(),
             ),
             read_again_next_run: 2,
+            removals_left_to_full_round: 1,
             summary: Summary {
                 created: 1,
                 conflicts: 1,
@@ -765,8 +782,9 @@ mod tests {
         assert_eq!(
             report.render_summary(false),
             "gwb sync: full round (the rules changed since the last run): 2 group(s), 0 removal(s), 3 user(s) from Graph in 4 request(s), 0 retried
-  Graph state not advanced: some operations failed; the next run reads these changes again
+  Graph state not advanced: provision on demand (--group) leaves the Graph state as it was
   2 group(s) that failed or were skipped here are read again next run
+  1 failed removal(s) of groups the cloud no longer lists are tried again by the next full round (`gwb sync --full`, or full_every_runs/full_every_days)
   created 1, updated 0, renamed/moved 0, deleted 0, moved to holding OU 0, adopted 0, unchanged 0
   skipped 0
   conflicts 1, plugin faults 0, rule failures 1, apply failures 1

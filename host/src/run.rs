@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use gwb_ad::{
-    CurrentGroup, Directory, Discovery, Guards, OwnerMark, Plan, ReconcileInput, guards, reconcile,
+    ApplyReport, CurrentGroup, Directory, Discovery, GroupAction, Guards, Outcome, OwnerMark, Plan,
+    ReconcileInput, guards, reconcile,
 };
 use gwb_graph::{Round, RoundOptions, Source, SourceError};
 use gwb_model::printable::printable;
-use gwb_model::{DesiredGroup, MemberKind, UserAnchor};
+use gwb_model::{CloudDelete, DesiredGroup, MemberKind, UserAnchor};
 use gwb_rules::config::{AdSection, GuardsSection};
 use gwb_rules::{Rejection, RulesFile};
 
@@ -49,9 +50,10 @@ pub struct RunOptions {
     pub detail: bool,
 }
 
-/// Runs one plan or sync and prints its summary. The Graph state only advances after a sync
-/// whose every operation succeeded, so a crash or a failed write means reading the same
-/// changes again; groups the rules failed on or reconcile skipped are read again next run.
+/// Runs one plan or sync and prints its summary. The Graph state advances after a sync's
+/// apply, so a crash means reading the same changes again; in the same commit, groups the
+/// rules failed on, reconcile skipped or AD refused are recorded to be read again next run
+/// (a refused cloud removal to be handed over again).
 pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit> {
     let graph = graph_section(rules)?;
     let ad = ad_section(rules)?;
@@ -131,6 +133,9 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
     // The transform consumes the groups; the rest of the round (deletes, users, checkpoint)
     // is used below.
     let groups = std::mem::take(&mut round.groups);
+    // Kept to tell, after the apply, a failed group the cloud still has (read again by id)
+    // from one it no longer lists.
+    let round_ids: BTreeSet<String> = groups.iter().map(|g| g.id.clone()).collect();
     let target = ad_target(&discovery);
     let transformed = tokio::task::block_in_place(|| {
         transform_all(groups, rules, &chain, target, &transforming)
@@ -206,19 +211,27 @@ pub async fn run(rules: &RulesFile, options: &RunOptions) -> anyhow::Result<Exit
                  reads these groups' changes again, with every other group's"
                     .into(),
             );
-        } else if applied.is_success() {
-            // Groups the rules failed on or reconcile had to skip are not forgotten: the
-            // next run reads them again, changed or not.
+        } else {
+            // One group AD refuses must not hold back every other group's changes: the state
+            // advances, and in the same commit the groups that did not go through (rule
+            // failures, reconcile skips, failed operations) are recorded to be read again by
+            // id, changed or not, and failed cloud removals to be handed over again. A crash
+            // before the commit reads the whole round again.
+            let again = Again::of(
+                &verdicts.failed,
+                &plan,
+                &applied,
+                &round_ids,
+                &round.deletes,
+            );
+            report.read_again_next_run = again.read.len() + again.deletes.len();
+            report.removals_left_to_full_round = again.left_to_full_round;
             let mut checkpoint = round.checkpoint;
-            let again = read_again(&verdicts.failed, &plan);
-            report.read_again_next_run = again.len();
-            checkpoint.read_again_next_round(again);
+            checkpoint.read_again_next_round(again.read);
+            checkpoint.delete_again_next_round(again.deletes);
             source.commit(checkpoint).await.context(
                 "saving the Graph state failed (the next run reads the same changes again)",
             )?;
-        } else {
-            report.state_kept =
-                Some("some operations failed; the next run reads these changes again".into());
         }
     }
     report.timings.write = started.elapsed().as_secs_f64();
@@ -404,15 +417,64 @@ fn finish(
     Ok(exit)
 }
 
-/// The groups to read again next run: those the rules failed on and those reconcile skipped
-/// (a conflict, a missing OU), which the admin may fix without the cloud group changing.
-fn read_again(rules_failed: &BTreeSet<String>, plan: &gwb_ad::Plan) -> BTreeSet<String> {
-    let skipped = plan
-        .groups
-        .iter()
-        .filter(|(_, group)| group.action == gwb_ad::GroupAction::Skipped)
-        .map(|(id, _)| id.clone());
-    rules_failed.iter().cloned().chain(skipped).collect()
+/// What the next round must deliver again, although the cloud may not change it: whatever
+/// did not go through here, which the admin may fix without the cloud group changing.
+struct Again {
+    /// Groups to read again by id: those the rules failed on, those reconcile skipped (a
+    /// conflict, a missing OU), and those the cloud still has with an operation AD refused (or
+    /// one not tried after an earlier one of the same group failed). Read again, a group comes
+    /// with its whole member list, so a failed member change is planned again in full.
+    read: BTreeSet<String>,
+    /// Cloud removals whose delete or move AD refused: handed over again as they were.
+    deletes: Vec<CloudDelete>,
+    /// Failed removals of groups the cloud no longer lists at all (an owned group without a
+    /// cloud twin, found by a full round): nothing to read again, left to the next full round.
+    left_to_full_round: usize,
+}
+
+impl Again {
+    /// From the rules' failures, the plan's skips and the apply's failed or untried
+    /// operations; `round_ids` are the groups the round delivered live, `round_deletes` its
+    /// cloud removals.
+    fn of(
+        rules_failed: &BTreeSet<String>,
+        plan: &Plan,
+        applied: &ApplyReport,
+        round_ids: &BTreeSet<String>,
+        round_deletes: &[CloudDelete],
+    ) -> Self {
+        let skipped = plan
+            .groups
+            .iter()
+            .filter(|(_, group)| group.action == GroupAction::Skipped)
+            .map(|(id, _)| id.clone());
+        let failed: BTreeSet<&str> = applied
+            .operations
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Failed(_) | Outcome::Skipped(_)))
+            .filter_map(|op| op.object_id.as_deref())
+            .collect();
+        let deletes: Vec<CloudDelete> = round_deletes
+            .iter()
+            .filter(|d| failed.contains(d.id.as_str()))
+            .cloned()
+            .collect();
+        let removed: BTreeSet<&str> = deletes.iter().map(|d| d.id.as_str()).collect();
+        let (live, gone): (Vec<&str>, Vec<&str>) = failed
+            .into_iter()
+            .filter(|id| !removed.contains(id))
+            .partition(|id| round_ids.contains(*id));
+        Again {
+            read: rules_failed
+                .iter()
+                .cloned()
+                .chain(skipped)
+                .chain(live.into_iter().map(str::to_owned))
+                .collect(),
+            deletes,
+            left_to_full_round: gone.len(),
+        }
+    }
 }
 
 /// The users and the nested groups found by their anchor (those not synced from AD, which
@@ -438,4 +500,74 @@ fn member_lookups<'a>(
         }
     }
     (member_users, member_groups)
+}
+
+#[cfg(test)]
+mod tests {
+    use gwb_ad::{GroupReport, OperationReport};
+
+    use super::*;
+
+    fn operation(id: Option<&str>, outcome: Outcome) -> OperationReport {
+        OperationReport {
+            operation: format!("op of {id:?}"),
+            object_id: id.map(str::to_owned),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn what_did_not_go_through_is_read_or_handed_over_again() {
+        let mut plan = Plan::default();
+        plan.groups.insert(
+            "conflict".into(),
+            GroupReport {
+                object_id: "conflict".into(),
+                dn: "CN=c".into(),
+                action: GroupAction::Skipped,
+                members_added: 0,
+                members_removed: 0,
+                members_before: 0,
+                members_skipped: Vec::new(),
+                problems: Vec::new(),
+            },
+        );
+        let failed = || Outcome::Failed("rc=50".into());
+        let applied = ApplyReport {
+            operations: vec![
+                operation(None, failed()),
+                operation(Some("written"), Outcome::Done),
+                operation(Some("replayed"), Outcome::AlreadyDone("exists".into())),
+                operation(Some("refused"), failed()),
+                operation(Some("refused"), Outcome::Skipped("earlier failed".into())),
+                operation(Some("members"), Outcome::Done),
+                operation(Some("members"), failed()),
+                operation(Some("gone-hard"), failed()),
+                operation(Some("orphan"), failed()),
+            ],
+        };
+        let round_ids: BTreeSet<String> = ["written", "replayed", "refused", "members", "plugin"]
+            .map(String::from)
+            .into();
+        let deletes = [
+            CloudDelete {
+                id: "gone-hard".into(),
+                hard: true,
+            },
+            CloudDelete {
+                id: "gone-ok".into(),
+                hard: false,
+            },
+        ];
+        let rules_failed: BTreeSet<String> = ["plugin".to_owned()].into();
+        let again = Again::of(&rules_failed, &plan, &applied, &round_ids, &deletes);
+        assert_eq!(
+            again.read,
+            ["conflict", "members", "plugin", "refused"]
+                .map(String::from)
+                .into()
+        );
+        assert_eq!(again.deletes, deletes[..1]);
+        assert_eq!(again.left_to_full_round, 1, "the orphan");
+    }
 }

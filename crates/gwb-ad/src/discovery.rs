@@ -1,5 +1,7 @@
 //! What the domain controller offers: rootDSE facts and the schema attributes gwb can write.
 
+use std::collections::BTreeSet;
+
 use gwb_model::{AttributeNames, TargetCapabilities};
 use ldap3::Scope;
 
@@ -13,6 +15,9 @@ pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 pub const PERMISSIVE_MODIFY_OID: &str = "1.2.840.113556.1.4.1413";
 /// The schema attribute that marks Cloud Sync's anchor.
 pub const EXTERNAL_ID_ATTRIBUTE: &str = "msDS-ExternalDirectoryObjectId";
+/// The LDAP syntax of AD's Unicode strings (attributeSyntax 2.5.5.12), whose `rangeUpper` is
+/// a length in UTF-16 code units.
+const UNICODE_STRING_SYNTAX: &str = "1.3.6.1.4.1.1466.115.121.1.15";
 /// The Exchange attributes whose presence means "the forest has the Exchange schema".
 pub const EXCHANGE_ATTRIBUTES: [&str; 3] = [
     "mailNickname",
@@ -177,11 +182,12 @@ impl Directory {
             })
     }
 
-    /// The names of every attribute type the subschema entry `dn` lists (one entry, no paging:
-    /// some tens of milliseconds against Samba, so it is read at every connect).
+    /// The names of every attribute type the subschema entry `dn` lists, and the `rangeUpper`
+    /// of its Unicode-string attributes from AD's `extendedAttributeInfo` (one entry, no
+    /// paging: some tens of milliseconds against Samba, so it is read at every connect).
     async fn attribute_names(&mut self, dn: &str) -> Result<AttributeNames, AdError> {
         let entry = self
-            .read_entry(dn, &["attributeTypes"])
+            .read_entry(dn, &["attributeTypes", "extendedAttributeInfo"])
             .await?
             .ok_or_else(|| AdError::Data {
                 dn: dn.to_owned(),
@@ -189,10 +195,14 @@ impl Directory {
             })?;
         let mut pairs = Vec::new();
         let mut multi_valued = Vec::new();
+        let mut unicode = BTreeSet::new();
         for description in text_values(&entry, "attributeTypes") {
             if let Some((oid, name)) = attribute_type(description) {
                 if !is_single_valued(description) {
                     multi_valued.push(name.clone());
+                }
+                if keyword_value(description, "SYNTAX") == Some(UNICODE_STRING_SYNTAX) {
+                    unicode.insert(oid.clone());
                 }
                 pairs.push((oid, name));
             }
@@ -200,6 +210,17 @@ impl Directory {
         let mut names: AttributeNames = pairs.into_iter().collect();
         for name in &multi_valued {
             names.set_multi_valued(name);
+        }
+        // Only a Unicode string's rangeUpper is a length in characters (UTF-16 code units);
+        // an integer's is a largest value, an octet string's a count of bytes.
+        for info in text_values(&entry, "extendedAttributeInfo") {
+            let Some((oid, name)) = attribute_type(info) else {
+                continue;
+            };
+            let upper = keyword_value(info, "RANGE-UPPER").and_then(|v| v.parse().ok());
+            if let (true, Some(upper)) = (unicode.contains(&oid), upper) {
+                names.set_max_length(&name, upper);
+            }
         }
         if names.by_name("objectClass").is_none() {
             return Err(AdError::Data {
@@ -246,6 +267,23 @@ fn attribute_type(description: &str) -> Option<(String, String)> {
     (!name.is_empty()).then(|| (oid.to_owned(), name.to_owned()))
 }
 
+/// The value after `keyword` in a schema description, quoted (`SYNTAX '1.2.3'`, as AD writes
+/// it) or not (`SYNTAX 1.2.3`); a keyword inside a quoted text does not count.
+fn keyword_value<'a>(description: &'a str, keyword: &str) -> Option<&'a str> {
+    let mut tokens = Vec::new();
+    for (i, part) in description.split('\'').enumerate() {
+        if i % 2 == 1 {
+            tokens.push((part, true));
+        } else {
+            tokens.extend(part.split_whitespace().map(|word| (word, false)));
+        }
+    }
+    tokens
+        .windows(2)
+        .find(|pair| pair[0] == (keyword, false))
+        .map(|pair| pair[1].0)
+}
+
 /// True when an AttributeTypeDescription says `SINGLE-VALUE` (a keyword outside its quoted
 /// names and description).
 fn is_single_valued(description: &str) -> bool {
@@ -271,6 +309,28 @@ mod tests {
         assert!(!is_single_valued(
             "( 1.2.3 NAME 'x' DESC 'not SINGLE-VALUE really' )"
         ));
+    }
+
+    #[test]
+    fn keyword_values_are_read_quoted_or_not_and_never_from_quoted_text() {
+        let info = "( 1.2.840.113556.1.2.13 NAME 'displayName' RANGE-LOWER '0' RANGE-UPPER \
+                    '256' PROPERTY-GUID '53' INDEXED )";
+        assert_eq!(keyword_value(info, "RANGE-UPPER"), Some("256"));
+        assert_eq!(
+            keyword_value(
+                "( 2.5.4.13 NAME 'x' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )",
+                "SYNTAX"
+            ),
+            Some(UNICODE_STRING_SYNTAX)
+        );
+        assert_eq!(
+            keyword_value("( 1.2 NAME 'x' DESC 'RANGE-UPPER 5' )", "RANGE-UPPER"),
+            None
+        );
+        assert_eq!(
+            keyword_value("( 1.2 NAME 'x' INDEXED )", "RANGE-UPPER"),
+            None
+        );
     }
 
     #[test]

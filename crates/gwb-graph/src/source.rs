@@ -150,6 +150,9 @@ pub struct RoundStats {
     /// ([`Checkpoint::read_again_next_round`]) and those with a member whose AD lookup keys
     /// changed ([`UserAnchor::ad_lookup_keys`]).
     pub read_again: u64,
+    /// Removals handed over again because the last commit asked for them
+    /// ([`Checkpoint::delete_again_next_round`]); counted in `deletes` too.
+    pub deletes_again: u64,
     /// Microsoft 365 groups whose `allowExternalSenders` and `hideFromAddressLists` were read
     /// (one GET each; only with [`GraphConfig::read_exchange_settings`]).
     pub exchange_settings_read: u64,
@@ -186,6 +189,16 @@ impl Checkpoint {
     /// them by id; a full round reads them anyway.
     pub fn read_again_next_round(&mut self, ids: impl IntoIterator<Item = String>) {
         self.change.read_again.extend(ids);
+    }
+
+    /// Asks for these removals again in the next round (cloud deletes the caller could not
+    /// finish, e.g. a delete AD refused). There is no cloud group to read again, so the next
+    /// round, full or incremental, hands each over again as it was, unless Graph lists the
+    /// group as live again (restored), which then comes as it is.
+    pub fn delete_again_next_round(&mut self, deletes: impl IntoIterator<Item = CloudDelete>) {
+        self.change
+            .deletes_again
+            .extend(deletes.into_iter().map(|d| (d.id, d.hard)));
     }
 }
 
@@ -409,8 +422,9 @@ impl Source {
                     }
                 }
             }
-            deletes.sort();
         }
+        stats.deletes_again = self.deletes_again(&change, &mut deletes);
+        deletes.sort();
         if self.client.config().read_writeback_configuration && !groups.is_empty() {
             let result = self
                 .read_writeback(&mut groups, full, &mut requests, &mut stats)
@@ -520,6 +534,26 @@ impl Source {
                 Err(e.into())
             }
         }
+    }
+
+    /// Adds to `deletes` the removals the last commit asked for again, except those this round
+    /// already delivers (listed live again, or removed again); returns how many it added.
+    fn deletes_again(&self, change: &StateChange, deletes: &mut Vec<CloudDelete>) -> u64 {
+        let Some(pending) = self.state.as_ref().map(|s| &s.deletes_again) else {
+            return 0;
+        };
+        let delivered: BTreeSet<String> = deletes.iter().map(|d| d.id.clone()).collect();
+        let again: Vec<CloudDelete> = pending
+            .iter()
+            .filter(|(id, _)| !change.members.contains_key(*id) && !delivered.contains(*id))
+            .map(|(id, hard)| CloudDelete {
+                id: id.clone(),
+                hard: *hard,
+            })
+            .collect();
+        let count = again.len() as u64;
+        deletes.extend(again);
+        count
     }
 
     /// The anchors a round hands over: members of its groups plus changed users; and the ids

@@ -156,6 +156,12 @@ pub(crate) struct SourceState {
     /// caller at the last commit).
     #[serde(default)]
     pub read_again: BTreeSet<String>,
+    /// Groups removed in the cloud whose removal the caller could not finish (a failed delete
+    /// in AD), by id, with whether the removal was a hard delete: delivered again as removals
+    /// next round, until a commit no longer asks for them (there is no cloud group left to
+    /// read again).
+    #[serde(default)]
+    pub deletes_again: BTreeMap<String, bool>,
     /// Incremental rounds committed since the last full round.
     pub runs_since_full: u32,
     /// When the last full round was committed (seconds since the Unix epoch).
@@ -266,6 +272,9 @@ pub(crate) struct StateChange {
     pub now_unix: u64,
     /// Groups the caller wants delivered again next round.
     pub read_again: BTreeSet<String>,
+    /// Removals the caller wants delivered again next round (id → hard delete).
+    #[serde(default)]
+    pub deletes_again: BTreeMap<String, bool>,
 }
 
 impl SourceState {
@@ -327,6 +336,7 @@ impl SourceState {
             };
         }
         self.read_again = change.read_again;
+        self.deletes_again = change.deletes_again;
         self.users_delta_link = Some(change.users_delta_link);
         self.groups_delta_link = Some(change.groups_delta_link);
     }

@@ -23,6 +23,8 @@ pub struct StateSummary {
     pub users: usize,
     /// Groups the next round reads again (the last run failed on or skipped them).
     pub read_again: usize,
+    /// Cloud removals the next round hands over again (AD refused them last time).
+    pub deletes_again: usize,
     /// Incremental rounds committed since the last full one.
     pub runs_since_full: u32,
     /// When the last full round was committed, seconds since the Unix epoch.
@@ -42,6 +44,7 @@ impl StateSummary {
                 memberships: s.members.values().map(|m| m.len()).sum(),
                 users: s.users.len(),
                 read_again: s.read_again.len(),
+                deletes_again: s.deletes_again.len(),
                 runs_since_full: s.runs_since_full,
                 last_full_unix: s.last_full_unix,
             }))
@@ -79,6 +82,11 @@ impl fmt::Display for StateSummary {
             f,
             "  groups the next run reads again (failed or skipped last time): {}",
             self.read_again
+        )?;
+        writeln!(
+            f,
+            "  cloud removals the next run tries again (refused last time): {}",
+            self.deletes_again
         )?;
         writeln!(
             f,

@@ -14,6 +14,9 @@ pub struct AttributeNames {
     by_lower_name: BTreeMap<String, String>,
     /// The multi-valued attributes (no `SINGLE-VALUE`), lower case.
     multi_valued: BTreeSet<String>,
+    /// The longest value of each Unicode-string attribute with a `rangeUpper`, in UTF-16 code
+    /// units, by lower-cased name.
+    max_lengths: BTreeMap<String, usize>,
 }
 
 impl FromIterator<(String, String)> for AttributeNames {
@@ -47,6 +50,19 @@ impl AttributeNames {
         self.multi_valued.contains(&name.to_ascii_lowercase())
     }
 
+    /// Records that a value of the Unicode-string attribute `name` may be at most `units`
+    /// UTF-16 code units long (its `rangeUpper`).
+    pub fn set_max_length(&mut self, name: &str, units: usize) {
+        self.max_lengths.insert(name.to_ascii_lowercase(), units);
+    }
+
+    /// The most UTF-16 code units a value of `name` (any case) may hold, when the schema
+    /// limits it: AD counts a Unicode string's `rangeUpper` in UTF-16 code units, so a
+    /// character outside the Basic Multilingual Plane (an emoji) counts 2.
+    pub fn max_length(&self, name: &str) -> Option<usize> {
+        self.max_lengths.get(&name.to_ascii_lowercase()).copied()
+    }
+
     /// The schema's spelling of the attribute `name` (matched case-insensitively).
     pub fn by_name(&self, name: &str) -> Option<&str> {
         self.by_lower_name
@@ -69,6 +85,14 @@ mod tests {
         assert_eq!(names.by_oid("2.5.4.031"), None);
         assert_eq!(names.by_name("DESCRIPTION"), Some("description"));
         assert_eq!(names.by_name("descriptions"), None);
+    }
+
+    #[test]
+    fn max_lengths_are_told_in_any_case() {
+        let mut names = AttributeNames::default();
+        names.set_max_length("displayName", 256);
+        assert_eq!(names.max_length("DISPLAYNAME"), Some(256));
+        assert_eq!(names.max_length("description"), None);
     }
 
     #[test]

@@ -192,6 +192,10 @@ impl Pipeline {
             .defaults
             .propose(group, capabilities)
             .map_err(defaults_failed)?;
+        let schema = self.target.schema.as_deref();
+        // What the cloud holds may be longer than AD takes (a 300-character displayName):
+        // cut, like the default cn, rather than refused by AD at the write.
+        warnings.extend(validate::cut_to_schema(&mut desired.attributes, schema));
         for rule in self.rules.iter_mut().filter(|r| r.stages().naming) {
             let mut naming = rule
                 .naming(group, &mut desired, capabilities)
@@ -205,7 +209,6 @@ impl Pipeline {
                 .map_err(|e| not_permitted(&**rule, Stage::Naming, &label, e))?;
             apply_naming(&mut desired, naming);
         }
-        let schema = self.target.schema.as_deref();
         for rule in self.rules.iter_mut().filter(|r| r.stages().mapping) {
             let edits = rule
                 .mapping(group, &mut desired, capabilities)
@@ -254,6 +257,7 @@ fn canonical_edits(
         .map(|edit| {
             let written = edit.name().to_owned();
             let edit = validate::edit(edit, schema).map_err(Refusal::Invalid)?;
+            validate::within_schema(&edit, schema).map_err(Refusal::Invalid)?;
             allowed
                 .attribute(&written, edit.name())
                 .map_err(Refusal::NotPermitted)?;

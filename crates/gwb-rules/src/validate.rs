@@ -4,8 +4,10 @@
 use gwb_model::dn::Dn;
 use gwb_model::{AttributeEdit, AttributeNames};
 
+mod length;
 mod names;
 
+pub use length::{cut_to_schema, within_schema};
 pub(crate) use names::spelled;
 pub use names::{ALLOWED_OPTIONS, canonical_name};
 

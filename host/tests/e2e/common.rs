@@ -3,7 +3,7 @@
 //! match the emulated tenant's synced users, and a rules file tying them together.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -391,6 +391,30 @@ limits = {limits}
 "#,
         plugin("misbehave").display()
     )
+}
+
+/// Adds `aces` (SDDL, concatenated) to the DACL of `ou` for `trustee` with `samba-tool dsacl
+/// set`, run on the DC's own database as its administrator would.
+pub fn dsacl_set(ou: &str, trustee: &str, aces: &[&String]) {
+    let dir = std::env::var("GWB_TEST_SAMBA_DIR")
+        .expect("GWB_TEST_SAMBA_DIR is not set: start the DC with scripts/samba-dc.sh");
+    let sddl: String = aces.iter().map(|a| a.as_str()).collect();
+    let out = Command::new("samba-tool")
+        .args(["dsacl", "set", "-H"])
+        .arg(Path::new(&dir).join("private/sam.ldb"))
+        .arg("-s")
+        .arg(Path::new(&dir).join("etc/smb.conf"))
+        .arg(format!("--objectdn={ou}"))
+        .arg(format!("--trusteedn={trustee}"))
+        .arg(format!("--sddl={sddl}"))
+        .output()
+        .expect("samba-tool missing: scripts/prereqs.sh installs it");
+    assert!(
+        out.status.success(),
+        "samba-tool dsacl set failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The ou-router example plugin's entry of the chain, with `config` (lines of its

@@ -6,13 +6,11 @@
 //! gwb does not write.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use gwb::exit::Exit;
 use serde_json::json;
 
-use crate::common::Env;
+use crate::common::{Env, dsacl_set};
 
 /// The schemaIDGUID of `name` (RDN) that Microsoft publishes: the ACE held back at first.
 const NAME_GUID: &str = "bf967a0e-0de6-11d0-a285-00aa003049e2";
@@ -43,30 +41,6 @@ fn sddl_section(out: &str) -> BTreeMap<String, Vec<String>> {
         }
     }
     aces
-}
-
-/// Adds `aces` (SDDL, concatenated) to the DACL of `ou` for `trustee` with `samba-tool dsacl
-/// set`, run on the DC's own database as its administrator would.
-fn dsacl_set(ou: &str, trustee: &str, aces: &[&String]) {
-    let dir = std::env::var("GWB_TEST_SAMBA_DIR")
-        .expect("GWB_TEST_SAMBA_DIR is not set: start the DC with scripts/samba-dc.sh");
-    let sddl: String = aces.iter().map(|a| a.as_str()).collect();
-    let out = Command::new("samba-tool")
-        .args(["dsacl", "set", "-H"])
-        .arg(Path::new(&dir).join("private/sam.ldb"))
-        .arg("-s")
-        .arg(Path::new(&dir).join("etc/smb.conf"))
-        .arg(format!("--objectdn={ou}"))
-        .arg(format!("--trusteedn={trustee}"))
-        .arg(format!("--sddl={sddl}"))
-        .output()
-        .expect("samba-tool missing: scripts/prereqs.sh installs it");
-    assert!(
-        out.status.success(),
-        "samba-tool dsacl set failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,6 +20,7 @@ mod lock;
 mod on_demand;
 mod plugin_chain;
 mod plugin_new;
+mod poison;
 mod proxy_addresses;
 mod scope;
 mod state_binding;

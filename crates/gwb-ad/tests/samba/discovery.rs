@@ -81,3 +81,31 @@ async fn the_schema_names_every_attribute_by_its_attribute_id() {
     assert_eq!(names.by_name("grouptype"), Some("groupType"));
     assert_eq!(names.by_name("noSuchAttribute"), None);
 }
+
+#[tokio::test]
+async fn the_schema_gives_the_length_limits_of_unicode_strings_only() {
+    let dc = dc();
+    let mut dir = dc.connect().await;
+    let names = dir.discover().await.unwrap().attribute_names;
+    // rangeUpper of the attributes gwb writes, as Samba's (and Windows') schema holds them.
+    for (name, upper) in [
+        ("displayName", 256),
+        ("description", 1024),
+        ("adminDescription", 1024),
+        ("mail", 256),
+        ("proxyAddresses", 1123),
+        ("info", 1024),
+        ("cn", 64),
+    ] {
+        assert_eq!(names.max_length(name), Some(upper), "{name}");
+    }
+    if dc.is_exchange() {
+        assert_eq!(names.max_length("mailNickname"), Some(64));
+        assert_eq!(names.max_length("targetAddress"), Some(1123));
+    }
+    // countryCode's rangeUpper (65535) is an integer's largest value, not a length; groupType
+    // and member have none.
+    for name in ["countryCode", "groupType", "member"] {
+        assert_eq!(names.max_length(name), None, "{name}");
+    }
+}

@@ -325,3 +325,72 @@ async fn a_member_that_becomes_synced_brings_its_groups_back() {
     );
     assert_eq!(round.stats.read_again, 1);
 }
+
+#[tokio::test]
+async fn removals_asked_for_again_come_back_until_no_commit_asks_or_the_group_is_restored() {
+    let emu = emulator(tenant(0), 3, 500).await;
+    let (_dir, path) = state_dir();
+    let mut source = source(config(&emu), &path);
+    commit_round(&mut source).await;
+    emu.tenant(|t| {
+        t.hard_delete_group("g1")?;
+        t.soft_delete_group("g4")
+    })
+    .unwrap();
+    let hard_g1 = CloudDelete {
+        id: "g1".into(),
+        hard: true,
+    };
+    let soft_g4 = CloudDelete {
+        id: "g4".into(),
+        hard: false,
+    };
+    let mut round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert_eq!(round.deletes, [hard_g1.clone(), soft_g4.clone()]);
+    assert_eq!(round.stats.deletes_again, 0);
+    // The caller could not remove either from AD.
+    round
+        .checkpoint
+        .delete_again_next_round(round.deletes.clone());
+    source.commit(round.checkpoint).await.unwrap();
+
+    // Nothing changed in the cloud: both come back as they were, without a request by id.
+    let before = emu.requests().len();
+    let mut round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert!(!round.full);
+    assert!(round.groups.is_empty());
+    assert_eq!(round.deletes, [hard_g1.clone(), soft_g4.clone()]);
+    assert_eq!((round.stats.deletes, round.stats.deletes_again), (2, 2));
+    assert!(
+        emu.requests()[before..]
+            .iter()
+            .all(|r| !r.path_and_query.starts_with("/v1.0/groups?")),
+        "no cloud group to read"
+    );
+    // g4 still fails; g1 went through.
+    round.checkpoint.delete_again_next_round([soft_g4.clone()]);
+    source.commit(round.checkpoint).await.unwrap();
+
+    // A full round hands it over too (the saved member lists no longer know g4).
+    let mut round = source
+        .read_round(RoundOptions { force_full: true })
+        .await
+        .unwrap();
+    assert!(round.full);
+    assert_eq!(round.deletes, [soft_g4.clone()]);
+    assert_eq!(round.stats.deletes_again, 1);
+    round.checkpoint.delete_again_next_round([soft_g4]);
+    source.commit(round.checkpoint).await.unwrap();
+
+    // Restored in the cloud: it comes back live, not as a removal.
+    emu.tenant(|t| t.restore_group("g4")).unwrap();
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert_eq!(ids(&round.groups), ["g4"]);
+    assert!(round.deletes.is_empty(), "{:?}", round.deletes);
+    assert_eq!(round.stats.deletes_again, 0);
+    source.commit(round.checkpoint).await.unwrap();
+
+    // Not asked for again: a quiet round is empty.
+    let round = source.read_round(RoundOptions::default()).await.unwrap();
+    assert!(round.groups.is_empty() && round.deletes.is_empty());
+}

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use graph_emulator::{Fault, FaultRule};
 use gwb_graph::{FullReason, RoundOptions, Source, SourceError, SourceOptions, StateError};
+use gwb_model::CloudDelete;
 use serde_json::json;
 
 use crate::common::*;
@@ -191,6 +192,10 @@ async fn the_state_summary_counts_what_the_saved_state_holds() {
     let mut source = source(config(&emu), &path);
     let mut round = source.read_round(RoundOptions::default()).await.unwrap();
     round.checkpoint.read_again_next_round(["g1".to_owned()]);
+    round.checkpoint.delete_again_next_round([CloudDelete {
+        id: "g0".into(),
+        hard: true,
+    }]);
     source.commit(round.checkpoint).await.unwrap();
     let summary = gwb_graph::StateSummary::load(&path).unwrap().unwrap();
     // Seven live groups, 12 memberships, 7 users; last full round at the commit's time.
@@ -202,7 +207,8 @@ async fn the_state_summary_counts_what_the_saved_state_holds() {
             "  belongs to: tenant {TENANT_ID}, app {APP_ID}, AD domain none\n  \
              groups deltaLink: yes\n  users deltaLink: yes\n  groups: 7 with 12 memberships\n  \
              users with on-premises anchors: 7\n  groups the next run reads again (failed or \
-             skipped last time): 1\n  incremental rounds since the last full one: 0\n  last \
+             skipped last time): 1\n  cloud removals the next run tries again (refused \
+             last time): 1\n  incremental rounds since the last full one: 0\n  last \
              full round: {last_full} (seconds since 1970-01-01 UTC)"
         )
     );

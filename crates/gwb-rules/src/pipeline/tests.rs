@@ -442,4 +442,72 @@ fn cloud_data_that_ad_cannot_take_fails_in_defaults() {
     );
 }
 
+#[test]
+fn cloud_values_longer_than_the_schema_allows_are_cut_and_plugin_values_refused() {
+    let mut schema: AttributeNames = [("1.2.840.113556.1.2.13", "displayName")]
+        .into_iter()
+        .map(|(oid, name)| (oid.to_owned(), name.to_owned()))
+        .collect();
+    schema.set_max_length("displayName", 256);
+    let target = || Target {
+        schema: Some(Arc::new(schema.clone())),
+        ..Target::default()
+    };
+    let mut long = group();
+    long.display_name = Some(format!("{}é😀", "x".repeat(254)));
+    let outcome = pipeline_with(
+        vec![],
+        PluginPrivileges::new(),
+        target(),
+        FaultPolicy::SkipGroup,
+    )
+    .transform(long)
+    .expect("no abort");
+    let Outcome::Write { desired, warnings } = outcome else {
+        panic!("expected a write, got {outcome:?}");
+    };
+    assert_eq!(
+        desired.attributes.first("displayName"),
+        Some(format!("{}é", "x".repeat(254)).as_str()),
+        "cut between characters: the emoji's two units do not fit"
+    );
+    assert_eq!(
+        warnings,
+        vec!["displayName cut from 257 to 256 characters (AD's rangeUpper for displayName)"]
+    );
+
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut rule = Scripted::new("titler", &log);
+    rule.stages = Stages {
+        mapping: true,
+        ..Stages::default()
+    };
+    rule.mapping = Ok(vec![AttributeEdit::Replace {
+        name: "displayname".into(),
+        values: vec!["y".repeat(300)],
+    }]);
+    let (by, stage, message, fault) = failed(
+        pipeline_with(
+            vec![Box::new(rule)],
+            PluginPrivileges::new(),
+            target(),
+            FaultPolicy::SkipGroup,
+        )
+        .transform(group())
+        .expect("no abort"),
+    );
+    assert_eq!(
+        (by.as_str(), stage, fault),
+        ("titler", Some(Stage::Mapping), false)
+    );
+    assert_eq!(
+        message,
+        format!(
+            "plugin `titler` (mapping stage) gave invalid output for group {GROUP}: a value of \
+             `displayName` is 300 characters long; AD's schema allows at most 256 (its \
+             rangeUpper, counted in UTF-16 code units: an emoji counts 2)"
+        )
+    );
+}
+
 mod privileges;
