@@ -164,9 +164,12 @@ mod tests {
         assert_eq!(powershell("").unwrap(), "''");
     }
 
+    /// One of the quoting functions.
+    type Quoter = fn(&str) -> Result<String, Unquotable>;
+
     #[test]
     fn control_and_bidi_characters_are_refused_in_every_shell() {
-        let quoters: [fn(&str) -> Result<String, Unquotable>; 3] = [powershell, cmd, posix];
+        let quoters: [Quoter; 3] = [powershell, cmd, posix];
         for quote in quoters {
             for text in ["a\nb", "a\rb", "a\u{0}b", "a\u{1b}[2Jb", "abc\u{202e}fed"] {
                 assert!(quote(text).is_err(), "{text:?}");

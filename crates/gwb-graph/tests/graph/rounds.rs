@@ -377,7 +377,7 @@ async fn removals_asked_for_again_come_back_until_no_commit_asks_or_the_group_is
         .await
         .unwrap();
     assert!(round.full);
-    assert_eq!(round.deletes, [soft_g4.clone()]);
+    assert_eq!(round.deletes, std::slice::from_ref(&soft_g4));
     assert_eq!(round.stats.deletes_again, 1);
     round.checkpoint.delete_again_next_round([soft_g4]);
     source.commit(round.checkpoint).await.unwrap();
