@@ -492,7 +492,7 @@ fn a_mapping_plugin_without_attributes_is_refused_at_load_naming_it_and_the_key(
             && stderr.contains(
                 ": plugin `bad` implements the mapping stage, but its [[plugins]] \
                  entry has no `attributes` key: gwb does not guess which attributes a plugin may \
-                 write\n  hint: add attributes = [...] to the entry"
+                 write\n    hint: add attributes = [...] to the entry"
             ),
         "{stderr}"
     );

@@ -236,7 +236,7 @@ fn the_fix_is_named_not_the_value() {
         String::from_utf8_lossy(&out.stderr),
         "error: r.toml:14: [ad] password is written as a string, as if it were the secret \
          itself: gwb reads secrets only from a file or an environment variable, and the value is \
-         not shown\n  hint: put the password in a file readable only by gwb's user and write \
+         not shown\n    hint: put the password in a file readable only by gwb's user and write \
          password = { file = \"/etc/gwb/ad-password\" }, or set it in an environment variable \
          and write password = { env = \"GWB_AD_PASSWORD\" }\n"
     );

@@ -113,7 +113,7 @@ mod tests {
         assert!(containers_of("DC=gwb,DC=test").is_empty());
         assert_eq!(
             containers_of("ou=a ; OU=Top;DC=gwb,DC=test"),
-            vec!["ou=a,OU=Top,DC=gwb,DC=test", "OU=Top,DC=gwb,DC=test"],
+            vec!["OU=a,OU=Top,DC=gwb,DC=test", "OU=Top,DC=gwb,DC=test"],
             "`;` separates RDNs"
         );
     }

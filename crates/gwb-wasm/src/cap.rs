@@ -24,12 +24,14 @@ pub(crate) fn cap(text: String) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
+    let mut capped = format!(
         "{}… (cut: {} of {} bytes)",
         &text[..end],
         text.len() - end,
         text.len()
-    )
+    );
+    capped.shrink_to_fit();
+    capped
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ async fn one_group_ad_refuses_does_not_hold_back_the_tenant() {
     assert_eq!(failed[0]["outcome"], "failed");
     let why = failed[0]["detail"].as_str().expect("detail");
     assert!(
-        why.starts_with(&format!("LDAP add of {pill_dn} failed")) && why.contains("rc=50"),
+        why.starts_with(&format!("LDAP add of {pill_dn} failed")) && why.contains("result code 50"),
         "AD's refusal (insufficientAccessRights): {why}"
     );
     assert_eq!(report["state_kept"], Value::Null, "the state advanced");

@@ -108,7 +108,7 @@ impl SecretKey {
             }
             ("value", Value::String(_)) => Err((
                 format!(
-                    "[{}] holds a secret inline in {} (not shown)",
+                    "[{}] {} holds a secret inline (not shown), which needs allow_inline_secret = true",
                     self.table, self.key
                 ),
                 self.fix,

@@ -389,7 +389,10 @@ fn unsafe_connection_settings_are_refused() {
     let graph =
         |extra: &str| format!("{HEAD}[graph]\ntenant_id = \"t\"\nclient_id = \"c\"\n{extra}");
     let err = error_of(&graph("client_secret = { value = \"s3cr3t\" }\n"));
-    assert!(err.contains("[graph] holds a secret inline"), "{err}");
+    assert!(
+        err.contains("[graph] client_secret holds a secret inline"),
+        "{err}"
+    );
     assert!(
         !err.contains("s3cr3t"),
         "the secret never appears in messages: {err}"
