@@ -345,14 +345,6 @@ ca_file = "{ca}"
 /// A test leaves nothing behind on the shared DC: its OU and everything in it go when its
 /// `Env` does (after a failed assertion too), so the addresses its groups hold, which must
 /// be unique in the forest, are free for the next run of the same test.
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Err(message) = self.dc.delete_tree(&self.root) {
-            eprintln!("could not remove the test OU {}: {message}", self.root);
-        }
-    }
-}
-
 /// The 16 bytes of a GUID string, used as the user's mS-DS-ConsistencyGuid in AD and (in
 /// base64) as its onPremisesImmutableId in the tenant.
 fn guid_bytes(id: &str) -> [u8; 16] {

@@ -121,23 +121,6 @@ impl TestDc {
         String::from_utf8(out.stdout).expect("ldapsearch writes UTF-8 LDIF")
     }
 
-    /// Deletes the entry `dn` and everything under it (`ldapdelete -r`) as the administrator;
-    /// `Err` holds ldapdelete's message.
-    pub fn delete_tree(&self, dn: &str) -> Result<(), String> {
-        let out = Command::new("ldapdelete")
-            .args(["-x", "-r", "-H", &self.url, "-D", &self.bind_dn, "-y"])
-            .arg(&self.password_file)
-            .arg(dn)
-            .env("LDAPTLS_CACERT", &self.ca_file)
-            .output()
-            .expect("ldapdelete missing: apt-get install ldap-utils");
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    }
-
     /// Creates these OUs, parents first (each DN's first RDN must be `OU=<value>`, a value
     /// LDIF carries as is: no leading space, colon or `<`).
     pub fn add_ous(&self, dns: &[&str]) {
